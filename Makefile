@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh Debian/Ubuntu machine:
+#   make demo   installs what is missing, exports the default session, plays it if a device exists
+#   make test   installs what is missing, runs the linter and the whole test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT := out
+
+.PHONY: demo test lint system-deps venv clean benchmark
+
+demo: system-deps $(STAMP)
+	@mkdir -p $(OUT)
+	$(BIN)/guided export heart-breathing -o $(OUT)/heart-breathing.mp3
+	@echo "Your session is ready: $(CURDIR)/$(OUT)/heart-breathing.mp3"
+
+test: system-deps $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+system-deps:
+	@sh tools/ensure-system-deps.sh
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+benchmark: system-deps $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) build dist .pytest_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""guided: voice-guided meditation and reflection, offline."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,54 @@
+"""The one family of errors a user can meet, each turned into a single line at the CLI's edge."""
+
+from __future__ import annotations
+
+
+class GuidedError(Exception):
+    """A problem the user can understand and fix; the message is one line and says how."""
+
+    exit_code = 1
+
+
+class ScriptError(GuidedError):
+    """A script that does not follow the script language; the message starts with FILE:LINE:COL."""
+
+    def __init__(self, path: str, line: int, column: int, message: str) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        self.detail = message
+        super().__init__(f"{path}:{line}:{column}: {message}")
+
+
+class NotFoundError(GuidedError):
+    """An id, voice, bell or background that does not exist."""
+
+
+class MissingDependencyError(GuidedError):
+    """A program or library the tool needs is not installed; the message names the fix."""
+
+
+class SoundError(GuidedError):
+    """A bell or background that cannot be made or decoded."""
+
+
+class TTSError(GuidedError):
+    """Speech could not be rendered."""
+
+
+class OutputError(GuidedError):
+    """An output file or folder that cannot be written."""
+
+
+class DeviceError(GuidedError):
+    """No usable sound device."""
+
+
+class ConfigError(GuidedError):
+    """A configuration file or value that cannot be used."""
+
+
+class Interrupted(GuidedError):
+    """The user stopped the work (Ctrl-C or SIGTERM); exits 130 like a shell would."""
+
+    exit_code = 130

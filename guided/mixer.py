@@ -1,0 +1,223 @@
+"""From a Timeline to blocks of PCM: speech, bells and a ducked background bed, at a set loudness.
+
+Any stretch of the session can be rendered on its own (`render(start, frames)`), and the samples
+do not depend on how the session is cut into blocks: play, export and journal all hear the same
+session, sample for sample, and seeking is as cheap as rendering. Memory stays flat however long
+the session is: only the current block, a few decoded clips, the bells and one bed loop are held.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import loudness
+from .timeline import Timeline
+from .tts.cache import ClipCache, ClipSamples
+
+BLOCK = 32768  # frames per block: about 0.75 s at 44.1 kHz
+
+
+@dataclass(frozen=True)
+class MixSettings:
+    """Everything that shapes the sound of a session (and so belongs in an export's content hash)."""
+
+    rate: int = 44100
+    channels: int = 2
+    loudness: float = -16.0  # integrated LUFS of the whole mix
+    voice_db: float = 0.0
+    background_db: float = 0.0
+    bell_db: float = 0.0
+    duck_db: float = -10.0  # how far the bed dips under speech
+    background: str | None = None  # a bed name or file; None: silence under the voice
+    fade_ms: int = 6000  # the bed's fade in and out
+    ceiling_db: float = -1.5  # sample peak ceiling; keeps true peak at or below -1 dBTP
+
+    # How the parts sit against the voice before the whole mix is brought to `loudness`.
+    bed_below_voice_lu: float = 18.0
+    bell_below_voice_lu: float = 4.0
+
+
+DUCK_ATTACK_MS = 350
+DUCK_RELEASE_MS = 900
+DUCK_MERGE_MS = 1800  # phrases closer than this keep the bed down between them: no pumping
+LIMIT_WINDOW_MS = 8  # the peak guard's look-ahead and release
+
+
+def _ramp(x: np.ndarray) -> np.ndarray:
+    """A smooth rise from 0 (x <= 0) to 1 (x >= 1): half a cosine, no corners to hear."""
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+
+
+class Mixer:
+    def __init__(self, timeline: Timeline, settings: MixSettings, cache: ClipCache, bells: dict, bed=None) -> None:
+        """`bells` maps each bell name in the timeline to its (frames, channels) samples; `bed` is a
+        `sounds.Bed` (or None), already at the session's rate and channels."""
+        if settings.rate != timeline.rate:
+            raise ValueError("the mixer's rate must be the timeline's rate")
+        self.timeline = timeline
+        self.settings = settings
+        self.channels = settings.channels
+        self.total = timeline.total
+        self.clips = ClipSamples(cache)
+        self.bells = bells
+        self.bed = bed
+        self.speech = timeline.speech
+        self._speech_starts = [e.start for e in self.speech]
+        self._speech_longest = max((e.length for e in self.speech), default=0)
+        self.bell_events = timeline.bells
+        self._bell_starts = [e.start for e in self.bell_events]
+        self._bell_longest = max((len(bells[e.bell]) for e in self.bell_events), default=0)
+        self._duck_regions = self._merge_speech()
+        self._duck_region_starts = [r[0] for r in self._duck_regions]
+        self.bell_gains: dict[str, float] = {}
+        self.voice_gain, self.bed_gain, self.bell_gain = self._levels()
+        self.limit_window = max(3, round(settings.rate * LIMIT_WINDOW_MS / 1000)) | 1
+
+    # --- levels ahead of mixing ---------------------------------------------------------------
+    def _levels(self) -> tuple[float, float, float]:
+        s = self.settings
+        rate = s.rate
+        step = int(round(rate * loudness.STEP_SECONDS))
+        steps = -(-self.total // step)
+
+        def place(target: np.ndarray, powers, start: int) -> None:
+            first = start // step
+            powers = np.asarray(powers)[: max(0, steps - first)]
+            target[first : first + len(powers)] += powers
+
+        speech = np.zeros(steps)
+        for event in self.speech:
+            # Speech sits in every channel, so its power counts once per channel.
+            place(speech, np.asarray(event.clip.step_powers) * self.channels, event.start)
+        speech_lufs = loudness.integrated(speech) if speech.any() else s.loudness
+        voice = loudness.db_to_gain(s.voice_db)
+        voice_gain = loudness.db_to_gain(s.loudness - speech_lufs)
+
+        # Each bell is brought to the same loudness against the voice, whatever its own character.
+        bells = np.zeros(steps)
+        bell_gains: dict[str, float] = {}
+        for name, samples in self.bells.items():
+            powers = loudness.step_powers(samples, rate)
+            own = loudness.integrated(powers)
+            gain = loudness.db_to_gain(s.loudness - s.bell_below_voice_lu - own) if np.isfinite(own) else 0.0
+            bell_gains[name] = gain
+            for event in self.bell_events:
+                if event.bell == name:
+                    place(bells, powers * gain**2, event.start)
+
+        bed = np.zeros(steps)
+        bed_gain = 0.0
+        if self.bed is not None:
+            loop = self.bed.read(0, self.bed.frames)
+            loop_powers = loudness.step_powers(loop, rate)
+            own = loudness.integrated(loop_powers)
+            bed_gain = loudness.db_to_gain(s.loudness - s.bed_below_voice_lu - own)
+            centres = np.arange(steps) * step + step // 2
+            envelope = self.bed_envelope(centres)
+            tiled = np.resize(loop_powers, steps)  # the loop's own powers, repeated
+            bed = tiled * envelope**2 * bed_gain**2
+
+        speech *= voice_gain**2 * voice**2
+        bells *= loudness.db_to_gain(s.bell_db) ** 2
+        bed *= loudness.db_to_gain(s.background_db) ** 2
+        whole = loudness.integrated(speech + bells + bed)
+        correction = loudness.db_to_gain(s.loudness - whole) if np.isfinite(whole) else 1.0
+        bell_db = loudness.db_to_gain(s.bell_db) * correction
+        self.bell_gains = {name: gain * bell_db for name, gain in bell_gains.items()}
+        return (
+            voice_gain * voice * correction,
+            bed_gain * loudness.db_to_gain(s.background_db) * correction,
+            bell_db,
+        )
+
+    def _merge_speech(self) -> list[tuple[int, int]]:
+        merge = round(self.settings.rate * DUCK_MERGE_MS / 1000)
+        regions: list[list[int]] = []
+        for event in self.speech:
+            if regions and event.start - regions[-1][1] <= merge:
+                regions[-1][1] = max(regions[-1][1], event.end)
+            else:
+                regions.append([event.start, event.end])
+        return [(a, b) for a, b in regions]
+
+    # --- envelopes ----------------------------------------------------------------------------
+    def bed_envelope(self, positions: np.ndarray) -> np.ndarray:
+        """The bed's gain (0..1) at each position: fades at both ends, dips under speech."""
+        s = self.settings
+        fade = max(1, round(s.rate * s.fade_ms / 1000))
+        positions = positions.astype(np.float64)
+        envelope = _ramp(positions / fade) * _ramp((self.total - positions) / fade)
+        duck = np.zeros_like(positions)
+        attack = s.rate * DUCK_ATTACK_MS / 1000
+        release = s.rate * DUCK_RELEASE_MS / 1000
+        low, high = positions.min(initial=0), positions.max(initial=0)
+        first = max(0, bisect.bisect_right(self._duck_region_starts, high + attack) - 1)
+        index = first
+        while index >= 0:
+            start, end = self._duck_regions[index] if self._duck_regions else (0, -1)
+            if not self._duck_regions or end + release < low:
+                break
+            shape = np.minimum(_ramp((positions - (start - attack)) / attack), _ramp(((end + release) - positions) / release))
+            np.maximum(duck, shape, out=duck)
+            index -= 1
+        return envelope * loudness.db_to_gain(s.duck_db * 1.0) ** duck
+
+    # --- rendering ----------------------------------------------------------------------------
+    def _raw(self, start: int, frames: int) -> np.ndarray:
+        out = np.zeros((frames, self.channels), dtype=np.float32)
+        end = start + frames
+        first = bisect.bisect_left(self._speech_starts, start - self._speech_longest)
+        for event in self.speech[first:]:
+            if event.start >= end:
+                break
+            if event.end <= start:
+                continue
+            samples = self.clips.get(event.clip)
+            a, b = max(start, event.start), min(end, event.start + len(samples))
+            if a < b:
+                out[a - start : b - start] += (samples[a - event.start : b - event.start] * self.voice_gain)[:, None]
+        first = bisect.bisect_left(self._bell_starts, start - self._bell_longest)
+        for event in self.bell_events[first:]:
+            if event.start >= end:
+                break
+            samples = self.bells[event.bell]
+            a, b = max(start, event.start), min(end, event.start + len(samples))
+            if a < b:
+                out[a - start : b - start] += samples[a - event.start : b - event.start] * self.bell_gains[event.bell]
+        if self.bed is not None and self.bed_gain > 0:
+            a, b = max(0, start), min(end, self.total)
+            if a < b:
+                envelope = self.bed_envelope(np.arange(a, b)).astype(np.float32)
+                out[a - start : b - start] += self.bed.read(a, b - a) * (envelope * self.bed_gain)[:, None]
+        if start < 0:
+            out[: min(frames, -start)] = 0.0
+        if end > self.total:
+            out[max(0, self.total - start) :] = 0.0
+        return out
+
+    def render(self, start: int, frames: int) -> np.ndarray:
+        """The session's samples from `start` for `frames` frames, float32 (frames, channels)."""
+        from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
+
+        w = self.limit_window
+        raw = self._raw(start - w, frames + 2 * w)
+        ceiling = loudness.db_to_gain(self.settings.ceiling_db)
+        peaks = np.abs(raw).max(axis=1)
+        if peaks.max(initial=0.0) <= ceiling:
+            return raw[w : w + frames]
+        # A peak guard with no memory: each gain depends only on samples within a few ms, so any
+        # block gives the same result. min-filter then moving average never exceeds the needed cut.
+        needed = np.minimum(1.0, ceiling / np.maximum(maximum_filter1d(peaks, w), 1e-12))
+        gain = uniform_filter1d(minimum_filter1d(needed, w), w)
+        return (raw * gain[:, None].astype(np.float32))[w : w + frames]
+
+    def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:
+        position = start
+        while position < self.total:
+            frames = min(block, self.total - position)
+            yield self.render(position, frames)
+            position += frames

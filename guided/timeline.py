@@ -1,0 +1,303 @@
+"""From a `Script` to a `Timeline`: every event at an absolute sample position, fitted to a length.
+
+Speech is rendered (through the clip cache) while assembling, because a phrase's length decides
+where everything after it goes. Chapters, captions, progress and skipping all read the Timeline;
+nothing else works out timing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from .errors import GuidedError
+from .script import Bell, Breathe, Pause, Question, Say, Script, Section, Sit, Span, format_ms
+from .tts.cache import Clip
+
+RATE = 44100
+LEAD_IN_MS = 1500  # a breath of quiet (and the bed fading in) before the first word
+TAIL_MS = 4000  # after the last sound, time for the bed to fade away
+LINE_GAP_MS = 400  # between two spoken lines with nothing written between them
+BELL_ADVANCE_MS = 4000  # what follows a bell starts once it has been heard; the rest rings under it
+DEFAULT_INTERVAL_BELL = "chime"
+SPOKEN_BREATHS = 3  # after three guided breaths the listener knows the rhythm: the rest keep time in silence
+BREATH_WORDS = {"in": "Breathe in", "hold": "Hold", "out": "Breathe out", "rest": "Rest"}
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something that happens at `start` for `length` samples."""
+
+    kind: str  # "speech", "bell", "pause", "reflect" or "sit"
+    start: int
+    length: int
+    section: int  # index into Timeline.sections
+    text: str = ""  # the caption of a spoken phrase
+    clip: Clip | None = None
+    bell: str | None = None  # the bell's name; None is the default bell
+    question: int | None = None  # the question read (speech) or reflected on (reflect)
+    line: int = 0  # where the script wrote it
+
+    @property
+    def end(self) -> int:
+        return self.start + self.length
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    title: str
+    kind: str
+    rate: int
+    total: int
+    events: tuple[Event, ...]
+    sections: tuple[Chapter, ...]
+    background: str | None
+    script: Script
+
+    @property
+    def seconds(self) -> float:
+        return self.total / self.rate
+
+    @property
+    def speech(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.kind == "speech")
+
+    @property
+    def bells(self) -> tuple[Event, ...]:
+        return tuple(e for e in self.events if e.kind == "bell")
+
+    def section_at(self, position: int) -> int:
+        found = 0
+        for index, chapter in enumerate(self.sections):
+            if chapter.start <= position:
+                found = index
+        return found
+
+    def caption_at(self, position: int) -> Event | None:
+        for event in self.speech:
+            if event.start <= position < event.end:
+                return event
+        return None
+
+    def stats(self) -> dict:
+        speech = sum(e.length for e in self.speech)
+        words = sum(len(e.text.split()) for e in self.speech)
+        return {
+            "seconds": round(self.seconds, 3),
+            "speech_seconds": round(speech / self.rate, 3),
+            "silence_seconds": round((self.total - speech) / self.rate, 3),
+            "words": words,
+            "words_per_minute": round(words / (self.seconds / 60), 1) if self.total else 0.0,
+            "speaking_words_per_minute": round(words / (speech / self.rate / 60), 1) if speech else 0.0,
+            "bells": len(self.bells),
+            "sections": len(self.sections),
+            "questions": len(self.script.questions),
+        }
+
+
+# --- assembly ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A step of the session before it is placed: speech, a bell, or time that may stretch."""
+
+    kind: str
+    section: int
+    line: int
+    clip: Clip | None = None
+    text: str = ""
+    span: Span | None = None  # milliseconds, for silences
+    slot_ms: int = 0  # breathing cues: at least this long, whatever the word's length
+    bell: str | None = None
+    bell_frames: int = 0
+    every_ms: int | None = None
+    question: int | None = None
+
+
+class FitError(GuidedError):
+    """The session cannot be fitted to the length asked for."""
+
+
+def assemble(
+    script: Script,
+    speak: Callable[[str], Clip],
+    bell_frames: Callable[[str | None], int],
+    *,
+    rate: int = RATE,
+    seconds: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Timeline:
+    """Place the script's cues in time; with `seconds`, stretch pauses within their bounds to fit."""
+    items, titles = _items(script, speak, bell_frames, progress)
+    if seconds is None:
+        events, total = _place(items, rate, 0.5)
+    else:
+        events, total = _fit(items, rate, round(seconds * rate))
+    sections, renumber = _chapters(titles, events, total)
+    events = [replace(e, section=renumber[e.section]) for e in events]
+    return Timeline(
+        title=script.title,
+        kind=script.kind,
+        rate=rate,
+        total=total,
+        events=tuple(events),
+        sections=sections,
+        background=script.background,
+        script=script,
+    )
+
+
+def spoken_texts(script: Script) -> list[str]:
+    """Every phrase the script will speak, in order (for rendering ahead)."""
+    texts: list[str] = []
+    for cue in script.cues:
+        if isinstance(cue, (Say, Question)):
+            texts.append(cue.text)
+        elif isinstance(cue, Breathe):
+            texts.extend(BREATH_WORDS[name] for name, _ in cue.phases)
+    return list(dict.fromkeys(texts))
+
+
+def _items(script, speak, bell_frames, progress) -> tuple[list[_Item], list[str]]:
+    texts = spoken_texts(script)
+    clips: dict[str, Clip] = {}
+
+    def clip(text: str) -> Clip:
+        if text not in clips:
+            clips[text] = speak(text)
+            if progress:
+                progress(len(clips), len(texts))
+        return clips[text]
+
+    titles: list[str] = []
+    items: list[_Item] = []
+    section = 0
+    started = False  # a section before any heading is named after the session
+
+    def add(item: _Item) -> None:
+        nonlocal started
+        if not started:
+            titles.append(script.title)
+            started = True
+        items.append(item)
+
+    previous_spoke = False
+    for cue in script.cues:
+        if isinstance(cue, Section):
+            titles.append(cue.title)
+            section = len(titles) - 1
+            started = True
+            previous_spoke = False
+            continue
+        if isinstance(cue, Say):
+            if previous_spoke:
+                add(_Item("pause", section, cue.line, span=Span.fixed(LINE_GAP_MS)))
+            add(_Item("speech", section, cue.line, clip=clip(cue.text), text=cue.text))
+            previous_spoke = True
+            continue
+        previous_spoke = False
+        if isinstance(cue, Pause):
+            add(_Item("pause", section, cue.line, span=cue.span))
+        elif isinstance(cue, Bell):
+            add(_Item("bell", section, cue.line, bell=cue.name, bell_frames=bell_frames(cue.name)))
+        elif isinstance(cue, Question):
+            add(_Item("speech", section, cue.line, clip=clip(cue.text), text=cue.text, question=cue.number))
+            add(_Item("reflect", section, cue.line, span=cue.reflect, question=cue.number))
+        elif isinstance(cue, Sit):
+            name = cue.bell or DEFAULT_INTERVAL_BELL
+            frames = bell_frames(name) if cue.bell_every_ms else 0
+            add(_Item("sit", section, cue.line, span=cue.span, every_ms=cue.bell_every_ms, bell=name, bell_frames=frames))
+        elif isinstance(cue, Breathe):
+            for repeat in range(cue.repeats):
+                for name, ms in cue.phases:
+                    if repeat < SPOKEN_BREATHS:
+                        word = BREATH_WORDS[name]
+                        add(_Item("speech", section, cue.line, clip=clip(word), text=word, slot_ms=ms))
+                    else:
+                        add(_Item("pause", section, cue.line, span=Span.fixed(ms)))
+    if not titles:
+        titles.append(script.title)
+    return items, titles
+
+
+def _ms(ms: float, rate: int) -> int:
+    return round(ms * rate / 1000)
+
+
+def _place(items: list[_Item], rate: int, stretch: float) -> tuple[list[Event], int]:
+    """Lay the items end to end; `stretch` from 0 to 1 sets every stretchable silence in its range."""
+    events: list[Event] = []
+    cursor = _ms(LEAD_IN_MS, rate)
+    reach = cursor  # the end of the last sound, bells ringing out included
+    for item in items:
+        if item.kind == "speech":
+            length = item.clip.frames
+            events.append(
+                Event("speech", cursor, length, item.section, text=item.text, clip=item.clip,
+                      question=item.question, line=item.line)
+            )
+            reach = max(reach, cursor + length)
+            cursor += max(length, _ms(item.slot_ms, rate))
+        elif item.kind == "bell":
+            events.append(Event("bell", cursor, item.bell_frames, item.section, bell=item.bell, line=item.line))
+            reach = max(reach, cursor + item.bell_frames)
+            cursor += min(item.bell_frames, _ms(BELL_ADVANCE_MS, rate))
+        else:
+            span = item.span
+            length = _ms(span.low + stretch * (span.high - span.low), rate)
+            events.append(Event(item.kind, cursor, length, item.section, question=item.question, line=item.line))
+            if item.every_ms:
+                every = _ms(item.every_ms, rate)
+                # Interval bells mark the time passing inside a sitting, not its start or its end.
+                for at in range(cursor + every, cursor + length - _ms(BELL_ADVANCE_MS, rate) + 1, every):
+                    events.append(Event("bell", at, item.bell_frames, item.section, bell=item.bell, line=item.line))
+                    reach = max(reach, at + item.bell_frames)
+            cursor += length
+    total = max(cursor, reach) + _ms(TAIL_MS, rate)
+    events.sort(key=lambda e: e.start)
+    return events, total
+
+
+def _fit(items: list[_Item], rate: int, target: int) -> tuple[list[Event], int]:
+    shortest = _place(items, rate, 0.0)
+    longest = _place(items, rate, 1.0)
+    if not shortest[1] <= target <= longest[1]:
+        low, high = (format_ms(round(p[1] * 1000 / rate)) for p in (shortest, longest))
+        asked = format_ms(round(target * 1000 / rate))
+        if low == high:
+            raise FitError(f"this session cannot change length: it has no stretchable pauses and lasts {low} (asked for {asked})")
+        raise FitError(f"this session can last from {low} to {high}, not {asked}")
+    # The length grows steadily with the stretch, so halving the interval finds it to the sample.
+    low, high = 0.0, 1.0
+    best = shortest
+    for _ in range(60):
+        middle = (low + high) / 2
+        best = _place(items, rate, middle)
+        if best[1] == target:
+            break
+        if best[1] < target:
+            low = middle
+        else:
+            high = middle
+    return best
+
+
+def _chapters(titles: list[str], events: list[Event], total: int) -> tuple[tuple[Chapter, ...], dict[int, int]]:
+    """Chapters for the sections that hold something, and each section's new index among them."""
+    starts: dict[int, int] = {}
+    for event in events:
+        starts.setdefault(event.section, event.start)
+    kept = [(i, starts[i], title) for i, title in enumerate(titles) if i in starts]
+    chapters = []
+    for index, (_, start, title) in enumerate(kept):
+        end = kept[index + 1][1] if index + 1 < len(kept) else total
+        chapters.append(Chapter(title, start, end))
+    return tuple(chapters), {old: new for new, (old, _, _) in enumerate(kept)}

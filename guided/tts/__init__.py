@@ -1,0 +1,85 @@
+"""Speech engines: the `Engine` protocol, the registry of engines, and the helpers they share."""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import os
+import sys
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import NotFoundError
+
+DEFAULT_RATE_WPM = 135
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    engine: str
+    id: str
+    name: str
+    languages: tuple[str, ...] = ()
+    gender: str | None = None
+
+
+class Engine(Protocol):
+    """Renders one phrase at a time to mono 16-bit samples at `native_rate`."""
+
+    name: str
+    native_rate: int
+
+    def identity(self) -> str:
+        """Everything that changes the sound: engine, its version, voice and rate (the cache key)."""
+
+    def render(self, text: str) -> np.ndarray:
+        """The phrase as int16 mono samples, without leading or trailing silence."""
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+
+ENGINE_NAMES = ("pyttsx3",)
+
+
+def make_engine(name: str = "pyttsx3", voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM) -> Engine:
+    """The engine called `name`, set to `voice` and `rate_wpm` words a minute."""
+    if name == "pyttsx3":
+        from .pyttsx3_engine import Pyttsx3Engine
+
+        return Pyttsx3Engine(voice=voice, rate_wpm=rate_wpm)
+    close = difflib.get_close_matches(name, ENGINE_NAMES, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(ENGINE_NAMES)}"
+    raise NotFoundError(f"unknown speech engine {name!r}{hint}")
+
+
+def trim_silence(samples: np.ndarray, rate: int, threshold: float = 0.004, keep_ms: int = 15) -> np.ndarray:
+    """Cut an engine's own leading and trailing silence, so that the script alone decides the pauses."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.float32)) > threshold * 32768)
+    if loud.size == 0:
+        return samples[:0]
+    keep = rate * keep_ms // 1000
+    return samples[max(0, loud[0] - keep) : loud[-1] + 1 + keep]
+
+
+@contextlib.contextmanager
+def quiet_stdout():
+    """Keep a library's own printing (Python or C level) out of the user's terminal and stdout."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no real file descriptor (embedded use): Python-level redirect only
+        with contextlib.redirect_stdout(open(os.devnull, "w")):
+            yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        with contextlib.redirect_stdout(open(os.devnull, "w")):
+            yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)

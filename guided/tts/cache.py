@@ -1,0 +1,166 @@
+"""The clip cache: every rendered phrase stored once, content-addressed, shared safely between processes.
+
+A clip file is a small header line of JSON followed by raw 16-bit mono PCM. The header carries a
+SHA-256 of the samples, so a truncated or corrupted clip is noticed and rendered again, never
+played as noise. Files are written to a temporary name and renamed into place, so a reader sees
+either nothing or a whole clip, and two processes rendering the same phrase do not clash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import loudness
+from ..errors import OutputError
+
+MAGIC = b"GUIDEDCLIP1 "
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A rendered phrase: where its samples live and what the timeline and loudness need to know."""
+
+    key: str
+    path: Path
+    native_rate: int
+    native_frames: int
+    rate: int  # the session's sample rate
+    frames: int  # length at the session's rate
+    step_powers: tuple[float, ...]  # K-weighted mean square per 100 ms, for loudness ahead of mixing
+
+
+def resampled_length(frames: int, source: int, target: int) -> int:
+    """Frames after resampling, exactly as scipy's resample_poly produces them."""
+    from math import gcd
+
+    g = gcd(source, target)
+    up, down = target // g, source // g
+    return -(-frames * up // down)
+
+
+class ClipCache:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.rendered = 0
+        self.reused = 0
+        self._lock = threading.Lock()
+
+    def key(self, identity: str, text: str) -> str:
+        return hashlib.sha256(f"{identity}\n{text}".encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.clip"
+
+    def read_header(self, path: Path) -> tuple[dict, bytes] | None:
+        """The clip's header and samples, or None when the file is missing, truncated or corrupt."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        if not data.startswith(MAGIC):
+            return None
+        newline = data.find(b"\n")
+        if newline < 0:
+            return None
+        try:
+            header = json.loads(data[len(MAGIC) : newline])
+            payload = data[newline + 1 :]
+            if hashlib.sha256(payload).hexdigest() != header["sha256"] or len(payload) != 2 * header["frames"]:
+                return None
+            return header, payload
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def samples(self, clip: Clip) -> np.ndarray:
+        """The clip's samples as int16 at the engine's rate (verified again: the file may have changed)."""
+        found = self.read_header(clip.path)
+        if found is None:
+            raise OutputError(f"a cached speech clip vanished or was damaged while in use: {clip.path}")
+        return np.frombuffer(found[1], dtype="<i2")
+
+    def get(self, engine, text: str, rate: int) -> Clip:
+        """The clip for `text` spoken by `engine`, rendering it only when no good copy is cached."""
+        key = self.key(engine.identity(), text)
+        path = self.path(key)
+        found = self.read_header(path)
+        if found is None:
+            samples = engine.render(text)
+            header = self._write(path, samples, engine.native_rate)
+            with self._lock:
+                self.rendered += 1
+        else:
+            header = found[0]
+            with self._lock:
+                self.reused += 1
+        return Clip(
+            key=key,
+            path=path,
+            native_rate=header["rate"],
+            native_frames=header["frames"],
+            rate=rate,
+            frames=resampled_length(header["frames"], header["rate"], rate),
+            step_powers=tuple(header["powers"]),
+        )
+
+    def _write(self, path: Path, samples: np.ndarray, rate: int) -> dict:
+        samples = np.ascontiguousarray(samples, dtype="<i2")
+        payload = samples.tobytes()
+        powers = loudness.step_powers(samples.astype(np.float32)[:, None] / 32768.0, rate)
+        header = {
+            "rate": rate,
+            "frames": int(samples.size),
+            "sha256": hashlib.sha256(payload).hexdigest(),
+            "powers": [float(f"{p:.6g}") for p in powers],
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".clip")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(MAGIC + json.dumps(header).encode() + b"\n" + payload)
+                os.replace(temp, path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to the clip cache {self.root}: {exc.strerror or exc}") from None
+        return header
+
+
+class ClipSamples:
+    """Decoded clips at the session's rate, a few at a time: the mixer's working set stays small."""
+
+    def __init__(self, cache: ClipCache, keep: int = 16) -> None:
+        self.cache = cache
+        self.keep = keep
+        self._decoded: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, clip: Clip) -> np.ndarray:
+        with self._lock:
+            found = self._decoded.get(clip.key)
+            if found is not None:
+                self._decoded.move_to_end(clip.key)
+                return found
+        samples = self.cache.samples(clip).astype(np.float32) / 32768.0
+        if clip.native_rate != clip.rate:
+            from math import gcd
+
+            from scipy.signal import resample_poly
+
+            g = gcd(clip.native_rate, clip.rate)
+            samples = resample_poly(samples, clip.rate // g, clip.native_rate // g).astype(np.float32)
+        with self._lock:
+            self._decoded[clip.key] = samples
+            while len(self._decoded) > self.keep:
+                self._decoded.popitem(last=False)
+        return samples

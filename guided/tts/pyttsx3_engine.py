@@ -1,0 +1,120 @@
+"""The default engine: pyttsx3, which speaks through espeak-ng on Linux and the system voices elsewhere."""
+
+from __future__ import annotations
+
+import os
+import platform
+import tempfile
+import wave
+from importlib import metadata
+
+import numpy as np
+
+from ..errors import MissingDependencyError, NotFoundError, TTSError
+from . import VoiceInfo, quiet_stdout, trim_silence
+
+_INSTALL_HINT = {
+    "Linux": "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng libespeak-ng1)",
+    "Darwin": "pyttsx3 uses the macOS system voices; reinstall with: pip install --force-reinstall pyttsx3 pyobjc",
+    "Windows": "pyttsx3 uses the Windows SAPI5 voices; reinstall with: pip install --force-reinstall pyttsx3 pywin32",
+}
+
+
+def _driver():
+    try:
+        import pyttsx3
+    except ImportError:
+        raise MissingDependencyError("the pyttsx3 package is missing: pip install pyttsx3") from None
+    try:
+        with quiet_stdout():
+            return pyttsx3.init()
+    except Exception as exc:  # pyttsx3 raises OSError, RuntimeError or ImportError when no speech library is found
+        hint = _INSTALL_HINT.get(platform.system(), "install a speech engine that pyttsx3 supports")
+        raise MissingDependencyError(f"no text-to-speech engine is available ({exc}); {hint}") from None
+
+
+class Pyttsx3Engine:
+    name = "pyttsx3"
+
+    def __init__(self, voice: str | None = None, rate_wpm: int = 135) -> None:
+        self._engine = _driver()
+        self.rate_wpm = rate_wpm
+        if voice:
+            known = {v.id: v for v in self.voices()}
+            match = known.get(voice) or next(
+                (v for v in known.values() if voice.lower() in (v.id.lower(), v.name.lower())), None
+            )
+            if match is None:
+                raise NotFoundError(f"unknown voice {voice!r} for pyttsx3; 'guided voices' lists them")
+            voice = match.id
+            with quiet_stdout():
+                self._engine.setProperty("voice", voice)
+        with quiet_stdout():
+            self._engine.setProperty("rate", rate_wpm)
+            self._engine.setProperty("volume", 1.0)
+            self.voice = voice or str(self._engine.getProperty("voice"))
+        self.native_rate = 22050  # updated from the first rendered file
+
+    def identity(self) -> str:
+        return f"pyttsx3 {metadata.version('pyttsx3')} {_backend_version()} voice={self.voice} rate={self.rate_wpm}"
+
+    def voices(self) -> list[VoiceInfo]:
+        with quiet_stdout():
+            found = self._engine.getProperty("voices")
+        return [
+            VoiceInfo(
+                engine=self.name,
+                id=str(v.id),
+                name=str(v.name),
+                languages=tuple(str(x) for x in (v.languages or ())),
+                gender=v.gender,
+            )
+            for v in found
+        ]
+
+    def render(self, text: str) -> np.ndarray:
+        fd, path = tempfile.mkstemp(suffix=".wav", prefix="guided-tts-")
+        os.close(fd)
+        try:
+            with quiet_stdout():
+                self._engine.save_to_file(text, path)
+                self._engine.runAndWait()
+            try:
+                with wave.open(path, "rb") as f:
+                    self.native_rate = f.getframerate()
+                    channels = f.getnchannels()
+                    width = f.getsampwidth()
+                    data = f.readframes(f.getnframes())
+            except (wave.Error, EOFError):
+                # macOS and Windows voices may write AIFF or other containers: let ffmpeg decode them.
+                channels, width, data = self._decode_other(path, text)
+            if width != 2:
+                raise TTSError(f"the speech engine wrote {8 * width}-bit audio; expected 16-bit")
+            samples = np.frombuffer(data, dtype="<i2")
+            if channels > 1:
+                samples = samples.reshape(-1, channels).mean(axis=1).astype(np.int16)
+            return trim_silence(samples, self.native_rate)
+        finally:
+            os.unlink(path)
+
+
+    def _decode_other(self, path: str, text: str) -> tuple[int, int, bytes]:
+        from pydub import AudioSegment
+
+        try:
+            segment = AudioSegment.from_file(path).set_sample_width(2)
+        except Exception as exc:  # pydub raises several types for undecodable files
+            raise TTSError(f"the speech engine wrote no usable audio for {text[:40]!r}: {exc}") from None
+        self.native_rate = segment.frame_rate
+        return segment.channels, 2, segment.raw_data
+
+
+def _backend_version() -> str:
+    if platform.system() != "Linux":
+        return platform.system()
+    try:
+        from pyttsx3.drivers import _espeak
+
+        return "espeak-ng-" + (_espeak.Info(None) or b"?").decode(errors="replace").split()[0]
+    except Exception:  # the version only refines the cache key; never fail over it
+        return "espeak"

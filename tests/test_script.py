@@ -1,0 +1,154 @@
+"""The script language: what authors write, and the one-line errors they get for mistakes."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guided.errors import ScriptError
+from guided.script import (
+    Bell,
+    Breathe,
+    Pause,
+    Question,
+    Say,
+    Section,
+    Sit,
+    Span,
+    format_ms,
+    parse_duration_ms,
+    parse_script,
+)
+
+HEAD = "---\ntitle: T\nkind: meditation\n---\n"
+
+
+def parse(body: str, head: str = HEAD):
+    return parse_script(head + body, "s.md")
+
+
+def error_of(text: str) -> ScriptError:
+    with pytest.raises(ScriptError) as caught:
+        parse_script(text, "s.md")
+    return caught.value
+
+
+def test_front_matter_sets_title_kind_and_background():
+    script = parse("Hello.\n", "---\ntitle: Calm\nkind: talk\nbackground: rain\ndescription: A test.\n---\n")
+    assert (script.title, script.kind, script.background, script.description) == ("Calm", "talk", "rain", "A test.")
+
+
+def test_plain_lines_are_spoken_one_phrase_each_and_blank_lines_pause():
+    script = parse("First line.\nSecond line.\n\nThird.\n")
+    assert [type(c) for c in script.cues] == [Say, Say, Pause, Say]
+    assert script.cues[2].natural
+
+
+def test_sections_pauses_and_bells():
+    script = parse("## Arriving\nSettle. [pause 4s]\n[pause 3s..8s]\n[bell]\n[bell gong]\n[pause 1m30s]\n")
+    assert script.cues[0] == Section("Arriving", 5)
+    assert script.cues[1] == Say("Settle.", 6)
+    assert script.cues[2] == Pause(Span(4000, 4000), 6)
+    assert script.cues[3] == Pause(Span(3000, 8000), 7)
+    assert script.cues[4] == Bell(None, 8)
+    assert script.cues[5] == Bell("gong", 9)
+    assert script.cues[6].span == Span(90_000, 90_000)
+
+
+def test_a_stretchable_pause_lasts_its_midpoint_unless_fitted():
+    assert Span(3000, 8000).nominal == 5500
+
+
+def test_breathing_pattern_and_silent_sitting():
+    script = parse("[breathe in 4s, hold 2s, out 6s, hold 1s, x5]\n[sit 5m..20m, bell every 5m]\n[sit 10m]\n")
+    assert script.cues[0] == Breathe((("in", 4000), ("hold", 2000), ("out", 6000), ("rest", 1000)), 5, 5)
+    assert script.cues[1] == Sit(Span(300_000, 1_200_000), 300_000, None, 6)
+    assert script.cues[2] == Sit(Span(600_000, 600_000), None, None, 7)
+
+
+def test_journal_questions_are_a_numbered_list_with_wrapped_lines():
+    head = "---\ntitle: Q\nkind: journal\n---\n"
+    script = parse("Opening.\n1. What shaped\n   your trust?\n2) Where do you feel it? [pause 20s]\n", head)
+    questions = script.questions
+    assert [q.text for q in questions] == ["What shaped your trust?", "Where do you feel it?"]
+    assert questions[0].reflect == Span(30_000, 150_000)  # a journal's default: 90 s, stretchable
+    assert questions[1].reflect == Span(20_000, 20_000)
+
+
+def test_reflect_in_front_matter_sets_time_for_every_question():
+    head = "---\ntitle: Q\nkind: journal\nreflect: 45s..2m\n---\n"
+    assert parse("1. Why?\n", head).questions[0].reflect == Span(45_000, 120_000)
+
+
+def test_comments_are_never_spoken_and_keep_columns():
+    script = parse("<!-- a note -->Hello. <!-- another\nspanning lines -->[pause 2s]\n")
+    assert script.cues == (Say("Hello.", 5), Pause(Span(2000, 2000), 6))
+
+
+def test_durations_read_and_write_as_authors_write_them():
+    assert parse_duration_ms("1m30s") == 90_000
+    assert parse_duration_ms("500ms") == 500
+    assert parse_duration_ms("1.5s") == 1500
+    assert parse_duration_ms("banana") is None
+    assert format_ms(90_000) == "1m30s"
+    assert format_ms(1500) == "1.5s"
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "words"),
+    [
+        ("", "1:1", "expected front matter starting with '---', found an empty file"),
+        ("Hello\n", "1:1", "expected front matter"),
+        ("---\ntitle: T\nkind: talk\n", "1:1", "never closed"),
+        ("---\ntitle: [unclosed\nkind: talk\n---\nHi.\n", "3:", "not valid YAML"),
+        ("---\ntitle: !!python/object:os.system x\nkind: talk\n---\nHi.\n", "2:", "not valid YAML"),
+        ("---\nkind: talk\n---\nHi.\n", "3:1", "needs a 'title:' line"),
+        ("---\ntitle: T\nkind: podcast\n---\nHi.\n", "3:7", "unknown kind 'podcast'"),
+        ("---\ntitle: T\nkind: talk\ncolour: red\n---\nHi.\n", "4:1", "unknown front matter key 'colour'"),
+        ("---\ntitle: T\nkind: talk\npart: -1\n---\nHi.\n", "4:7", "whole number"),
+        (HEAD, "4:1", "expected something to say"),
+        (HEAD + "\n\nHello [pause banana]\n", "7:14", "expected a duration such as 4s"),
+        (HEAD + "[pause -3s]\n", "5:8", "found '-3s'"),
+        (HEAD + "[pause 400h]\n", "5:8", "at most 1h"),
+        (HEAD + "[pause 3s..1s]\n", "5:8", "must not exceed its end"),
+        (HEAD + "[pause 0s]\n", "5:8", "longer than zero"),
+        (HEAD + "[chant om]\n", "5:2", "unknown directive 'chant'"),
+        (HEAD + "Hello [pause 3s\n", "5:7", "expected ']'"),
+        (HEAD + "Hello ] there\n", "5:7", "without an opening '['"),
+        (HEAD + "[]\n", "5:2", "expected a directive"),
+        (HEAD + "# Title\n", "5:1", "'## Title'"),
+        (HEAD + "### Deep\n", "5:1", "'## Title'"),
+        (HEAD + "[breathe in 4s, x5]\n", "5:10", "needs at least 'in' and 'out'"),
+        (HEAD + "[breathe in 4s, sideways 2s, out 4s]\n", "5:17", "expected a phase"),
+        (HEAD + "[sit 10m, bell sometimes]\n", "5:11", "expected 'bell every 5m'"),
+        (HEAD + "1. One?\n3. Three?\n", "6:1", "expected question number 2, found 3"),
+        (HEAD + "1. Why? [bell]\n", "5:9", "a question may end with one [pause"),
+        (HEAD + "Hi <!-- never closed\n", "5:4", "never closed by '-->'"),
+        ("---\ntitle: T\nkind: journal\n---\nNo questions here.\n", "5:1", "needs at least one numbered question"),
+        ("---\ntitle: T\nkind: talk\n---\nHi\x00\n", "5:3", "binary data"),
+    ],
+)
+def test_every_mistake_names_file_line_column_and_what_was_expected(text, where, words):
+    error = error_of(text)
+    message = str(error)
+    assert message.startswith(f"s.md:{where}"), message
+    assert words in message
+    assert "\n" not in message
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(max_size=300))
+def test_the_parser_raises_nothing_but_its_own_error_on_arbitrary_text(text):
+    try:
+        parse_script(text, "fuzz.md")
+    except ScriptError as error:
+        assert str(error).startswith("fuzz.md:")
+        assert "\n" not in str(error)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("[]#-.:0123456789 smhx\n,.abinoutpauseblsreathe!<>")), max_size=200))
+def test_the_parser_survives_text_made_of_its_own_syntax(body):
+    try:
+        parse(body)
+    except ScriptError as error:
+        assert str(error).startswith("s.md:")
