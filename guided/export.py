@@ -102,10 +102,30 @@ def export(
         "-f", "f32le", "-ar", str(settings.rate), "-ac", str(settings.channels), "-i", "pipe:0",
         *codec, *meta_args, "-f", muxer, target,
     ]  # fmt: skip
-    log = tempfile.TemporaryFile()
+    with tempfile.TemporaryFile() as log:
+        try:
+            _encode(session, command, log, output, progress)
+            if temp is not None:
+                os.replace(temp, final)
+                temp = None
+        finally:
+            if temp is not None:
+                temp.unlink(missing_ok=True)
+    return ExportResult(
+        path=output,
+        format=fmt,
+        seconds=round(session.total / settings.rate, 3),
+        frames=session.total,
+        rate=settings.rate,
+        channels=settings.channels,
+    )
+
+
+def _encode(session: Session, command: list[str], log, output: str, progress) -> None:
+    """Feed the mixer's blocks to ffmpeg as they are made; raise OutputError if it fails."""
     process = None
     try:
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log, stdout=None if temp else None)
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log)
         done = 0
         try:
             for block in session.mixer.blocks():
@@ -124,21 +144,7 @@ def export(
             if "No space left" in reason or "File too large" in reason:
                 raise OutputError(f"the disk is full or the file too large while writing {output}: {reason}")
             raise OutputError(f"ffmpeg could not write {output}: {reason}")
-        if temp is not None:
-            os.replace(temp, final)
-            temp = None
     finally:
         if process is not None and process.poll() is None:
             process.kill()
             process.wait()
-        log.close()
-        if temp is not None:
-            temp.unlink(missing_ok=True)
-    return ExportResult(
-        path=output,
-        format=fmt,
-        seconds=round(session.total / settings.rate, 3),
-        frames=session.total,
-        rate=settings.rate,
-        channels=settings.channels,
-    )

@@ -37,7 +37,7 @@ class MixSettings:
     ceiling_db: float = -1.5  # sample peak ceiling; keeps true peak at or below -1 dBTP
 
     # How the parts sit against the voice before the whole mix is brought to `loudness`.
-    bed_below_voice_lu: float = 18.0
+    bed_below_voice_lu: float = 14.0
     bell_below_voice_lu: float = 4.0
 
 
@@ -50,6 +50,28 @@ LIMIT_WINDOW_MS = 8  # the peak guard's look-ahead and release
 def _ramp(x: np.ndarray) -> np.ndarray:
     """A smooth rise from 0 (x <= 0) to 1 (x >= 1): half a cosine, no corners to hear."""
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
+
+
+def _sliding(values: np.ndarray, width: int, ufunc) -> np.ndarray:
+    """`np.maximum` or `np.minimum` over a centred window of odd `width`, edges padded with the edge
+    values; in linear time whatever the width (van Herk / Gil-Werman)."""
+    half = width // 2
+    count = values.size
+    padded = np.pad(values, half, mode="edge")
+    blocks = -(-padded.size // width)
+    fill = -np.inf if ufunc is np.maximum else np.inf
+    rows = np.full(blocks * width, fill)
+    rows[: padded.size] = padded
+    rows = rows.reshape(blocks, width)
+    prefix = ufunc.accumulate(rows, axis=1).ravel()
+    suffix = ufunc.accumulate(rows[:, ::-1], axis=1)[:, ::-1].ravel()
+    return ufunc(suffix[:count], prefix[width - 1 : width - 1 + count])
+
+
+def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
+    half = width // 2
+    sums = np.cumsum(np.pad(values, (half + 1, half), mode="edge"), dtype=np.float64)
+    return (sums[width:] - sums[:-width]) / width
 
 
 class Mixer:
@@ -146,25 +168,40 @@ class Mixer:
 
     # --- envelopes ----------------------------------------------------------------------------
     def bed_envelope(self, positions: np.ndarray) -> np.ndarray:
-        """The bed's gain (0..1) at each position: fades at both ends, dips under speech."""
+        """The bed's gain (0..1) at each of the ascending `positions`: fades at both ends, dips under
+        speech. Only the stretches where something changes are computed; the rest is constant."""
         s = self.settings
+        envelope = np.ones(positions.size)
+        if positions.size == 0:
+            return envelope
+        low, high = int(positions[0]), int(positions[-1])
         fade = max(1, round(s.rate * s.fade_ms / 1000))
-        positions = positions.astype(np.float64)
-        envelope = _ramp(positions / fade) * _ramp((self.total - positions) / fade)
-        duck = np.zeros_like(positions)
+
+        def span(a: float, b: float) -> slice:
+            return slice(int(np.searchsorted(positions, a)), int(np.searchsorted(positions, b)))
+
+        head = span(-np.inf, fade)
+        envelope[head] *= _ramp(positions[head] / fade)
+        tail = span(self.total - fade, np.inf)
+        envelope[tail] *= _ramp((self.total - positions[tail]) / fade)
+
         attack = s.rate * DUCK_ATTACK_MS / 1000
         release = s.rate * DUCK_RELEASE_MS / 1000
-        low, high = positions.min(initial=0), positions.max(initial=0)
-        first = max(0, bisect.bisect_right(self._duck_region_starts, high + attack) - 1)
-        index = first
+        duck = np.zeros(positions.size)
+        index = bisect.bisect_right(self._duck_region_starts, high + attack) - 1
         while index >= 0:
-            start, end = self._duck_regions[index] if self._duck_regions else (0, -1)
-            if not self._duck_regions or end + release < low:
+            start, end = self._duck_regions[index]
+            if end + release < low:
                 break
-            shape = np.minimum(_ramp((positions - (start - attack)) / attack), _ramp(((end + release) - positions) / release))
-            np.maximum(duck, shape, out=duck)
+            duck[span(start, end + 1)] = 1.0
+            rise = span(start - attack, start)
+            np.maximum(duck[rise], _ramp((positions[rise] - (start - attack)) / attack), out=duck[rise])
+            fall = span(end + 1, end + release)
+            np.maximum(duck[fall], _ramp(((end + release) - positions[fall]) / release), out=duck[fall])
             index -= 1
-        return envelope * loudness.db_to_gain(s.duck_db * 1.0) ** duck
+        if self.settings.duck_db:
+            envelope *= np.power(loudness.db_to_gain(s.duck_db), duck)
+        return envelope
 
     # --- rendering ----------------------------------------------------------------------------
     def _raw(self, start: int, frames: int) -> np.ndarray:
@@ -201,18 +238,18 @@ class Mixer:
 
     def render(self, start: int, frames: int) -> np.ndarray:
         """The session's samples from `start` for `frames` frames, float32 (frames, channels)."""
-        from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
-
         w = self.limit_window
         raw = self._raw(start - w, frames + 2 * w)
         ceiling = loudness.db_to_gain(self.settings.ceiling_db)
-        peaks = np.abs(raw).max(axis=1)
+        peaks = np.abs(raw[:, 0])
+        for channel in range(1, self.channels):
+            np.maximum(peaks, np.abs(raw[:, channel]), out=peaks)
         if peaks.max(initial=0.0) <= ceiling:
             return raw[w : w + frames]
         # A peak guard with no memory: each gain depends only on samples within a few ms, so any
         # block gives the same result. min-filter then moving average never exceeds the needed cut.
-        needed = np.minimum(1.0, ceiling / np.maximum(maximum_filter1d(peaks, w), 1e-12))
-        gain = uniform_filter1d(minimum_filter1d(needed, w), w)
+        needed = np.minimum(1.0, ceiling / np.maximum(_sliding(peaks, w, np.maximum), 1e-12))
+        gain = _moving_average(_sliding(needed, w, np.minimum), w)
         return (raw * gain[:, None].astype(np.float32))[w : w + frames]
 
     def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:

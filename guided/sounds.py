@@ -96,24 +96,26 @@ _RING_MARGIN_DB = 7.0  # the real peak is a few dB under the bound's peak (no ph
 
 
 def _gong_modes() -> tuple[_Mode, ...]:
-    """A dense, deep spectrum: strong low partials, a shimmer of higher ones that bloom slowly."""
+    """A dense, deep spectrum: a struck low body, then a shimmer of higher partials that swells
+    up over the first second or two (energy flowing upwards: the gong's bloom) and fades sooner.
+    """
     rng = np.random.default_rng(1717)
-    head = [  # the deep body of the gong, struck directly
+    modes = [  # the deep body of the gong, sounding at once
         _Mode(1.000, 1.00, 1.62, 0.55, 0.80),
-        _Mode(1.523, 0.78, 1.45, 0.80, 0.75),
-        _Mode(2.174, 0.62, 1.25, 1.10, 0.70, 0.10),
-        _Mode(2.861, 0.48, 1.10, 1.35, 0.70, 0.18),
-        _Mode(3.607, 0.40, 0.98, 1.60, 0.65, 0.25),
+        _Mode(1.523, 0.74, 1.48, 0.80, 0.75),
+        _Mode(2.174, 0.60, 1.34, 1.10, 0.70, 0.25),
+        _Mode(2.861, 0.50, 1.22, 1.35, 0.70, 0.40),
+        _Mode(3.607, 0.42, 1.12, 1.60, 0.65, 0.55),
     ]
-    modes = list(head)
     ratio = 3.607
-    for _ in range(22):  # the shimmer: energy flows up into these over the first second
+    for _ in range(22):  # the shimmer
         ratio *= 1.105 + 0.05 * rng.random()
-        amp = 0.42 * ratio ** -0.55 * (0.65 + 0.35 * rng.random())
-        tau = 1.25 * ratio ** -0.33 * (0.85 + 0.3 * rng.random())
-        bloom = 0.25 + 0.6 * math.log(ratio / 3.6) / math.log(12.0) + 0.1 * rng.random()
-        beat = 1.2 + 0.35 * ratio * (0.6 + 0.8 * rng.random())
-        modes.append(_Mode(round(ratio, 4), amp, tau, min(beat, 9.0), 0.7, bloom))
+        octaves_up = math.log2(ratio / 3.6)
+        amp = 1.4 * ratio**-0.6 * (0.65 + 0.35 * rng.random())
+        tau = 1.3 * ratio**-0.12 * (0.9 + 0.2 * rng.random())
+        bloom = 0.5 + 0.3 * octaves_up + 0.15 * rng.random()
+        beat = min(9.0, 1.2 + 0.3 * ratio * (0.6 + 0.8 * rng.random()))
+        modes.append(_Mode(round(ratio, 4), amp, tau, beat, 0.7, bloom))
     return tuple(modes)
 
 
@@ -147,7 +149,8 @@ _BELLS: dict[str, _BellSpec] = {
                 _Mode(8.933, 0.045, 0.10, 2.50, 0.50),
             ),
             seed=202,
-            spread=0.5,
+            spread=1.2,
+            balance=0.2,
         ),
         _BellSpec(
             "gong",
@@ -270,7 +273,7 @@ def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2) -> np.ndar
     """
     rate = _check_rate(rate)
     channels = _check_channels(channels)
-    key = name_or_path.strip()
+    key = str(name_or_path).strip()
     if key.lower() in BELL_NAMES:
         return _to_channels(_bundled_bell(key.lower(), rate).copy(), channels)
     path = _user_path(key, BELL_NAMES, "bell")
@@ -317,8 +320,8 @@ def _rms(x: np.ndarray) -> float:
 
 
 def _complex_noise(rng: np.random.Generator, m: int) -> np.ndarray:
-    z = rng.standard_normal((m, 2))
-    return z[:, 0] + 1j * z[:, 1]
+    """m bins of white complex Gaussian noise (single precision is plenty for noise)."""
+    return rng.standard_normal(2 * m, dtype=np.float32).view(np.complex64)
 
 
 def _shaped_noise(
@@ -336,24 +339,29 @@ def _shaped_noise(
     channels share a common part whose share falls from ``corr_low`` (correlation in the bass,
     which should stay centred) to ``corr_high`` (in the treble, which gives the width).
     """
+    from scipy import fft
+
     f = np.fft.rfftfreq(n, 1 / rate)
     h = shape(f)
     h[0] = 0.0
     common, left, right = (_complex_noise(rng, len(f)) for _ in range(3))
     rho = corr_high + (corr_low - corr_high) / (1 + (f / corr_corner) ** 2)
-    a, b = np.sqrt(rho), np.sqrt(1 - rho)
-    out = np.empty((n, 2))
-    out[:, 0] = np.fft.irfft(h * (a * common + b * left), n)
-    out[:, 1] = np.fft.irfft(h * (a * common + b * right), n)
+    a, b = (h * np.sqrt(rho)).astype(np.float32), (h * np.sqrt(1 - rho)).astype(np.float32)
+    spec = np.empty((len(f), 2), dtype=np.complex64)
+    spec[:, 0] = a * common + b * left
+    spec[:, 1] = a * common + b * right
+    out = fft.irfft(spec, n, axis=0, workers=2).astype(np.float64)
     return out / _rms(out)
 
 
 def _circular_filter(x: np.ndarray, rate: int, shape: Callable[[np.ndarray], np.ndarray]):
     """Filter each column of x with the zero-phase magnitude ``shape(f)``, circularly."""
+    from scipy import fft
+
     n = len(x)
     h = shape(np.fft.rfftfreq(n, 1 / rate))
     h[0] = 0.0
-    return np.fft.irfft(np.fft.rfft(x, axis=0) * h[:, None], n, axis=0)
+    return fft.irfft(fft.rfft(x, axis=0, workers=2) * h[:, None], n, axis=0, workers=2)
 
 
 def _loop_lfo(n: int, cycles: int, phase: float) -> np.ndarray:
@@ -366,7 +374,7 @@ def _pink(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _brown(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
-    return _shaped_noise(rng, n, rate, lambda f: _power_law(f, -1.0) * _hp(f, 25.0), 0.85, 0.4)
+    return _shaped_noise(rng, n, rate, lambda f: _power_law(f, -1.0) * _hp(f, 25.0, 4), 0.85, 0.4)
 
 
 def _rain(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
@@ -379,17 +387,20 @@ def _rain(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
     hiss = _shaped_noise(rng, n, rate, hiss_shape, 0.6, 0.15)
     # Patter: a dense scatter of tiny drop impacts, each a filtered impulse.
     impulses = np.zeros((n, 2))
-    count = int(700 * seconds)
+    count = int(900 * seconds)
     for c in range(2):
         where = rng.integers(0, n, count)
-        impulses[where, c] += rng.lognormal(0.0, 0.7, count) * rng.choice((-1.0, 1.0), count)
-    patter = _circular_filter(impulses, rate, lambda f: _hp(f, 1200.0) * _lp(f, 9000.0))
+        impulses[where, c] += rng.lognormal(0.0, 0.5, count) * rng.choice((-1.0, 1.0), count)
+    patter = _circular_filter(impulses, rate, lambda f: _hp(f, 1000.0) * _lp(f, 6000.0))
     patter /= _rms(patter)
-    x = 0.78 * hiss + 0.42 * patter
+    x = 0.85 * hiss + 0.3 * patter
     # Rain that thickens and thins a little, in whole cycles of the loop.
-    swell = 1 + 0.10 * _loop_lfo(n, 1, rng.uniform(0, 6.3)) + 0.06 * _loop_lfo(
-        n, 3, rng.uniform(0, 6.3)
-    ) + 0.04 * _loop_lfo(n, 7, rng.uniform(0, 6.3))
+    swell = (
+        1
+        + 0.10 * _loop_lfo(n, 1, rng.uniform(0, 6.3))
+        + 0.06 * _loop_lfo(n, 3, rng.uniform(0, 6.3))
+        + 0.04 * _loop_lfo(n, 7, rng.uniform(0, 6.3))
+    )
     x *= swell[:, None]
     # Droplets: little rising "plinks" of bubbles and drips, scattered and panned at random.
     drops = int(3.5 * seconds)
@@ -397,7 +408,7 @@ def _rain(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
         start = int(rng.integers(0, n))
         freq = math.exp(rng.uniform(math.log(900.0), math.log(3600.0)))
         tau = rng.uniform(0.004, 0.011)
-        amp = min(2.4, 0.9 * rng.lognormal(0.0, 0.5))
+        amp = min(5.0, 2.6 * rng.lognormal(0.0, 0.4))
         pan = rng.uniform(0.15, 0.85) * np.pi / 2
         k = int(6 * tau * rate)
         t = np.arange(k) / rate
@@ -437,7 +448,7 @@ def _ocean(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
     grid = np.arange(int(seconds * 200)) * (seconds / int(seconds * 200))
     level = np.full((len(grid), 2), 0.22)
     bright = np.zeros((len(grid), 2))
-    for start, period, height, lag in zip(starts, periods, heights, along):
+    for start, period, height, lag in zip(starts, periods, heights, along, strict=True):
         for c, sign in ((0, -1.0), (1, 1.0)):
             since = (grid - start - sign * lag) % seconds
             level[:, c] += height * _swell_shape(since, 0.45 * period, 0.3 * period)
@@ -446,10 +457,12 @@ def _ocean(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
     t = np.arange(n) / rate
     level_full = np.stack([np.interp(t, grid, level[:, c], period=seconds) for c in (0, 1)], 1)
     bright_full = np.stack([np.interp(t, grid, bright[:, c], period=seconds) for c in (0, 1)], 1)
-    rumble = _shaped_noise(rng, n, rate, lambda f: _power_law(f, -1) * _hp(f, 30) * _lp(f, 300),
-                           0.85, 0.6)
-    wash = _shaped_noise(rng, n, rate, lambda f: _power_law(f, -0.5) * _hp(f, 180) * _lp(f, 2200),
-                         0.6, 0.35)
+    rumble = _shaped_noise(
+        rng, n, rate, lambda f: _power_law(f, -1) * _hp(f, 30) * _lp(f, 300), 0.85, 0.6
+    )
+    wash = _shaped_noise(
+        rng, n, rate, lambda f: _power_law(f, -0.5) * _hp(f, 180) * _lp(f, 2200), 0.6, 0.35
+    )
     foam = _shaped_noise(rng, n, rate, lambda f: _hp(f, 1400) * _lp(f, 8000, 1), 0.3, 0.15)
     return level_full * (0.8 * rumble + 0.75 * wash) + 0.55 * bright_full * foam
 
@@ -468,8 +481,9 @@ _DRONE_HARMONICS = ((1, 1.0), (2, 0.05), (3, 0.07), (5, 0.018))  # a softened tr
 def _warm_drone(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
     """Built as a spectrum: every tone completes a whole number of cycles over the loop.
 
-    Each voice is two slightly detuned oscillators per channel (chorus, different in each
-    channel), with a slow amplitude drift of 1-3 cycles per loop, also different per channel.
+    Each voice is a main oscillator heard in both channels plus a quieter chorus oscillator a
+    few cents sharp on the left and flat on the right, so the two sides beat gently against the
+    centre; each channel's level drifts slowly (1-3 cycles per loop) and differently.
     """
     seconds = n / rate
     spec = np.zeros((n // 2 + 1, 2), dtype=np.complex128)
@@ -478,21 +492,25 @@ def _warm_drone(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
         if 0 < cycles < n // 2:
             spec[cycles, c] += 0.5 * n * amp * np.exp(1j * phase)
 
+    def tone(c: int, freq: float, amp: float, phase: float, lfo: tuple[int, float, float]):
+        """A softened triangle at freq (rounded to whole cycles), its level swayed by lfo."""
+        lfo_cycles, lfo_phase, depth = lfo
+        base = int(round(freq * seconds))
+        for harmonic, weight in _DRONE_HARMONICS:
+            a, cyc, ph = amp * weight, base * harmonic, phase * harmonic
+            add(c, cyc, a, ph)
+            # a * depth * sin(lfo) * cos(tone): sidebands at cyc +- lfo_cycles
+            add(c, cyc + lfo_cycles, 0.5 * a * depth, ph + lfo_phase - np.pi / 2)
+            add(c, cyc - lfo_cycles, 0.5 * a * depth, ph - lfo_phase + np.pi / 2)
+
     for freq, level in _DRONE_VOICES:
+        main_phase = rng.uniform(0, 2 * np.pi)
+        cents = rng.uniform(1.5, 4.0, 2) * np.array([1.0, -1.0])
         for c in (0, 1):
-            depth = rng.uniform(0.15, 0.35)
-            lfo_cycles = int(rng.integers(1, 4))
-            lfo_phase = rng.uniform(0, 2 * np.pi)
-            for detune in rng.uniform(0.04, 0.16, 2) * np.array([1.0, -1.0]):
-                base = int(round((freq + detune) * seconds))
-                phase = rng.uniform(0, 2 * np.pi)
-                for harmonic, weight in _DRONE_HARMONICS:
-                    amp = 0.5 * level * weight
-                    cyc, ph = base * harmonic, phase * harmonic
-                    add(c, cyc, amp, ph)
-                    # amp * depth * sin(lfo) * cos(tone) = sidebands at cyc +- lfo_cycles
-                    add(c, cyc + lfo_cycles, 0.5 * amp * depth, ph + lfo_phase - np.pi / 2)
-                    add(c, cyc - lfo_cycles, 0.5 * amp * depth, ph - lfo_phase + np.pi / 2)
+            lfo = (int(rng.integers(1, 4)), rng.uniform(0, 2 * np.pi), rng.uniform(0.15, 0.3))
+            tone(c, freq, 0.7 * level, main_phase, lfo)
+            chorus = freq * 2 ** (cents[c] / 1200)
+            tone(c, chorus, 0.3 * level, rng.uniform(0, 2 * np.pi), lfo)
     return np.fft.irfft(spec, n, axis=0)
 
 
@@ -508,10 +526,12 @@ _BEDS: dict[str, _BedSpec] = {
     spec.name: spec
     for spec in (
         _BedSpec("rain", "soft steady rain with the odd droplet", 40.0, _rain),
-        _BedSpec("ocean", "waves rolling in on a beach, one every eight seconds or so", 42.0,
-                 _ocean),
-        _BedSpec("pink-noise", "pink noise (1/f): even, soft, like a distant waterfall", 32.0,
-                 _pink),
+        _BedSpec(
+            "ocean", "waves rolling in on a beach, one every eight seconds or so", 42.0, _ocean
+        ),
+        _BedSpec(
+            "pink-noise", "pink noise (1/f): even, soft, like a distant waterfall", 32.0, _pink
+        ),
         _BedSpec("brown-noise", "brown noise (1/f\u00b2): a deep, soft rumble", 32.0, _brown),
         _BedSpec("warm-drone", "a soft, slowly shifting chord on A", 40.0, _warm_drone),
     )
@@ -578,8 +598,7 @@ class Bed:
 
     def __repr__(self) -> str:
         return (
-            f"Bed({self.name!r}, frames={self.frames}, channels={self.channels}, "
-            f"rate={self.rate})"
+            f"Bed({self.name!r}, frames={self.frames}, channels={self.channels}, rate={self.rate})"
         )
 
 
@@ -626,7 +645,7 @@ def load_bed(
     """
     rate = _check_rate(rate)
     channels = _check_channels(channels)
-    key = name_or_path.strip()
+    key = str(name_or_path).strip()
     if key.lower() in BED_NAMES:
         name = key.lower()
         spec = _BEDS[name]
@@ -763,6 +782,7 @@ def _decode(path: Path, max_seconds: float | None = None) -> tuple[np.ndarray, i
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # pydub warns when ffmpeg is absent
+            warnings.simplefilter("ignore", DeprecationWarning)  # ... and about audioop
             from pydub import AudioSegment
     except ImportError as exc:
         raise MissingDependencyError(

@@ -155,6 +155,14 @@ def assemble(
     )
 
 
+def length_range(
+    script: Script, speak: Callable[[str], Clip], bell_frames: Callable[[str | None], int], *, rate: int = RATE
+) -> tuple[int, int]:
+    """The shortest and longest the session can last, in samples, with every pause at its bounds."""
+    items, _ = _items(script, speak, bell_frames, None)
+    return _place(items, rate, 0.0)[1], _place(items, rate, 1.0)[1]
+
+
 def spoken_texts(script: Script) -> list[str]:
     """Every phrase the script will speak, in order (for rendering ahead)."""
     texts: list[str] = []

@@ -9,7 +9,6 @@ from guided.script import (
     Bell,
     Breathe,
     Pause,
-    Question,
     Say,
     Section,
     Sit,

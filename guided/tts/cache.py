@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import tempfile
 import threading
@@ -39,12 +40,29 @@ class Clip:
 
 
 def resampled_length(frames: int, source: int, target: int) -> int:
-    """Frames after resampling, exactly as scipy's resample_poly produces them."""
+    """Frames after `resample`: the same duration, rounded up to a whole frame."""
+    return -(-frames * target // source)
+
+
+def resample(samples: np.ndarray, source: int, target: int) -> np.ndarray:
+    """Band-limited resampling of a short clip through its spectrum (a phrase starts and ends in
+    near silence, so treating it as periodic adds nothing audible); float32 out."""
     from math import gcd
 
+    frames = samples.shape[0]
+    length = resampled_length(frames, source, target)
+    if frames == 0:
+        return np.zeros(0, dtype=np.float32)
+    # Pad with silence to a length whose transforms are fast on both sides: d·2^k in, u·2^k out.
     g = gcd(source, target)
-    up, down = target // g, source // g
-    return -(-frames * up // down)
+    down, up = source // g, target // g
+    blocks = 1 << max(0, math.ceil(math.log2(max(1, -(-frames // down)))))
+    padded_in, padded_out = down * blocks, up * blocks
+    spectrum = np.fft.rfft(samples.astype(np.float64), padded_in)
+    kept = min(spectrum.size, padded_out // 2 + 1)
+    out = np.zeros(padded_out // 2 + 1, dtype=complex)
+    out[:kept] = spectrum[:kept]
+    return (np.fft.irfft(out, padded_out)[:length] * (up / down)).astype(np.float32)
 
 
 class ClipCache:
@@ -153,12 +171,7 @@ class ClipSamples:
                 return found
         samples = self.cache.samples(clip).astype(np.float32) / 32768.0
         if clip.native_rate != clip.rate:
-            from math import gcd
-
-            from scipy.signal import resample_poly
-
-            g = gcd(clip.native_rate, clip.rate)
-            samples = resample_poly(samples, clip.rate // g, clip.native_rate // g).astype(np.float32)
+            samples = resample(samples, clip.native_rate, clip.rate)
         with self._lock:
             self._decoded[clip.key] = samples
             while len(self._decoded) > self.keep:

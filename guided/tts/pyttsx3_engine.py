@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import tempfile
 import wave
 from importlib import metadata
@@ -27,10 +28,17 @@ def _driver():
         raise MissingDependencyError("the pyttsx3 package is missing: pip install pyttsx3") from None
     try:
         with quiet_stdout():
-            return pyttsx3.init()
+            engine = pyttsx3.init()
     except Exception as exc:  # pyttsx3 raises OSError, RuntimeError or ImportError when no speech library is found
         hint = _INSTALL_HINT.get(platform.system(), "install a speech engine that pyttsx3 supports")
         raise MissingDependencyError(f"no text-to-speech engine is available ({exc}); {hint}") from None
+    # The espeak driver prints "Audio saved to ..." from its own callback thread, which may outlive
+    # a redirect of stdout; silence that module's print itself so stdout stays clean for --json.
+    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+    module = sys.modules.get(type(driver).__module__) if driver is not None else None
+    if module is not None:
+        module.print = lambda *args, **kwargs: None
+    return engine
 
 
 class Pyttsx3Engine:

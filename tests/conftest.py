@@ -1,0 +1,48 @@
+"""Shared fixtures: a private GUIDED_HOME for every test, and a fake engine for fast timing tests."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def guided_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own user state, far from the real home."""
+    home = tmp_path_factory.mktemp("guided-home")
+    monkeypatch.setenv("GUIDED_HOME", str(home))
+    return home
+
+
+class FakeEngine:
+    """Speaks each word as 0.25 s of a quiet tone: lengths are predictable and rendering is instant."""
+
+    name = "fake"
+    native_rate = 22050
+
+    def __init__(self) -> None:
+        self.rendered: list[str] = []
+
+    def identity(self) -> str:
+        return "fake 1"
+
+    def render(self, text: str) -> np.ndarray:
+        self.rendered.append(text)
+        frames = len(text.split()) * self.native_rate // 4
+        t = np.arange(frames) / self.native_rate
+        return (np.sin(2 * np.pi * 220 * t) * 8000).astype(np.int16)
+
+    def voices(self):
+        return []
+
+
+@pytest.fixture
+def fake_engine():
+    return FakeEngine()
+
+
+def needs(*programs: str):
+    missing = [p for p in programs if shutil.which(p) is None]
+    return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)}")

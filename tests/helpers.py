@@ -1,0 +1,59 @@
+"""Running the real command and reading real audio back, for the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def run(*args: str, env: dict | None = None, check: bool = False, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
+    """`guided ARGS...` in a child process, as a user would run it."""
+    full_env = {**os.environ, **(env or {})}
+    result = subprocess.run(
+        [sys.executable, "-m", "guided", *args], capture_output=True, text=True, env=full_env, timeout=timeout, **kwargs
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"guided {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+def run_json(*args: str, **kwargs):
+    return json.loads(run(*args, "--json", check=True, **kwargs).stdout)
+
+
+def probe(path: Path) -> dict:
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters", "-of", "json", str(path)],
+        capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def decode(path: Path, rate: int = 44100, channels: int = 1) -> np.ndarray:
+    """The file's samples as float32, decoded by ffmpeg (an independent reader)."""
+    out = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "f32le", "-ac", str(channels), "-ar", str(rate), "-"],
+        capture_output=True, check=True,
+    )
+    return np.frombuffer(out.stdout, dtype="<f4").reshape(-1, channels)
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """Integrated loudness (LUFS) and true peak (dBTP) as ffmpeg's ebur128 filter measures them."""
+    out = subprocess.run(
+        ["ffmpeg", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr
+    summary = out[out.rindex("Summary:"):]
+    integrated = float(summary.split("I:")[1].split("LUFS")[0])
+    peak = float(summary.split("Peak:")[1].split("dBFS")[0])
+    return integrated, peak
+
+
+def rms_db(samples: np.ndarray) -> float:
+    return 10 * np.log10(np.mean(np.asarray(samples, dtype=np.float64) ** 2) + 1e-20)
