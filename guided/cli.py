@@ -368,5 +368,88 @@ def sounds(as_json: bool):
         click.echo(f"{sound.kind:<5} {sound.name:<12} {sound.seconds:5.1f}s  {sound.description}")
 
 
+@cli.command()
+@click.argument("session_id", metavar="ID|PATH", default=DEFAULT_SESSION)
+@click.option("--device", "-d", metavar="NAME|INDEX", help="Output device (guided devices lists them).")
+@click.option("--section", metavar="N|TITLE", help="Start at this section (a number from 1, or words of its title).")
+@click.option("-q", "--quiet", is_flag=True, help="No display at all.")
+@click.option("--no-captions", is_flag=True, help="Do not show the words being spoken.")
+@sound_options
+def play(session_id: str, device: str | None, section: str | None, quiet: bool, no_captions: bool, **kwargs):
+    """Play a session now (default: heart-breathing).
+
+    \b
+    Keys while playing:
+      space      pause / resume
+      → / ←      next / previous section
+      + / -      louder / softer
+      q          quit, with a gentle fade
+    Ctrl-C also fades out. What you hear is exactly what 'guided export' writes.
+    """
+    import signal
+
+    from .display import Display
+    from .keys import apply, key_reader
+    from .player import Controls, Player, choose_device
+
+    options = session_options(kwargs)
+    device_index = choose_device(device)  # fail fast, before rendering anything
+    session = prepare_with_progress(session_id, options, quiet)
+    timeline = session.timeline
+    controls = Controls([c.start for c in timeline.sections], timeline.total, timeline.rate)
+    start = 0
+    if section:
+        start = timeline.sections[_section_index(timeline, section)].start
+    player = Player(session.mixer, controls, device=device_index, start=start)
+    display = Display(timeline, enabled=not quiet and sys.stderr.isatty(), captions=not no_captions)
+    terminated = {"by": None}
+
+    def on_signal(signum, frame):
+        terminated["by"] = signum
+        controls.stop()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        with key_reader(lambda key: apply(controls, key)) as keys:
+            display.start(keys)
+            try:
+                ended = player.play(on_tick=display.update)
+            finally:
+                display.finish()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if ended == "interrupted" or terminated["by"] is not None:
+        raise KeyboardInterrupt
+
+
+def _section_index(timeline, wanted: str) -> int:
+    from .errors import NotFoundError
+
+    if wanted.isdigit() and 1 <= int(wanted) <= len(timeline.sections):
+        return int(wanted) - 1
+    for index, chapter in enumerate(timeline.sections):
+        if wanted.lower() in chapter.title.lower():
+            return index
+    titles = "; ".join(f"{i + 1}: {c.title}" for i, c in enumerate(timeline.sections))
+    raise NotFoundError(f"no section {wanted!r}; this session has {titles}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def devices(as_json: bool):
+    """List sound devices: outputs for play, inputs for journal recording."""
+    from .player import devices as list_devices
+
+    found = list_devices()
+    if as_json:
+        click.echo(json.dumps([asdict(d) for d in found], indent=2))
+        return
+    if not found:
+        click.echo("no sound devices found", err=True)
+    for d in found:
+        marks = ("*out " if d.default_output else "") + ("*in " if d.default_input else "")
+        click.echo(f"{d.index:>3}  {d.name:<40} {d.outputs:>2} out {d.inputs:>2} in  {d.hostapi}  {marks}".rstrip())
+
+
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="guided")

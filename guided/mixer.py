@@ -239,18 +239,22 @@ class Mixer:
     def render(self, start: int, frames: int) -> np.ndarray:
         """The session's samples from `start` for `frames` frames, float32 (frames, channels)."""
         w = self.limit_window
-        raw = self._raw(start - w, frames + 2 * w)
+        # Each gain depends on peaks up to three half-windows away; two windows of margin on each
+        # side make the block's own samples independent of where the block was cut.
+        margin = 2 * w
+        raw = self._raw(start - margin, frames + 2 * margin)
         ceiling = loudness.db_to_gain(self.settings.ceiling_db)
         peaks = np.abs(raw[:, 0])
         for channel in range(1, self.channels):
             np.maximum(peaks, np.abs(raw[:, channel]), out=peaks)
         if peaks.max(initial=0.0) <= ceiling:
-            return raw[w : w + frames]
+            return raw[margin : margin + frames]
         # A peak guard with no memory: each gain depends only on samples within a few ms, so any
         # block gives the same result. min-filter then moving average never exceeds the needed cut.
         needed = np.minimum(1.0, ceiling / np.maximum(_sliding(peaks, w, np.maximum), 1e-12))
-        gain = _moving_average(_sliding(needed, w, np.minimum), w)
-        return (raw * gain[:, None].astype(np.float32))[w : w + frames]
+        # Averaging the cut (1 - gain) rather than the gain keeps untouched samples at exactly 1.
+        gain = 1.0 - _moving_average(1.0 - _sliding(needed, w, np.minimum), w)
+        return (raw * gain[:, None].astype(np.float32))[margin : margin + frames]
 
     def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:
         position = start

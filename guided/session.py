@@ -91,7 +91,9 @@ def prepare(
 
     def bell_samples(name: str | None):
         if name not in bells:
-            bells[name] = sounds.load_bell(name or sounds.DEFAULT_BELL, settings.rate, settings.channels)
+            bells[name] = sounds.load_bell(
+                name or sounds.DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds
+            )
         return bells[name]
 
     timeline = assemble(

@@ -264,7 +264,25 @@ def _bundled_bell(name: str, rate: int) -> np.ndarray:
     return out
 
 
-def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2) -> np.ndarray:
+def _cached_bell(name: str, rate: int, cache_dir: Path) -> np.ndarray:
+    """A built-in bell decoded once and kept as .npy: decoding FLAC runs ffmpeg, which costs a
+    noticeable part of a second at every start; reading the array costs a few milliseconds."""
+    path = Path(cache_dir) / f"bell-{name}-{rate}hz-v1.npy"
+    try:
+        x = np.load(path, allow_pickle=False)
+        if (
+            x.dtype == np.float32 and x.ndim == 2 and x.shape[1] == 2 and x.shape[0] > 0
+            and np.isfinite(x).all() and abs(float(np.max(np.abs(x))) - BELL_PEAK) < 1e-3
+        ):
+            return x
+    except Exception:  # missing, truncated or garbled: decode again
+        pass
+    x = _bundled_bell(name, rate)
+    _write_cache(path, np.ascontiguousarray(x))
+    return x
+
+
+def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir: Path | None = None) -> np.ndarray:
     """A bell as (n, channels) float32: a built-in name, or the path of any sound file.
 
     Built-in names decode the bundled ``audio/NAME.flac`` (synthesising it if missing). A file is
@@ -275,6 +293,8 @@ def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2) -> np.ndar
     channels = _check_channels(channels)
     key = str(name_or_path).strip()
     if key.lower() in BELL_NAMES:
+        if cache_dir is not None:
+            return _to_channels(_cached_bell(key.lower(), rate, cache_dir).copy(), channels)
         return _to_channels(_bundled_bell(key.lower(), rate).copy(), channels)
     path = _user_path(key, BELL_NAMES, "bell")
     x, src_rate = _decode(path)

@@ -1,0 +1,65 @@
+"""What a listener sees while a session plays: title, section, the words being spoken, and time.
+
+Drawn on stderr, only on a terminal; stdout is never touched."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+from .keys import HELP
+
+
+def clock(seconds: float) -> str:
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+class Display:
+    def __init__(self, timeline, enabled: bool, captions: bool = True) -> None:
+        self.timeline = timeline
+        self.enabled = enabled
+        self.captions = captions
+        self._lines = 0
+        self._last = None
+
+    def _write(self, text: str) -> None:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def start(self, keys: bool) -> None:
+        if not self.enabled:
+            return
+        self._write(f"{self.timeline.title}  ({clock(self.timeline.seconds)})\n")
+        if keys:
+            self._write(f"{HELP}\n")
+
+    def update(self, player) -> None:
+        if not self.enabled:
+            return
+        c = player.controls
+        t = self.timeline
+        position = c.position
+        section = t.sections[t.section_at(position)].title if t.sections else ""
+        width = max(20, min(60, shutil.get_terminal_size((80, 24)).columns - 40))
+        done = int(width * position / max(1, t.total))
+        state = "paused" if c.paused else ("preparing" if player.preparing else ("stopping" if c.stopping else "playing"))
+        volume = f"  vol {c.volume_db:+.0f} dB" if c.volume_db else ""
+        status = f"{clock(position / t.rate)} / {clock(t.seconds)} [{'#' * done}{'-' * (width - done)}] {state}{volume}"
+        lines = [f"§ {section}", status]
+        if self.captions:
+            event = t.caption_at(position)
+            caption = event.text if event else ""
+            columns = shutil.get_terminal_size((80, 24)).columns
+            lines.append(f"  {caption}"[: columns - 1])
+        if lines == self._last:
+            return
+        self._last = lines
+        up = f"\x1b[{self._lines}F" if self._lines else ""
+        self._write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
+        self._lines = len(lines)
+
+    def finish(self) -> None:
+        if self.enabled and self._lines:
+            self._write("\n")

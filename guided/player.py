@@ -1,0 +1,401 @@
+"""Live playback: the mixer's blocks through a sounddevice output stream, with controls and display.
+
+One render path: unless the listener pauses, skips or changes the volume, the samples reaching the
+device are the very samples `guided export` encodes. A worker thread renders blocks ahead into a
+bounded queue; the stream's callback only copies, fades and counts. Every control (keys, tests)
+goes through `Controls`, and every change of level is a short ramp, so nothing clicks.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import DeviceError, MissingDependencyError
+from .mixer import Mixer
+
+PORTAUDIO_HINT = (
+    "PortAudio is not installed; Debian/Ubuntu: sudo apt-get install libportaudio2, macOS: brew install portaudio "
+    "(or export the session instead: guided export ID -o FILE)"
+)
+FEED_BLOCK = 8192  # frames the worker renders at a time
+AHEAD_SECONDS = 3.0  # how much audio the worker keeps ready
+START_SECONDS = 0.4  # ready before the stream starts
+PAUSE_FADE_MS = 40
+SEEK_FADE_MS = 30
+STOP_FADE_MS = 1500
+VOLUME_RAMP_MS = 60
+WAIT_FOR_DATA_SECONDS = 10.0
+
+
+def import_sounddevice():
+    """sounddevice, imported only when sound is really needed (so --help works without PortAudio)."""
+    try:
+        import sounddevice
+    except OSError:  # the module loads but finds no PortAudio library
+        raise MissingDependencyError(PORTAUDIO_HINT) from None
+    except ImportError:
+        raise MissingDependencyError("the sounddevice package is missing: pip install sounddevice") from None
+    return sounddevice
+
+
+@dataclass(frozen=True)
+class Device:
+    index: int
+    name: str
+    hostapi: str
+    inputs: int
+    outputs: int
+    default_rate: float
+    default_input: bool
+    default_output: bool
+
+
+def devices() -> list[Device]:
+    sd = import_sounddevice()
+    try:
+        found = sd.query_devices()
+        apis = sd.query_hostapis()
+        default_in, default_out = sd.default.device
+    except sd.PortAudioError as exc:
+        raise DeviceError(f"cannot list sound devices: {exc}") from None
+    return [
+        Device(
+            index=i,
+            name=d["name"],
+            hostapi=apis[d["hostapi"]]["name"],
+            inputs=d["max_input_channels"],
+            outputs=d["max_output_channels"],
+            default_rate=d["default_samplerate"],
+            default_input=i == default_in,
+            default_output=i == default_out,
+        )
+        for i, d in enumerate(found)
+    ]
+
+
+def choose_device(spec: str | None, kind: str = "output") -> int | None:
+    """The device index for `--device NAME|INDEX` (None: the system default), or a clear error."""
+    listed = devices()
+    usable = [d for d in listed if (d.outputs if kind == "output" else d.inputs) > 0]
+    if not usable:
+        advice = "export the session instead: guided export ID -o FILE" if kind == "output" else "use --reflect or --type"
+        raise DeviceError(f"no sound {kind} device found; {advice}")
+    if spec is None:
+        return None
+    if spec.strip().isdigit():
+        index = int(spec)
+        if any(d.index == index for d in usable):
+            return index
+        raise DeviceError(f"no {kind} device number {index}; 'guided devices' lists them")
+    matches = [d for d in usable if spec.lower() in d.name.lower()]
+    if len(matches) == 1:
+        return matches[0].index
+    if not matches:
+        raise DeviceError(f"no {kind} device called {spec!r}; 'guided devices' lists them")
+    names = ", ".join(f"{d.index}: {d.name}" for d in matches)
+    raise DeviceError(f"{spec!r} matches several {kind} devices ({names}); give its number")
+
+
+class Controls:
+    """What a listener (or a test) can do while a session plays; safe to call from any thread."""
+
+    def __init__(self, sections: list[int], total: int, rate: int = 44100) -> None:
+        self._lock = threading.Lock()
+        self.rate = rate
+        self.sections = sections  # start sample of each section
+        self.total = total
+        self.paused = False
+        self.volume_db = 0.0
+        self.stopping = False
+        self.position = 0  # the session sample the listener is hearing now
+        self._seek: int | None = None
+        self.changed = threading.Event()
+
+    # commands ---------------------------------------------------------------------------------
+    def pause(self) -> None:
+        with self._lock:
+            self.paused = True
+        self.changed.set()
+
+    def resume(self) -> None:
+        with self._lock:
+            self.paused = False
+        self.changed.set()
+
+    def toggle_pause(self) -> None:
+        with self._lock:
+            self.paused = not self.paused
+        self.changed.set()
+
+    def seek(self, position: int) -> None:
+        with self._lock:
+            self._seek = max(0, min(int(position), self.total))
+        self.changed.set()
+
+    def seek_section(self, index: int) -> None:
+        index = max(0, min(index, len(self.sections) - 1))
+        self.seek(self.sections[index] if self.sections else 0)
+
+    def current_section(self) -> int:
+        found = 0
+        for index, start in enumerate(self.sections):
+            if start <= self.position:
+                found = index
+        return found
+
+    def next_section(self) -> None:
+        index = self.current_section() + 1
+        if index >= len(self.sections):
+            self.stop()
+        else:
+            self.seek_section(index)
+
+    def previous_section(self, grace: int | None = None) -> None:
+        """To the start of this section, or of the one before when within 3 s of its start."""
+        grace = 3 * self.rate if grace is None else grace
+        index = self.current_section()
+        if self.position - self.sections[index] <= grace and index > 0:
+            index -= 1
+        self.seek_section(index)
+
+    def change_volume(self, delta_db: float) -> None:
+        with self._lock:
+            self.volume_db = max(-40.0, min(12.0, self.volume_db + delta_db))
+        self.changed.set()
+
+    def stop(self) -> None:
+        with self._lock:
+            self.stopping = True
+        self.changed.set()
+
+    def take_seek(self) -> int | None:
+        with self._lock:
+            seek, self._seek = self._seek, None
+            return seek
+
+    def has_seek(self) -> bool:
+        with self._lock:
+            return self._seek is not None
+
+
+class _Ramp:
+    """A gain that moves in straight lines towards its target, sample by sample."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def run(self, target: float, frames: int, step: float) -> np.ndarray:
+        if self.value == target:
+            return np.full(frames, target, dtype=np.float32)
+        direction = 1.0 if target > self.value else -1.0
+        values = self.value + direction * step * np.arange(1, frames + 1)
+        values = np.minimum(values, target) if direction > 0 else np.maximum(values, target)
+        self.value = float(values[-1])
+        return values.astype(np.float32)
+
+
+class Player:
+    """Plays one session; `play()` blocks until it ends or is stopped and returns how it ended."""
+
+    def __init__(self, mixer: Mixer, controls: Controls | None = None, device: int | str | None = None,
+                 blocksize: int = 1024, start: int = 0) -> None:
+        self.mixer = mixer
+        self.rate = mixer.settings.rate
+        self.channels = mixer.channels
+        self.total = mixer.total
+        self.controls = controls or Controls([c.start for c in mixer.timeline.sections], self.total, self.rate)
+        self.device = device
+        self.blocksize = blocksize
+        self.start = start
+        self.preparing = False  # true while the device waits for the worker (never expected)
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+        self._queue: queue.Queue = queue.Queue(maxsize=max(2, int(AHEAD_SECONDS * self.rate / FEED_BLOCK)))
+        self._generation = 0
+        self._feed_from = start
+        self._feed_lock = threading.Lock()
+        self._feed_wake = threading.Event()
+        self._chunk: np.ndarray | None = None
+        self._chunk_start = start
+        self._offset = 0
+        self._ended = False
+        self._fade = _Ramp(1.0)
+        self._volume = _Ramp(1.0)
+        self._stop_worker = False
+        self._awaiting_seek: int | None = None
+        self.controls.position = start
+
+    # the worker -----------------------------------------------------------------------------
+    def _worker(self) -> None:
+        try:
+            while not self._stop_worker:
+                with self._feed_lock:
+                    generation, position = self._generation, self._feed_from
+                if position >= self.total:
+                    self._put(generation, position, None)
+                    self._feed_wake.wait(0.1)
+                    self._feed_wake.clear()
+                    continue
+                frames = min(FEED_BLOCK, self.total - position)
+                block = self.mixer.render(position, frames)
+                if not self._put(generation, position, block):
+                    continue
+                with self._feed_lock:
+                    if self._generation == generation:
+                        self._feed_from = position + frames
+        except BaseException as exc:  # surfaced by play(); the stream is stopped
+            self.error = exc
+            self.controls.stop()
+            self.finished.set()
+
+    def _put(self, generation: int, position: int, block) -> bool:
+        """Queue a block unless a seek made it stale; False when it was dropped."""
+        while not self._stop_worker:
+            with self._feed_lock:
+                if generation != self._generation:
+                    return False
+            try:
+                self._queue.put((generation, position, block), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _restart_feed(self, position: int) -> None:
+        with self._feed_lock:
+            self._generation += 1
+            self._feed_from = position
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._chunk = None
+        self._chunk_start = position
+        self._offset = 0
+        self._ended = False
+        self._feed_wake.set()
+
+    def _next_chunk(self, wait: float) -> bool:
+        """Take the next current-generation block from the queue; False if none came in time."""
+        while True:
+            try:
+                generation, position, block = self._queue.get(timeout=wait)
+            except queue.Empty:
+                return False
+            if generation != self._generation:
+                continue
+            if block is None:
+                self._ended = True
+                return True
+            self._chunk, self._chunk_start, self._offset = block, position, 0
+            return True
+
+    def _read(self, frames: int) -> np.ndarray:
+        """Up to `frames` frames of session audio from where the listener is; fewer only at the end."""
+        out = np.zeros((frames, self.channels), dtype=np.float32)
+        filled = 0
+        while filled < frames and not self._ended:
+            if self._chunk is None or self._offset >= len(self._chunk):
+                self._chunk = None
+                if not self._next_chunk(0.0):
+                    self.preparing = True
+                    if not self._next_chunk(WAIT_FOR_DATA_SECONDS):
+                        break  # the device hears silence; say "preparing" rather than stutter
+                    self.preparing = False
+                continue
+            take = min(frames - filled, len(self._chunk) - self._offset)
+            out[filled : filled + take] = self._chunk[self._offset : self._offset + take]
+            self._offset += take
+            filled += take
+        self.controls.position = (self._chunk_start + self._offset) if self._chunk is not None else self.controls.position
+        return out[:filled] if self._ended else out
+
+    # the device callback ----------------------------------------------------------------------
+    def _callback(self, outdata, frames, time_info, status) -> None:
+        sd = self._sd
+        c = self.controls
+        per_ms = self.rate / 1000
+        if c.has_seek() and self._awaiting_seek is None:
+            self._awaiting_seek = c.take_seek()
+        if c.stopping:
+            target, step = 0.0, 1.0 / (STOP_FADE_MS * per_ms)
+        elif self._awaiting_seek is not None:
+            target, step = 0.0, 1.0 / (SEEK_FADE_MS * per_ms)
+        elif c.paused:
+            target, step = 0.0, 1.0 / (PAUSE_FADE_MS * per_ms)
+        else:
+            target, step = 1.0, 1.0 / ((SEEK_FADE_MS if self._fade.value == 0 else PAUSE_FADE_MS) * per_ms)
+
+        if self._fade.value == 0.0 and target == 0.0:
+            # Silent and meant to be: act on the seek or the stop; while paused, hold still.
+            outdata[:] = 0
+            if c.stopping:
+                raise sd.CallbackStop
+            if self._awaiting_seek is not None:
+                self._restart_feed(self._awaiting_seek)
+                c.position = self._awaiting_seek
+                self._awaiting_seek = None
+            return
+        data = self._read(frames)
+        fade = self._fade.run(target, len(data), step)
+        volume = self._volume.run(10 ** (c.volume_db / 20), len(data), 1.0 / (VOLUME_RAMP_MS * per_ms))
+        gain = fade * volume
+        if np.all(gain == 1.0):
+            outdata[: len(data)] = data  # untouched: exactly what export writes
+        else:
+            outdata[: len(data)] = data * gain[:, None]
+        if len(data) < frames:
+            outdata[len(data) :] = 0
+            raise sd.CallbackStop
+
+    # running ----------------------------------------------------------------------------------
+    def play(self, on_tick=None, tick: float = 0.1) -> str:
+        """Play to the end (returns "finished") or until stopped ("stopped")."""
+        sd = self._sd = import_sounddevice()
+        worker = threading.Thread(target=self._worker, name="guided-mixer", daemon=True)
+        worker.start()
+        ready = min(int(START_SECONDS * self.rate), self.total - self.start)
+        while self._queue.qsize() * FEED_BLOCK < ready and worker.is_alive() and not self._queue.full():
+            if self.error:
+                break
+            threading.Event().wait(0.005)
+        if self.error:
+            raise self.error
+        try:
+            stream = sd.OutputStream(
+                samplerate=self.rate, channels=self.channels, dtype="float32", device=self.device,
+                blocksize=self.blocksize, callback=self._callback, finished_callback=self.finished.set,
+                # The first buffers come from the session too, not from silence PortAudio adds.
+                prime_output_buffers_using_stream_callback=True,
+            )
+        except (sd.PortAudioError, ValueError) as exc:
+            self._stop_worker = True
+            raise DeviceError(f"cannot open the sound device: {exc}; try another --device, or export the session instead") from None
+        interrupted = False
+        try:
+            with stream:
+                while True:
+                    try:
+                        if self.finished.wait(tick):
+                            break
+                        if on_tick:
+                            on_tick(self)
+                    except KeyboardInterrupt:
+                        if interrupted:
+                            break  # a second Ctrl-C: stop now, without waiting for the fade
+                        interrupted = True
+                        self.controls.stop()
+                if on_tick:
+                    on_tick(self)
+        finally:
+            self._stop_worker = True
+        if self.error:
+            raise self.error
+        if interrupted:
+            return "interrupted"
+        return "stopped" if self.controls.stopping else "finished"
