@@ -113,7 +113,21 @@ class Controls:
         self.stopping = False
         self.position = 0  # the session sample the listener is hearing now
         self._seek: int | None = None
+        self._scheduled: list[tuple[int, object]] = []
         self.changed = threading.Event()
+
+    def at(self, position: int, action) -> None:
+        """Run `action()` once the listener reaches `position` (a sleep timer, a test's cue)."""
+        with self._lock:
+            self._scheduled.append((position, action))
+            self._scheduled.sort(key=lambda item: item[0])
+
+    def run_due(self) -> None:
+        with self._lock:
+            due = [a for p, a in self._scheduled if p <= self.position]
+            self._scheduled = [(p, a) for p, a in self._scheduled if p > self.position]
+        for action in due:
+            action()
 
     # commands ---------------------------------------------------------------------------------
     def pause(self) -> None:
@@ -319,6 +333,7 @@ class Player:
     def _callback(self, outdata, frames, time_info, status) -> None:
         sd = self._sd
         c = self.controls
+        c.run_due()
         per_ms = self.rate / 1000
         if c.has_seek() and self._awaiting_seek is None:
             self._awaiting_seek = c.take_seek()
@@ -332,15 +347,20 @@ class Player:
             target, step = 1.0, 1.0 / ((SEEK_FADE_MS if self._fade.value == 0 else PAUSE_FADE_MS) * per_ms)
 
         if self._fade.value == 0.0 and target == 0.0:
-            # Silent and meant to be: act on the seek or the stop; while paused, hold still.
-            outdata[:] = 0
             if c.stopping:
+                outdata[:] = 0
                 raise sd.CallbackStop
-            if self._awaiting_seek is not None:
-                self._restart_feed(self._awaiting_seek)
-                c.position = self._awaiting_seek
-                self._awaiting_seek = None
-            return
+            if self._awaiting_seek is None:
+                outdata[:] = 0  # paused: hold still, in silence
+                return
+            # Faded out for a seek: jump, and fade the new place in within this same buffer.
+            self._restart_feed(self._awaiting_seek)
+            c.position = self._awaiting_seek
+            self._awaiting_seek = None
+            target, step = (0.0, 1.0 / (PAUSE_FADE_MS * per_ms)) if c.paused else (1.0, 1.0 / (SEEK_FADE_MS * per_ms))
+            if target == 0.0:
+                outdata[:] = 0
+                return
         data = self._read(frames)
         fade = self._fade.run(target, len(data), step)
         volume = self._volume.run(10 ** (c.volume_db / 20), len(data), 1.0 / (VOLUME_RAMP_MS * per_ms))
