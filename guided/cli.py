@@ -298,11 +298,12 @@ def export(session_id: str, output: str, fmt: str | None, bitrate: str | None, a
     The file appears only when it is complete: an interrupted export leaves nothing
     behind. Speech is cached, so exporting again is quick.
     """
-    from .export import check_output, format_for
+    from .export import check_output, ffmpeg, format_for
     from .export import export as run_export
 
     format_for(output, fmt)
     check_output(output)
+    ffmpeg()  # before any rendering: a missing encoder is said at once
     options = session_options(kwargs)
     session = prepare_with_progress(session_id, options, quiet)
     show_bar = sys.stderr.isatty() and not quiet

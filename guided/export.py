@@ -106,6 +106,10 @@ def export(
         try:
             _encode(session, command, log, output, progress)
             if temp is not None:
+                # mkstemp makes the file private; a finished export gets the usual permissions.
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(temp, 0o666 & ~umask)
                 os.replace(temp, final)
                 temp = None
         finally:

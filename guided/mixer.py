@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import loudness
+from . import dsp, loudness
 from .timeline import Timeline
 from .tts.cache import ClipCache, ClipSamples
 
@@ -50,28 +50,6 @@ LIMIT_WINDOW_MS = 8  # the peak guard's look-ahead and release
 def _ramp(x: np.ndarray) -> np.ndarray:
     """A smooth rise from 0 (x <= 0) to 1 (x >= 1): half a cosine, no corners to hear."""
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
-
-
-def _sliding(values: np.ndarray, width: int, ufunc) -> np.ndarray:
-    """`np.maximum` or `np.minimum` over a centred window of odd `width`, edges padded with the edge
-    values; in linear time whatever the width (van Herk / Gil-Werman)."""
-    half = width // 2
-    count = values.size
-    padded = np.pad(values, half, mode="edge")
-    blocks = -(-padded.size // width)
-    fill = -np.inf if ufunc is np.maximum else np.inf
-    rows = np.full(blocks * width, fill)
-    rows[: padded.size] = padded
-    rows = rows.reshape(blocks, width)
-    prefix = ufunc.accumulate(rows, axis=1).ravel()
-    suffix = ufunc.accumulate(rows[:, ::-1], axis=1)[:, ::-1].ravel()
-    return ufunc(suffix[:count], prefix[width - 1 : width - 1 + count])
-
-
-def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
-    half = width // 2
-    sums = np.cumsum(np.pad(values, (half + 1, half), mode="edge"), dtype=np.float64)
-    return (sums[width:] - sums[:-width]) / width
 
 
 class Mixer:
@@ -251,9 +229,7 @@ class Mixer:
             return raw[margin : margin + frames]
         # A peak guard with no memory: each gain depends only on samples within a few ms, so any
         # block gives the same result. min-filter then moving average never exceeds the needed cut.
-        needed = np.minimum(1.0, ceiling / np.maximum(_sliding(peaks, w, np.maximum), 1e-12))
-        # Averaging the cut (1 - gain) rather than the gain keeps untouched samples at exactly 1.
-        gain = 1.0 - _moving_average(1.0 - _sliding(needed, w, np.minimum), w)
+        gain = dsp.guard_gain(peaks, ceiling, w)
         return (raw * gain[:, None].astype(np.float32))[margin : margin + frames]
 
     def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:

@@ -6,14 +6,15 @@ Play, export and journal all start here, so they all hear the same thing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from . import library
 from .config import paths
 from .library import Entry
 from .mixer import Mixer, MixSettings
-from .script import Script
-from .timeline import Timeline, assemble
+from .script import Bell, Script, Sit
+from .timeline import DEFAULT_INTERVAL_BELL, Timeline, assemble
 from .tts import DEFAULT_RATE_WPM, make_engine
 from .tts.cache import ClipCache
 
@@ -87,26 +88,37 @@ def prepare(
     cache = ClipCache(where.clips)
     engine = make_engine(options.engine, options.voice, options.rate_wpm)
 
-    bells: dict[str | None, object] = {}
+    # Bells and the bed load in a second thread while speech renders in this one: decoding and
+    # synthesis wait on ffmpeg or run in numpy, so the two overlap well and a cold start is quicker.
+    wanted = {c.name for c in script.cues if isinstance(c, Bell)}
+    wanted |= {c.bell or DEFAULT_INTERVAL_BELL for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
 
-    def bell_samples(name: str | None):
-        if name not in bells:
-            bells[name] = sounds.load_bell(
-                name or sounds.DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds
-            )
-        return bells[name]
+    def load_bell(name: str | None):
+        return sounds.load_bell(name or sounds.DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds)
 
-    timeline = assemble(
-        script,
-        lambda text: cache.get(engine, text, settings.rate),
-        lambda name: len(bell_samples(name)),
-        rate=settings.rate,
-        seconds=options.minutes * 60 if options.minutes is not None else None,
-        progress=progress,
-    )
-    bed = None
-    if settings.background is not None:
-        bed = sounds.load_bed(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
-    used = {e.bell for e in timeline.bells}
-    mixer = Mixer(timeline, settings, cache, {name: bell_samples(name) for name in used}, bed)
+    def load_bed():
+        if settings.background is None:
+            return None
+        return sounds.load_bed(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="guided-sounds") as pool:
+        bells = {name: pool.submit(load_bell, name) for name in sorted(wanted, key=str)}
+        bed_future = pool.submit(load_bed)
+
+        def bell_samples(name: str | None):
+            if name not in bells:
+                bells[name] = pool.submit(load_bell, name)
+            return bells[name].result()
+
+        timeline = assemble(
+            script,
+            lambda text: cache.get(engine, text, settings.rate),
+            lambda name: len(bell_samples(name)),
+            rate=settings.rate,
+            seconds=options.minutes * 60 if options.minutes is not None else None,
+            progress=progress,
+        )
+        bed = bed_future.result()
+        used = {e.bell for e in timeline.bells}
+        mixer = Mixer(timeline, settings, cache, {name: bell_samples(name) for name in used}, bed)
     return Session(entry, script, timeline, mixer, settings, cache, engine.identity())

@@ -169,3 +169,38 @@ def test_a_non_editable_install_finds_the_built_in_scripts_and_sounds(tmp_path):
     assert int(out[2]) >= len(BRIEF_IDS)
     assert (target / "guided" / "_data" / "audio" / "bowl.flac").is_file()
     assert out[3] == str(target / "guided" / "_data" / "audio")
+
+
+def test_heart_breathing_meets_the_loudness_target_by_an_independent_meter(tmp_path):
+    from .helpers import ebur128
+
+    out = tmp_path / "h.mp3"
+    run("export", "heart-breathing", "-o", str(out), check=True)
+    integrated, true_peak = ebur128(out)
+    assert -17.0 <= integrated <= -15.0
+    assert true_peak <= -1.0
+
+
+def test_a_background_can_be_any_audio_file_or_none(tmp_path):
+    bed = tmp_path / "bed.ogg"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anoisesrc=d=20:c=pink:a=0.2", "-ac", "2", str(bed)],
+                   check=True)
+    script = tmp_path / "s.md"
+    script.write_text("---\ntitle: S\nkind: meditation\nbackground: rain\n---\n[pause 8s]\nHello.\n[pause 8s]\n")
+    with_file = tmp_path / "file.wav"
+    without = tmp_path / "none.wav"
+    run("export", str(script), "-o", str(with_file), "--background", str(bed), check=True)
+    run("export", str(script), "-o", str(without), "--background", "none", check=True)
+    quiet_part = slice(3 * 44100, 7 * 44100)
+    assert rms_db(decode(with_file)[quiet_part]) > -60
+    assert not decode(without)[quiet_part].any()
+    missing = run("export", str(script), "-o", str(tmp_path / "x.wav"), "--background", str(tmp_path / "nope.ogg"))
+    assert missing.returncode == 1 and "not found" in missing.stderr
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_sounds_lists_bells_and_beds():
+    rows = run_json("sounds")
+    names = {(r["kind"], r["name"]) for r in rows}
+    assert {("bell", "bowl"), ("bell", "chime"), ("bell", "gong")} <= names
+    assert {("bed", b) for b in ("rain", "ocean", "pink-noise", "brown-noise", "warm-drone")} <= names

@@ -20,10 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import loudness
+from .. import dsp, loudness
 from ..errors import OutputError
 
 MAGIC = b"GUIDEDCLIP1 "
+# What is done to an engine's output before it is stored; part of every key, so a change here
+# renders clips again instead of mixing old and new.
+PROCESSING = "peaks-tamed-11dB-v1"
+PEAK_HEADROOM_DB = 11.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class ClipCache:
         self._lock = threading.Lock()
 
     def key(self, identity: str, text: str) -> str:
-        return hashlib.sha256(f"{identity}\n{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{PROCESSING}\n{identity}\n{text}".encode()).hexdigest()
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.clip"
@@ -130,7 +134,8 @@ class ClipCache:
         )
 
     def _write(self, path: Path, samples: np.ndarray, rate: int) -> dict:
-        samples = np.ascontiguousarray(samples, dtype="<i2")
+        tamed = dsp.tame_peaks(samples.astype(np.float64) / 32768.0, rate, PEAK_HEADROOM_DB)
+        samples = np.ascontiguousarray(np.round(tamed * 32767.0), dtype="<i2")
         payload = samples.tobytes()
         powers = loudness.step_powers(samples.astype(np.float32)[:, None] / 32768.0, rate)
         header = {

@@ -1,0 +1,130 @@
+"""The mixer: blocks that do not depend on where they are cut, a bed that fades and ducks under the
+voice, bells that ring out, loudness worked out ahead, and nothing that clips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from guided import loudness
+from guided.mixer import DUCK_ATTACK_MS, DUCK_RELEASE_MS, Mixer, MixSettings
+from guided.script import parse_script
+from guided.sounds import load_bed, load_bell
+from guided.timeline import assemble
+from guided.tts.cache import ClipCache
+
+RATE = 44100
+
+
+def build(tmp_path, engine, body, background="pink-noise", channels=2, **settings):
+    cache = ClipCache(tmp_path / "clips")
+    script = parse_script("---\ntitle: T\nkind: meditation\n---\n" + body, "t.md")
+    bells = {}
+
+    def bell(name):
+        if name not in bells:
+            bells[name] = load_bell(name or "bowl", RATE, channels)
+        return bells[name]
+
+    timeline = assemble(script, lambda t: cache.get(engine, t, RATE), lambda n: len(bell(n)), rate=RATE)
+    bed = load_bed(background, RATE, channels) if background else None
+    mix = MixSettings(rate=RATE, channels=channels, background=background, **settings)
+    return Mixer(timeline, mix, cache, {e.bell: bell(e.bell) for e in timeline.bells}, bed)
+
+
+def whole(mixer, block):
+    return np.concatenate(list(mixer.blocks(block=block)))
+
+
+BODY = "[bell]\nOne two three four.\n[pause 6s]\nFive six seven eight nine ten.\n[pause 3s]\n[bell chime]\nEnd now.\n"
+
+
+def test_blocks_do_not_depend_on_where_the_session_is_cut(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, BODY)
+    a = whole(mixer, 32768)
+    b = whole(mixer, 1000)
+    assert a.shape == (mixer.total, 2)
+    assert np.array_equal(a, b)
+    start = 123_457
+    assert np.array_equal(mixer.render(start, 5000), a[start : start + 5000])
+
+
+def test_the_whole_mix_meets_the_loudness_target_and_never_clips(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, BODY * 3, loudness=-16.0)
+    audio = whole(mixer, 32768)
+    assert abs(loudness.lufs(audio, RATE) - -16.0) < 0.5
+    assert np.abs(audio).max() <= loudness.db_to_gain(-1.5) + 1e-6
+
+
+def test_a_quieter_target_is_quieter_by_as_much(tmp_path, fake_engine):
+    loud = whole(build(tmp_path, fake_engine, BODY, loudness=-16.0), 32768)
+    soft = whole(build(tmp_path, fake_engine, BODY, loudness=-23.0), 32768)
+    assert abs((loudness.lufs(loud, RATE) - loudness.lufs(soft, RATE)) - 7.0) < 0.3
+
+
+def test_the_bed_fades_in_and_out(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, "[pause 20s]\nWord.\n[pause 20s]\n")
+    audio = whole(mixer, 32768)
+    assert np.all(audio[0] == 0) and np.abs(audio[-1]).max() < 1e-6
+    env = mixer.bed_envelope(np.arange(0, mixer.total, 441))
+    first_second = env[: RATE // 441]
+    assert np.all(np.diff(first_second) >= 0) and first_second[-1] < 0.2  # still rising after 1 s
+    assert env[int(8 * RATE / 441)] == pytest.approx(1.0)  # fully in after the 6 s fade
+
+
+def test_the_bed_dips_about_10_db_under_speech_with_smooth_edges(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, "[pause 10s]\nOne two three four five six seven eight.\n[pause 10s]\n")
+    speech = mixer.timeline.speech[0]
+    positions = np.arange(speech.start - RATE, speech.end + 2 * RATE)
+    env = mixer.bed_envelope(positions)
+    inside = env[(positions >= speech.start) & (positions < speech.end)]
+    before = env[0]
+    assert 20 * np.log10(inside.max() / before) == pytest.approx(-10.0, abs=0.01)
+    steps = np.abs(np.diff(env))
+    assert steps.max() < 1e-4  # no step anywhere: a smooth ramp
+    attack = (positions >= speech.start - DUCK_ATTACK_MS * RATE / 1000) & (positions < speech.start)
+    assert env[attack][0] > env[attack][-1]  # already going down before the first word
+    release_end = speech.end + DUCK_RELEASE_MS * RATE / 1000
+    assert env[positions >= release_end][0] == pytest.approx(before, rel=1e-3)
+
+
+def test_speech_stays_well_above_the_bed(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, "[pause 8s]\n" + "Words to say here now.\n" * 6 + "[pause 8s]\n")
+    audio = whole(mixer, 32768)[:, 0]
+    speech = mixer.timeline.speech
+    voice = np.concatenate([audio[e.start : e.end] for e in speech])
+    bed_only = audio[3 * RATE : 7 * RATE]
+    assert 20 * np.log10(np.std(voice) / np.std(bed_only)) > 10
+
+
+def test_a_bell_rings_out_instead_of_being_cut(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, "Word.\n[bell]\n", background=None)
+    bell = mixer.timeline.bells[0]
+    assert mixer.total >= bell.end  # the session lasts until the bell has died away
+    audio = whole(mixer, 32768)
+    ring = audio[bell.start : bell.end, 0]
+    quarter = len(ring) // 4
+    levels = [np.sqrt(np.mean(ring[i * quarter : (i + 1) * quarter] ** 2)) for i in range(4)]
+    assert levels == sorted(levels, reverse=True)  # decays
+    assert levels[-1] > 0  # and is still heard at the end
+
+
+def test_mono_is_one_channel_at_the_same_loudness(tmp_path, fake_engine):
+    mono = whole(build(tmp_path, fake_engine, BODY, channels=1), 32768)
+    assert mono.shape[1] == 1
+    assert abs(loudness.lufs(mono, RATE) - -16.0) < 0.5
+
+
+def test_without_a_background_silence_is_digital_silence(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, "Word.\n[pause 10s]\nWord.\n", background=None)
+    audio = whole(mixer, 32768)
+    first = mixer.timeline.speech[0]
+    gap = audio[first.end + 100 : first.end + 9 * RATE]
+    assert not gap.any()
+
+
+def test_volumes_shift_the_balance(tmp_path, fake_engine):
+    plain = build(tmp_path, fake_engine, BODY)
+    quiet_bed = build(tmp_path, fake_engine, BODY, background_db=-12.0)
+    ratio = (quiet_bed.bed_gain / quiet_bed.voice_gain) / (plain.bed_gain / plain.voice_gain)
+    assert 20 * np.log10(ratio) == pytest.approx(-12.0, abs=0.01)
