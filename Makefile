@@ -13,6 +13,13 @@ demo: system-deps $(STAMP)
 	@mkdir -p $(OUT)
 	$(BIN)/guided export heart-breathing -o $(OUT)/heart-breathing.mp3
 	@echo "Your session is ready: $(CURDIR)/$(OUT)/heart-breathing.mp3"
+	@if $(BIN)/guided devices --json 2>/dev/null | $(BIN)/python -c \
+		"import json, sys; sys.exit(0 if any(d['outputs'] for d in json.load(sys.stdin)) else 1)"; then \
+		echo "Playing it now (space pause, arrows skip, q quit)."; \
+		$(BIN)/guided play heart-breathing || true; \
+	else \
+		echo "No sound output device here: listen to the file above instead."; \
+	fi
 
 test: system-deps $(STAMP)
 	$(BIN)/ruff check .
