@@ -452,5 +452,196 @@ def devices(as_json: bool):
         click.echo(f"{d.index:>3}  {d.name:<40} {d.outputs:>2} out {d.inputs:>2} in  {d.hostapi}  {marks}".rstrip())
 
 
+class Duration(click.ParamType):
+    """A duration as scripts write it: 90s, 2m, 1m30s."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        from .script import parse_duration_ms
+
+        if isinstance(value, (int, float)):
+            return float(value)
+        ms = parse_duration_ms(str(value))
+        if ms is None or ms <= 0:
+            self.fail(f"expected a duration such as 8s, 90s or 2m, not {value!r}", param, ctx)
+        return ms / 1000
+
+
+@cli.command()
+@click.argument("deck", metavar="DECK", default="trust-questions")
+@click.option("--reflect", "reflect", metavar="TIME", default=None,
+              help="Timed silence after each question, ending with a soft chime (the default mode).  [default: 90s]")
+@click.option("--wait", "mode", flag_value="wait", help="Continue on a key press; r repeats the question.")
+@click.option("--record", "mode", flag_value="record", help="Record your spoken answer from the microphone.")
+@click.option("--type", "mode", flag_value="type", help="Type your answer in the terminal.")
+@click.option("--silence", type=Duration(), default="8s", show_default=True,
+              help="With --record: this much quiet after you speak ends the answer.")
+@click.option("--max-answer", type=Duration(), default="5m", show_default=True, help="With --record: the longest answer.")
+@click.option("--questions", "count", type=click.IntRange(min=1), metavar="N",
+              help="Take the next N questions not yet answered (so a deck can be worked through over days).")
+@click.option("--only", metavar="7,12", help="Just these questions, by number.")
+@click.option("--shuffle", is_flag=True, help="Ask the questions in a random order.")
+@click.option("--status", "show_status", is_flag=True, help="Show progress per deck and exit.")
+@click.option("--json", "as_json", is_flag=True, help="With --status: print JSON.")
+@click.option("--device", "-d", metavar="NAME|INDEX", help="Output device.")
+@click.option("--input-device", metavar="NAME|INDEX", help="Microphone, with --record.")
+@click.option("-q", "--quiet", is_flag=True, help="No display.")
+@sound_options
+def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show_status, as_json, device,
+            input_device, quiet, **kwargs):
+    """Hands-free journaling: hear one question at a time, reflect, answer.
+
+    \b
+    Ways to answer:
+      (default)   a timed silence after each question, ending with a soft chime
+      --wait      take as long as you need, press space to go on, r to hear it again
+      --record    speak your answer; a pause of --silence ends it
+      --type      type your answer
+    \b
+    Your journal is plain Markdown (and your recorded answers, WAV files), kept
+    privately in the journal folder of your user data (GUIDED_HOME/journal).
+    --questions 3 takes the next three you have not answered yet; --status
+    shows how far you are in each deck.
+    """
+    from . import journal as journaling
+    from . import library
+
+    if show_status:
+        journaling.recover()
+        decks = []
+        for entry in library.entries():
+            script = library.load(entry.id)[1]
+            if script.questions:
+                decks.append((entry.id, script.title, len(script.questions)))
+        rows = journaling.status(decks)
+        if as_json:
+            click.echo(json.dumps([asdict(r) for r in rows], indent=2))
+            return
+        for r in rows:
+            last = f", last {r.last[:10]}" if r.last else ""
+            click.echo(f"{r.deck:<22} answered {r.answered:>2} of {r.questions:<2}{last}")
+        return
+    _run_journal(deck, reflect, mode or "reflect", silence, max_answer, count, only, shuffle, device, input_device,
+                 quiet, kwargs)
+
+
+def _run_journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, device, input_device, quiet, kwargs):
+    import queue as queues
+    import threading
+
+    from . import journal as journaling
+    from . import library
+    from .display import Display
+    from .errors import UsageError
+    from .keys import apply, key_reader
+    from .player import Controls, Player, choose_device
+    from .script import Say, Script, parse_span
+    from .session import prepare as prepare_session
+
+    if mode == "wait" and not sys.stdin.isatty():
+        raise UsageError("--wait needs a terminal to press keys in; use --reflect or --type instead")
+    if reflect is not None and mode != "reflect":
+        raise UsageError("--reflect sets the timed silence; it does not go with --wait, --record or --type")
+    span = parse_span(reflect or "90s")
+    if isinstance(span, str):
+        raise UsageError(f"--reflect: {span}")
+    only_numbers = None
+    if only:
+        try:
+            only_numbers = [int(x) for x in only.replace(" ", "").split(",") if x]
+        except ValueError:
+            raise UsageError(f"--only takes question numbers such as 7,12, not {only!r}") from None
+    repaired = journaling.recover()
+    if repaired:
+        click.echo(f"guided: recovered {len(repaired)} recording(s) from an interrupted sitting", err=True)
+    entry, script = library.load(deck)
+    if not script.questions:
+        from .errors import GuidedError as Problem
+
+        raise Problem(f"{deck} has no questions to journal with; try trust-questions")
+    done = journaling.answered_in(entry.id)
+    chosen = journaling.choose([q.number for q in script.questions], done, count, only_numbers, shuffle)
+    options = session_options(kwargs)
+    output_index = choose_device(device)
+    input_index = choose_device(input_device, "input") if mode == "record" else None
+    sitting_script = journaling.sitting_script(script, chosen, span if mode == "reflect" else None, mode == "reflect")
+    session = prepare_session(entry.id, options, script=(entry, sitting_script))
+    display = Display(session.timeline, enabled=not quiet and sys.stderr.isatty())
+    state = {"controls": None, "phase": "playing"}
+    keys_waiting: queues.Queue = queues.Queue()
+
+    def on_key(key: str) -> None:
+        if state["phase"] == "playing" and state["controls"] is not None:
+            apply(state["controls"], key)
+        elif state["phase"] == "waiting":
+            keys_waiting.put(key)
+        elif state["phase"] == "recording":
+            key_stop.set()
+
+    def play(sess, start, end, actions):
+        timeline = sess.timeline
+        controls = Controls([c.start for c in timeline.sections], timeline.total, timeline.rate)
+        for position, action in actions.items():
+            controls.at(position, action)
+        state["controls"], state["phase"] = controls, "playing"
+        player = Player(sess.mixer, controls, device=output_index, start=start, end=end)
+        ended = player.play(on_tick=display.update if sess is session else None)
+        return "finished" if ended == "finished" else ended
+
+    def wait_key() -> str:
+        state["phase"] = "waiting"
+        say("press space to go on, r to hear the question again, q to stop")
+        key = keys_waiting.get()
+        return {"r": "repeat", "R": "repeat", "q": "quit", "Q": "quit", "escape": "quit"}.get(key, "continue")
+
+    def read_text(question: str) -> str | None:
+        state["phase"] = "typing"
+        click.echo(f"\n{question}\n(type your answer; an empty line ends it)", err=True)
+        lines = []
+        while True:
+            try:
+                line = input()
+            except EOFError:
+                break
+            if not line.strip():
+                break
+            lines.append(line)
+        return "\n".join(lines) or None
+
+    def say(text: str) -> None:
+        if not quiet:
+            click.echo(f"  {text}", err=True)
+
+    def ask_again():
+        prompt = Script(path="<prompt>", title=session.script.title, kind="talk", cues=(Say(journaling.ASK_AGAIN, 1),))
+        prompt_session = prepare_session(entry.id, options, script=(entry, prompt))
+        play(prompt_session, 0, prompt_session.total, {})
+        state["phase"] = "recording"
+
+    class Recording(threading.Event):
+        def clear(self_inner):  # the sitting clears it before each answer: that is when recording starts
+            state["phase"] = "recording"
+            super().clear()
+
+    key_stop = Recording()
+    hooks = journaling.Hooks(play=play, say=say, wait_key=wait_key, read_text=read_text, key_stop=key_stop)
+    if not quiet:
+        click.echo(f"{session.script.title}: questions {', '.join(map(str, chosen))}", err=True)
+    with key_reader(on_key) if mode != "type" else _no_keys():
+        sitting = journaling.run(session, entry.id, mode, hooks, silence_seconds=silence, max_answer_seconds=max_answer,
+                                 input_device=input_index, ask_again=ask_again if mode == "record" else None)
+    if not quiet:
+        click.echo(f"saved to your journal: {sitting.path}", err=True)
+
+
+class _no_keys:
+    def __enter__(self):
+        return False
+
+    def __exit__(self, *exc):
+        return False
+
+
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="guided")

@@ -40,8 +40,9 @@ class Paths:
 def paths() -> Paths:
     home = os.environ.get("GUIDED_HOME")
     if home:
+        # One folder for everything: config.toml, cache/, journal/, scripts/, voices/.
         root = Path(home).expanduser()
-        return Paths(config=root / "config", cache=root / "cache", data=root / "data")
+        return Paths(config=root, cache=root / "cache", data=root)
     import platformdirs
 
     return Paths(

@@ -52,3 +52,9 @@ class Interrupted(GuidedError):
     """The user stopped the work (Ctrl-C or SIGTERM); exits 130 like a shell would."""
 
     exit_code = 130
+
+
+class UsageError(GuidedError):
+    """Options that do not go together; exits 2 like any other usage mistake."""
+
+    exit_code = 2

@@ -216,11 +216,13 @@ class Player:
     """Plays one session; `play()` blocks until it ends or is stopped and returns how it ended."""
 
     def __init__(self, mixer: Mixer, controls: Controls | None = None, device: int | str | None = None,
-                 blocksize: int = 1024, start: int = 0) -> None:
+                 blocksize: int = 1024, start: int = 0, end: int | None = None) -> None:
+        """Plays the session from `start` to `end` (default: its end): a journal plays it a
+        stretch at a time, between answers."""
         self.mixer = mixer
         self.rate = mixer.settings.rate
         self.channels = mixer.channels
-        self.total = mixer.total
+        self.total = mixer.total if end is None else max(start, min(end, mixer.total))
         self.controls = controls or Controls([c.start for c in mixer.timeline.sections], self.total, self.rate)
         self.device = device
         self.blocksize = blocksize

@@ -809,7 +809,8 @@ def _decode(path: Path, max_seconds: float | None = None) -> tuple[np.ndarray, i
             f"decoding sound files needs pydub ({exc}); install it with: pip install pydub"
         ) from None
     try:
-        seg = AudioSegment.from_file(str(path), duration=max_seconds)
+        # -nostdin: ffmpeg would otherwise read keys from our stdin, eating what the user types.
+        seg = AudioSegment.from_file(str(path), duration=max_seconds, parameters=["-nostdin"])
         frame_count = int(seg.frame_count())
         channels, width, src_rate = seg.channels, seg.sample_width, int(seg.frame_rate)
         raw = np.array(seg.get_array_of_samples())

@@ -1,0 +1,368 @@
+"""Hands-free journaling: narrated questions, time to reflect, answers kept safely in a journal.
+
+The journal is a folder of plain files any notes app opens: one Markdown file per sitting, and
+the spoken answers as WAV files beside it. Files are private (0600, folders 0700). The Markdown
+entry is rewritten atomically after every answer, and before a recording starts it already
+points at the recording's file, so a crash never loses an earlier answer nor hides a later one.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from .config import paths
+from .errors import GuidedError, OutputError
+from .recorder import record_answer, repair
+from .script import Bell, Question, Script, Span
+
+MODES = ("reflect", "wait", "record", "type")
+ASK_AGAIN = "Take your time. Whenever you are ready, you can speak your answer, or simply stay with the question."
+
+
+def journal_dir() -> Path:
+    folder = paths().journal
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise OutputError(f"cannot use the journal folder {folder}: {exc.strerror or exc}") from None
+    return folder
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "deck"
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+@dataclass
+class Answer:
+    number: int
+    question: str
+    status: str  # "answered", "reflected", "no answer", "recording", "interrupted"
+    at: str = ""
+    text: str | None = None
+    audio: str | None = None  # file name beside the entry
+    seconds: float = 0.0
+
+
+@dataclass
+class Sitting:
+    """One sitting's entry: its Markdown file and the answers given so far."""
+
+    folder: Path
+    deck: str
+    title: str
+    mode: str
+    started: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
+    answers: dict[int, Answer] = field(default_factory=dict)
+
+    @property
+    def stem(self) -> str:
+        return f"{self.started:%Y-%m-%d-%H%M%S}-{_slug(self.deck)}"
+
+    @property
+    def path(self) -> Path:
+        return self.folder / f"{self.stem}.md"
+
+    def audio_path(self, number: int) -> Path:
+        return self.folder / f"{self.stem}-q{number:02d}.wav"
+
+    def set(self, answer: Answer) -> None:
+        self.answers[answer.number] = answer
+        self.save()
+
+    def save(self) -> None:
+        """Write the whole entry to a temporary file, then rename it over the old one."""
+        done = sorted(n for n, a in self.answers.items() if a.status in ("answered", "reflected", "interrupted"))
+        spoken = sum(a.seconds for a in self.answers.values())
+        elapsed = (datetime.now() - self.started).total_seconds()
+        lines = [
+            "---",
+            f"date: {self.started.isoformat()}",
+            f"deck: {self.deck}",
+            f"title: {_yaml_text(self.title)}",
+            f"mode: {self.mode}",
+            f"answered: [{', '.join(map(str, done))}]",
+            f"seconds: {elapsed:.1f}",
+            f"answer_seconds: {spoken:.1f}",
+            "---",
+            f"# {self.title}",
+            f"{self.started:%A %d %B %Y, %H:%M}",
+            "",
+        ]
+        for number in sorted(self.answers):
+            a = self.answers[number]
+            lines.append(f"## {number}. {a.question}")
+            when = f" at {a.at}" if a.at else ""
+            if a.status == "recording":
+                lines.append(f"*Recording{when}.*")
+            elif a.status == "interrupted":
+                lines.append(f"*Recorded{when}; the sitting was interrupted, the recording was kept.*")
+            elif a.status == "no answer":
+                lines.append(f"*No answer{when}.*")
+            elif a.status == "reflected":
+                lines.append(f"*Reflected in silence{when}.*")
+            else:
+                length = f", {_clock(a.seconds)} spoken" if a.audio else ""
+                lines.append(f"*Answered{when}{length}.*")
+            if a.audio:
+                lines += ["", f"[Listen to your answer]({a.audio})"]
+            if a.text:
+                lines += ["", a.text.strip()]
+            lines.append("")
+        _write_private(self.path, "\n".join(lines))
+
+
+def _yaml_text(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _write_private(path: Path, text: str) -> None:
+    try:
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(temp, 0o600)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write the journal entry {path}: {exc.strerror or exc}") from None
+
+
+# --- reading the journal back -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: Path
+    deck: str
+    date: str
+    answered: tuple[int, ...]
+
+
+def entries(folder: Path | None = None) -> list[Entry]:
+    import yaml
+
+    folder = folder or paths().journal
+    found = []
+    for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        try:
+            text = path.read_text(encoding="utf-8")
+            head = text.split("---", 2)[1] if text.startswith("---") else ""
+            data = yaml.safe_load(head) or {}
+            answered = tuple(int(n) for n in data.get("answered") or ())
+            found.append(Entry(path, str(data.get("deck", "")), str(data.get("date", "")), answered))
+        except (OSError, ValueError, TypeError, yaml.YAMLError, IndexError):
+            continue  # a note the user wrote by hand, or a damaged file: never fatal
+    return found
+
+
+def answered_in(deck: str, folder: Path | None = None) -> set[int]:
+    return {n for e in entries(folder) if e.deck == deck for n in e.answered}
+
+
+@dataclass(frozen=True)
+class DeckStatus:
+    deck: str
+    title: str
+    answered: int
+    questions: int
+    sittings: int
+    last: str | None
+
+
+def status(decks: list[tuple[str, str, int]], folder: Path | None = None) -> list[DeckStatus]:
+    """Progress for each (id, title, number of questions) deck, from the entries on disk."""
+    all_entries = entries(folder)
+    rows = []
+    for deck, title, count in decks:
+        mine = [e for e in all_entries if e.deck == deck]
+        done = {n for e in mine for n in e.answered if 1 <= n <= count}
+        last = max((e.date for e in mine), default=None)
+        rows.append(DeckStatus(deck, title, len(done), count, len(mine), last))
+    return rows
+
+
+def recover(folder: Path | None = None) -> list[Path]:
+    """Repair recordings cut short by a crash and mark their entries; returns what was repaired."""
+    folder = folder or paths().journal
+    repaired = [p for p in sorted(folder.glob("*.wav")) if repair(p)] if folder.is_dir() else []
+    for entry in entries(folder):
+        text = entry.path.read_text(encoding="utf-8")
+        if "*Recording" not in text:
+            continue
+        fixed = re.sub(r"\*Recording( at [^.]*)?\.\*", lambda m: f"*Recorded{m.group(1) or ''}; the sitting was interrupted, the recording was kept.*", text)
+        kept = {int(n) for n in re.findall(r"^## (\d+)\. .*\n\*Recorded[^\n]*interrupted", fixed, flags=re.M)}
+        answered = sorted(set(entry.answered) | kept)
+        fixed = re.sub(r"^answered: \[.*\]$", f"answered: [{', '.join(map(str, answered))}]", fixed, count=1,
+                       flags=re.M)
+        _write_private(entry.path, fixed)
+    return repaired
+
+
+# --- choosing questions -----------------------------------------------------------------------
+
+
+def choose(questions: list[int], done: set[int], count: int | None, only: list[int] | None,
+           shuffle: bool, seed: int | None = None) -> list[int]:
+    """Which questions to ask: `only` those, or the next `count` not yet answered (all of them
+    again once every one has been answered), in order or shuffled."""
+    if only:
+        unknown = [n for n in only if n not in questions]
+        if unknown:
+            raise GuidedError(f"this deck has questions 1 to {max(questions)}; there is no question {unknown[0]}")
+        chosen = list(dict.fromkeys(only))
+    else:
+        remaining = [n for n in questions if n not in done] or list(questions)
+        if shuffle:
+            random.Random(seed).shuffle(remaining)
+        chosen = remaining[:count] if count else remaining
+    return chosen
+
+
+def sitting_script(deck: Script, chosen: list[int], reflect: Span | None, chime: bool) -> Script:
+    """The deck as this sitting will speak it: its opening, the chosen questions, its closing."""
+    cues = list(deck.cues)
+    positions = [i for i, c in enumerate(cues) if isinstance(c, Question)]
+    opening = cues[: positions[0]]
+    closing = cues[positions[-1] + 1 :]
+    by_number = {c.number: c for c in cues if isinstance(c, Question)}
+    middle: list = []
+    for number in chosen:
+        question = by_number[number]
+        if reflect is not None:
+            question = replace(question, reflect=reflect)
+        middle.append(question)
+        if chime:
+            middle.append(Bell("chime", question.line))
+    return replace(deck, cues=tuple(opening + middle + closing))
+
+
+# --- a sitting --------------------------------------------------------------------------------
+
+
+@dataclass
+class Hooks:
+    """How the sitting reaches the person: the CLI gives terminal versions, tests give their own."""
+
+    # (session, start, end, {position: action}) → "finished" | "stopped" | "interrupted"
+    play: Callable[[object, int, int, dict], str]
+    say: Callable[[str], None] = lambda text: None  # a status line (stderr)
+    wait_key: Callable[[], str] | None = None  # blocks until a key: "continue", "repeat" or "quit"
+    read_text: Callable[[str], str | None] | None = None  # a typed answer (None: skipped)
+    key_stop: threading.Event | None = None  # set by a key press while recording
+
+
+def run(
+    session,
+    deck_id: str,
+    mode: str,
+    hooks: Hooks,
+    *,
+    silence_seconds: float = 8.0,
+    max_answer_seconds: float = 300.0,
+    input_device: int | None = None,
+    ask_again: Callable[[], object] | None = None,
+) -> Sitting:
+    """Narrate each question of the prepared sitting `session` and take its answer in `mode`."""
+    folder = journal_dir()
+    timeline = session.timeline
+    sitting = Sitting(folder, deck_id, session.script.title, mode)
+    reads = {e.question: e for e in timeline.speech if e.question}
+    reflections = {e.question: e for e in timeline.events if e.kind == "reflect"}
+    numbers = [q.number for q in session.script.questions]
+    texts = {q.number: q.text for q in session.script.questions}
+    now = lambda: datetime.now().strftime("%H:%M:%S")  # noqa: E731
+
+    if mode == "reflect":
+        # One continuous stretch: the reflection is the timeline's own silence, ended by a chime.
+        controls = {}
+
+        def reflected(number: int):
+            return lambda: sitting.set(Answer(number, texts[number], "reflected", at=now()))
+
+        for number in numbers:
+            controls[reflections[number].end] = reflected(number)
+        sitting.save()
+        ended = hooks.play(session, 0, timeline.total, controls)
+        if ended != "finished":
+            raise KeyboardInterrupt
+        return sitting
+
+    position = 0
+    sitting.save()
+    for number in numbers:
+        read = reads[number]
+        if hooks.play(session, position, read.end, {}) != "finished":
+            raise KeyboardInterrupt
+        position = reflections[number].end
+        if mode == "wait":
+            while True:
+                key = hooks.wait_key()
+                if key == "repeat":
+                    if hooks.play(session, read.start, read.end, {}) != "finished":
+                        raise KeyboardInterrupt
+                    continue
+                if key == "quit":
+                    raise KeyboardInterrupt
+                break
+            sitting.set(Answer(number, texts[number], "reflected", at=now()))
+        elif mode == "type":
+            text = hooks.read_text(texts[number])
+            if text is None or not text.strip():
+                sitting.set(Answer(number, texts[number], "no answer", at=now()))
+            else:
+                sitting.set(Answer(number, texts[number], "answered", at=now(), text=text))
+        elif mode == "record":
+            _record(sitting, number, texts[number], hooks, silence_seconds, max_answer_seconds, input_device,
+                    ask_again, now)
+    if hooks.play(session, position, timeline.total, {}) != "finished":
+        raise KeyboardInterrupt
+    return sitting
+
+
+def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, input_device, ask_again, now):
+    audio = sitting.audio_path(number)
+    started = now()
+    sitting.set(Answer(number, text, "recording", at=started, audio=audio.name))
+    # Waiting for a first word: long enough to gather one's thoughts, then one gentle reminder.
+    wait = max(20.0, 2 * silence_seconds)
+    if hooks.key_stop is not None:
+        hooks.key_stop.clear()
+    hooks.say("listening… (speak your answer; a pause ends it, or press a key)")
+    try:
+        result = record_answer(audio, silence_seconds=silence_seconds, max_seconds=max_answer_seconds,
+                               wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop)
+        if not result.spoke and result.ended_by == "nothing said":
+            audio.unlink(missing_ok=True)
+            if ask_again is not None:
+                ask_again()
+            result = record_answer(audio, silence_seconds=silence_seconds, max_seconds=max_answer_seconds,
+                                   wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop)
+    except KeyboardInterrupt:
+        sitting.set(Answer(number, text, "interrupted", at=started, audio=audio.name))
+        raise
+    if not result.spoke and result.ended_by == "nothing said":
+        audio.unlink(missing_ok=True)
+        sitting.set(Answer(number, text, "no answer", at=started))
+        hooks.say("no answer; moving on")
+        return
+    sitting.set(Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds))
+    hooks.say(f"kept your answer ({_clock(result.seconds)})")

@@ -1,0 +1,216 @@
+"""Recording spoken answers: a microphone stream written to disk as it comes, so nothing is lost.
+
+A WAV file is written in two steps that are each safe to interrupt: samples are appended, then the
+header's two length fields are brought up to date. Both happen at least every half second of
+audio, so a killed process loses at most that much; a file whose header lags behind its samples is
+repaired (header rewritten from the file's real size) the next time the journal starts.
+
+Silence is counted in samples, never in wall-clock time: a microphone delivers audio at its own
+pace, and a test device may deliver minutes in a moment.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DeviceError, OutputError
+
+HEADER_BYTES = 44
+FLUSH_EVERY_SECONDS = 0.5
+SPEECH_THRESHOLD_DB = -42.0  # RMS over a short window; a quiet voice at arm's length is above it
+WINDOW_MS = 30
+
+
+def _header(rate: int, channels: int, data_bytes: int) -> bytes:
+    block_align = channels * 2
+    return (
+        b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
+        + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * block_align, block_align, 16)
+        + b"data" + struct.pack("<I", data_bytes)
+    )
+
+
+class WavAppender:
+    """A 16-bit PCM WAV file that is playable after every `flush()`, with files private (0600)."""
+
+    def __init__(self, path: Path, rate: int, channels: int = 1) -> None:
+        self.path = Path(path)
+        self.rate = rate
+        self.channels = channels
+        self.frames = 0
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except OSError as exc:
+            raise OutputError(f"cannot write the recording {self.path}: {exc.strerror or exc}") from None
+        self._file = os.fdopen(fd, "wb")
+        self._file.write(_header(rate, channels, 0))
+        self._file.flush()
+
+    def append(self, samples: np.ndarray) -> None:
+        data = np.ascontiguousarray(samples, dtype="<i2")
+        self._file.write(data.tobytes())
+        self.frames += data.size // self.channels
+
+    def flush(self) -> None:
+        """Samples first, then the header that counts them: a crash between the two leaves a file
+        whose header is short of its data, which `repair` fixes and players still read."""
+        self._file.flush()
+        data_bytes = self.frames * self.channels * 2
+        position = self._file.tell()
+        self._file.seek(4)
+        self._file.write(struct.pack("<I", 36 + data_bytes))
+        self._file.seek(40)
+        self._file.write(struct.pack("<I", data_bytes))
+        self._file.seek(position)
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file.closed:
+            return
+        self.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.rate
+
+
+def repair(path: Path) -> bool:
+    """Make a WAV written by `WavAppender` whole again after a crash; True if it needed it."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "r+b") as f:
+            head = f.read(HEADER_BYTES)
+            if len(head) < HEADER_BYTES or head[:4] != b"RIFF" or head[8:12] != b"WAVE" or head[36:40] != b"data":
+                return False
+            channels = struct.unpack("<H", head[22:24])[0] or 1
+            data_bytes = size - HEADER_BYTES
+            data_bytes -= data_bytes % (2 * channels)  # drop half a sample frame cut by the crash
+            if struct.unpack("<I", head[40:44])[0] == data_bytes and struct.unpack("<I", head[4:8])[0] == 36 + data_bytes:
+                return False
+            f.seek(4)
+            f.write(struct.pack("<I", 36 + data_bytes))
+            f.seek(40)
+            f.write(struct.pack("<I", data_bytes))
+            f.truncate(HEADER_BYTES + data_bytes)
+        return True
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path
+    seconds: float
+    spoke: bool  # speech was heard at all
+    ended_by: str  # "silence", "key", "limit", "stopped" or "nothing said"
+
+
+class SpeechGate:
+    """Decides, window by window, whether someone is speaking, and how long the quiet has lasted."""
+
+    def __init__(self, rate: int, silence_seconds: float, threshold_db: float = SPEECH_THRESHOLD_DB) -> None:
+        self.window = max(1, rate * WINDOW_MS // 1000)
+        self.threshold = 10 ** (threshold_db / 20) * 32768
+        self.silence_needed = int(silence_seconds * rate)
+        self.spoke = False
+        self.quiet = 0  # samples of quiet since the last speech (or since the start)
+        self._pending = np.zeros(0, dtype=np.int16)
+
+    def feed(self, samples: np.ndarray) -> None:
+        data = np.concatenate((self._pending, samples.reshape(-1)))
+        whole = len(data) // self.window * self.window
+        self._pending = data[whole:]
+        if not whole:
+            return
+        windows = data[:whole].astype(np.float64).reshape(-1, self.window)
+        loud = np.sqrt((windows**2).mean(axis=1)) > self.threshold
+        for is_loud in loud:
+            if is_loud:
+                self.spoke = True
+                self.quiet = 0
+            else:
+                self.quiet += self.window
+
+    @property
+    def done(self) -> bool:
+        return self.spoke and self.quiet >= self.silence_needed
+
+
+def import_sounddevice():
+    from .player import import_sounddevice as load
+
+    return load()
+
+
+def record_answer(
+    path: Path,
+    *,
+    rate: int = 44100,
+    silence_seconds: float = 8.0,
+    max_seconds: float = 300.0,
+    wait_for_speech_seconds: float | None = None,
+    device: int | None = None,
+    stop: threading.Event | None = None,
+    on_level: Callable[[float, bool], None] | None = None,
+) -> Recording:
+    """Record one answer to `path` until `silence_seconds` of quiet after speech, `stop` being set
+    (a key), `max_seconds`, or `wait_for_speech_seconds` passing with nothing said."""
+    sd = import_sounddevice()
+    stop = stop or threading.Event()
+    chunks: queue.Queue = queue.Queue()
+    writer = WavAppender(path, rate, 1)
+    gate = SpeechGate(rate, silence_seconds)
+    limit = int(max_seconds * rate)
+    no_speech_limit = int(wait_for_speech_seconds * rate) if wait_for_speech_seconds else None
+    flush_every = int(FLUSH_EVERY_SECONDS * rate)
+    unflushed = 0
+
+    def callback(indata, frames, time_info, status) -> None:
+        chunks.put(indata.copy())
+
+    ended = "stopped"
+    try:
+        try:
+            stream = sd.InputStream(samplerate=rate, channels=1, dtype="int16", device=device, callback=callback)
+        except (sd.PortAudioError, ValueError) as exc:
+            raise DeviceError(f"cannot open the microphone: {exc}; try another --input-device, or use --type") from None
+        with stream:
+            while True:
+                if stop.is_set():
+                    ended = "key"
+                    break
+                try:
+                    chunk = chunks.get(timeout=0.1)
+                except queue.Empty:
+                    continue
+                writer.append(chunk)
+                unflushed += len(chunk)
+                gate.feed(chunk)
+                if on_level:
+                    on_level(float(np.abs(chunk).max(initial=0)) / 32768, gate.spoke)
+                if unflushed >= flush_every:
+                    writer.flush()
+                    unflushed = 0
+                if gate.done:
+                    ended = "silence"
+                    break
+                if writer.frames >= limit:
+                    ended = "limit"
+                    break
+                if no_speech_limit is not None and not gate.spoke and writer.frames >= no_speech_limit:
+                    ended = "nothing said"
+                    break
+    finally:
+        writer.close()
+    return Recording(path=Path(path), seconds=writer.seconds, spoke=gate.spoke, ended_by=ended)

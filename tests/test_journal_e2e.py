@@ -1,0 +1,147 @@
+"""Hands-free journaling through real PortAudio: ALSA's file plugin plays the narration into a file
+and feeds a "microphone" from another (espeak-ng speech followed by silence)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .conftest import needs
+from .helpers import run, run_json
+from .test_play_e2e import _has_portaudio
+
+pytestmark = [pytest.mark.e2e, needs("ffmpeg", "espeak-ng"),
+              pytest.mark.skipif(not _has_portaudio(), reason="needs PortAudio (libportaudio2)")]
+
+RATE = 44100
+ANSWER = "I learned to trust slowly, because promises were often broken when I was small."
+
+
+def speech(text: str, tmp_path: Path) -> np.ndarray:
+    """espeak-ng's own voice (not the tool's), as 44.1 kHz mono 16-bit samples."""
+    wav = tmp_path / "answer.wav"
+    subprocess.run(["espeak-ng", "-w", str(wav), text], check=True)
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-f", "s16le", "-ac", "1", "-ar", str(RATE), "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(out, dtype="<i2")
+
+
+def sound_home(tmp_path: Path, microphone: np.ndarray) -> Path:
+    home = tmp_path / "alsa-home"
+    home.mkdir()
+    microphone.astype("<i2").tofile(home / "mic.raw")
+    (home / ".asoundrc").write_text(
+        f'pcm.!default {{ type file slave.pcm "null" file "{home}/played.raw" infile "{home}/mic.raw" format "raw" }}\n'
+    )
+    return home
+
+
+def wav_samples(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as f:
+        assert (f.getnchannels(), f.getsampwidth(), f.getframerate()) == (1, 2, RATE)
+        return np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+
+
+def test_recorded_answers_hold_the_spoken_words_and_end_after_the_silence(tmp_path, guided_home):
+    spoken = speech(ANSWER, tmp_path)
+    home = sound_home(tmp_path, np.concatenate([spoken, np.zeros(6 * RATE, dtype=np.int16)]))
+    result = run("journal", "trust-questions", "--record", "--questions", "2", "--silence", "3s",
+                 env={"HOME": str(home)}, timeout=300)
+    assert result.returncode == 0, result.stderr
+    folder = guided_home / "journal"
+    (entry,) = folder.glob("*.md")
+    text = entry.read_text()
+    recordings = sorted(folder.glob("*.wav"))
+    assert len(recordings) == 2
+    for recording in recordings:
+        samples = wav_samples(recording)
+        # Every stream re-reads the microphone file from its start: each answer is the whole phrase,
+        # then the 3 s of quiet (counted from the last sound of the voice) that ended it.
+        voice_ends = np.flatnonzero(np.abs(spoken) > 0.01 * 32768)[-1]
+        assert abs(len(samples) - (voice_ends + 3 * RATE)) < 0.1 * RATE
+        head = samples[: len(spoken)].astype(np.float64)
+        assert np.sqrt(np.mean(head**2)) > 0.02 * 32768  # the speech is there
+        assert np.array_equal(samples[: len(spoken)], spoken)  # and it is the speech that was fed
+        assert not samples[len(spoken) + RATE // 10:].any()  # followed by the silence
+        assert f"]({recording.name})" in text
+    assert "## 1. " in text and "## 2. " in text
+    assert "answered: [1, 2]" in text
+
+
+def test_questions_are_worked_through_over_several_sittings(tmp_path):
+    home = sound_home(tmp_path, np.zeros(RATE, dtype=np.int16))
+    env = {"HOME": str(home)}
+    run("journal", "--reflect", "1s", "--questions", "2", env=env, check=True)
+    first = run_json("journal", "--status", env=env)
+    run("journal", "--reflect", "1s", "--questions", "2", env=env, check=True)
+    second = run_json("journal", "--status", env=env)
+    by_deck = {r["deck"]: r for r in first}, {r["deck"]: r for r in second}
+    assert by_deck[0]["trust-questions"]["answered"] == 2
+    assert by_deck[1]["trust-questions"]["answered"] == 4
+    assert by_deck[1]["trust-questions"]["questions"] == 20
+    from guided.journal import answered_in
+
+    assert answered_in("trust-questions") == {1, 2, 3, 4}
+
+
+def test_typed_answers_are_kept_in_the_entry(tmp_path, guided_home):
+    home = sound_home(tmp_path, np.zeros(RATE, dtype=np.int16))
+    result = run("journal", "--type", "--only", "5", env={"HOME": str(home)},
+                 input="It made me careful, and a little lonely.\n\n")
+    assert result.returncode == 0, result.stderr
+    (entry,) = (guided_home / "journal").glob("*.md")
+    text = entry.read_text()
+    assert "## 5. How has mistrust affected" in text
+    assert "It made me careful, and a little lonely." in text
+
+
+def test_sigkill_in_the_middle_of_an_answer_keeps_what_was_recorded(tmp_path, guided_home):
+    spoken = speech(ANSWER, tmp_path)
+    home = sound_home(tmp_path, np.concatenate([spoken, np.zeros(6 * RATE, dtype=np.int16)]))
+    env = {**os.environ, "HOME": str(home)}
+    # An earlier sitting with one answer, which must survive whatever happens next.
+    run("journal", "--record", "--only", "1", "--silence", "3s", env={"HOME": str(home)}, check=True)
+    folder = guided_home / "journal"
+    earlier = {p: p.read_bytes() for p in folder.iterdir()}
+
+    # Now a long answer (the phrase over and over, no pause long enough to end it), killed mid-way.
+    long_answer = np.concatenate([np.concatenate([spoken, np.zeros(RATE // 2, dtype=np.int16)])] * 60)
+    long_answer.astype("<i2").tofile(home / "mic.raw")
+    process = subprocess.Popen([sys.executable, "-m", "guided", "journal", "--record", "--only", "2", "--silence", "3s",
+                                "--max-answer", "60m"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    target = None
+    while time.monotonic() < deadline:
+        found = [p for p in folder.glob("*-q02.wav")]
+        if found and found[0].stat().st_size > 40 * RATE:  # 20 s of audio on disk
+            target = found[0]
+            break
+        time.sleep(0.005)
+    assert target is not None, "the answer never started recording"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    size_at_kill = target.stat().st_size
+
+    # The next start repairs the recording; the status call is enough.
+    rows = run_json("journal", "--status", env={"HOME": str(home)})
+    samples = wav_samples(target)
+    assert len(samples) * 2 >= size_at_kill - 44 - RATE * 2  # at most a second lost
+    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(target)],
+                           capture_output=True, text=True, check=True)
+    assert float(probe.stdout) > 19
+    assert np.array_equal(samples[: len(spoken)], spoken)
+    for path, content in earlier.items():
+        assert path.read_bytes() == content  # the earlier sitting is untouched
+    killed_entry = [p for p in folder.glob("*.md") if p not in earlier]
+    assert len(killed_entry) == 1
+    text = killed_entry[0].read_text()
+    assert "interrupted, the recording was kept" in text and target.name in text
+    assert {r["deck"]: r for r in rows}["trust-questions"]["answered"] == 2
