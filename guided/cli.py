@@ -81,8 +81,9 @@ def sound_options(function):
         click.option("--voice", metavar="ID", help="Voice of the speech engine (guided voices lists them)."),
         click.option("--rate", "rate_wpm", type=click.IntRange(60, 300), default=None, metavar="WPM",
                      help="Speaking pace in words a minute.  [default: 135]"),
-        click.option("--engine", type=click.Choice(["pyttsx3"]), default="pyttsx3", show_default=True,
-                     help="Speech engine."),
+        click.option("--engine", type=click.Choice(["auto", "pyttsx3", "piper"]), default=None,
+                     help="Speech engine: piper (natural, when a voice is installed), pyttsx3 (the system voices), "
+                          "or auto (piper when it can).  [default: auto, or GUIDED_ENGINE]"),
         click.option("--voice-volume", type=Volume(), default="100%", help="Voice level against the rest (80%, -3dB).  [default: 100%]"),
         click.option("--background-volume", type=Volume(), default="100%", help="Bed level.  [default: 100%]"),
         click.option("--bell-volume", type=Volume(), default="100%", help="Bell level.  [default: 100%]"),
@@ -104,7 +105,7 @@ def session_options(kwargs: dict):
     from .tts import DEFAULT_RATE_WPM
 
     return SessionOptions(
-        engine=kwargs.pop("engine"),
+        engine=kwargs.pop("engine") or os.environ.get("GUIDED_ENGINE") or "auto",
         voice=kwargs.pop("voice"),
         rate_wpm=kwargs.pop("rate_wpm") or DEFAULT_RATE_WPM,
         sample_rate=int(kwargs.pop("sample_rate")),
@@ -337,12 +338,32 @@ def export(session_id: str, output: str, fmt: str | None, bitrate: str | None, a
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
-@click.option("--engine", type=click.Choice(["pyttsx3"]), default="pyttsx3", show_default=True)
-def voices(as_json: bool, engine: str):
-    """List the voices of the speech engine (use one with --voice ID)."""
-    from .tts import make_engine
+@click.option("--engine", type=click.Choice(["all", "pyttsx3", "piper"]), default="all", show_default=True)
+@click.option("--add", "add", metavar="VOICE.onnx", help="Copy a Piper voice (with its .onnx.json) into your voices folder.")
+def voices(as_json: bool, engine: str, add: str | None):
+    """List the voices of every speech engine (use one with --engine and --voice ID).
 
-    found = make_engine(engine).voices()
+    Piper voices come from your voices folder (guided voices --add) and from
+    installed voice packages.
+    """
+    from .tts import make_engine
+    from .tts.piper_engine import add_voice, installed_voices
+
+    if add:
+        voice = add_voice(add)
+        click.echo(f"added Piper voice {voice.name} ({voice.model})", err=True)
+        return
+    found = []
+    if engine in ("all", "pyttsx3"):
+        try:
+            found += make_engine("pyttsx3").voices()
+        except GuidedError:
+            if engine == "pyttsx3":
+                raise
+    if engine in ("all", "piper"):
+        from .tts import VoiceInfo
+
+        found += [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
     if as_json:
         click.echo(json.dumps([asdict(v) for v in found], indent=2, ensure_ascii=False))
         return

@@ -25,7 +25,7 @@ NO_BACKGROUND = ("none", "off", "no", "silence")
 class SessionOptions:
     """What a user can choose about how a session sounds."""
 
-    engine: str = "pyttsx3"
+    engine: str = "auto"
     voice: str | None = None
     rate_wpm: int = DEFAULT_RATE_WPM
     sample_rate: int = 44100

@@ -13,6 +13,8 @@ def guided_home(tmp_path_factory, monkeypatch):
     """Every test gets its own user state, far from the real home."""
     home = tmp_path_factory.mktemp("guided-home")
     monkeypatch.setenv("GUIDED_HOME", str(home))
+    # The quick engine unless a test asks for another: Piper's tests choose it with --engine.
+    monkeypatch.setenv("GUIDED_ENGINE", "pyttsx3")
     return home
 
 

