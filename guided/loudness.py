@@ -53,22 +53,29 @@ def step_powers(samples: np.ndarray, rate: int) -> np.ndarray:
     is carried from one step to the next, which changes a programme's loudness by far less than
     the 0.1 LU that meters display.
     """
-    samples = np.asarray(samples, dtype=np.float64)
+    samples = np.asarray(samples)
     if samples.ndim == 1:
         samples = samples[:, None]
     step = int(round(rate * STEP_SECONDS))
     count = -(-samples.shape[0] // step)
     if count == 0:
         return np.zeros(0)
-    padded = np.zeros((count * step, samples.shape[1]))
-    padded[: samples.shape[0]] = samples
-    spectra = np.fft.rfft(padded.reshape(count, step, -1), axis=1)
     weights = np.full(step // 2 + 1, 2.0)
     weights[0] = 1.0
     if step % 2 == 0:
         weights[-1] = 1.0
     weights *= _weighting_power(rate, step)
-    return (np.abs(spectra) ** 2 * weights[None, :, None]).sum(axis=(1, 2)) / step**2
+    powers = np.empty(count)
+    # A few seconds at a time, so that measuring a long loop never holds several copies of it.
+    per_pass = 32
+    for first in range(0, count, per_pass):
+        steps = min(per_pass, count - first)
+        chunk = np.zeros((steps * step, samples.shape[1]))
+        part = samples[first * step : (first + steps) * step]
+        chunk[: len(part)] = part
+        spectra = np.fft.rfft(chunk.reshape(steps, step, -1), axis=1)
+        powers[first : first + steps] = (np.abs(spectra) ** 2 * weights[None, :, None]).sum(axis=(1, 2)) / step**2
+    return powers
 
 
 def integrated(steps: np.ndarray) -> float:

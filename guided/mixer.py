@@ -112,8 +112,8 @@ class Mixer:
         bed = np.zeros(steps)
         bed_gain = 0.0
         if self.bed is not None:
-            loop = self.bed.read(0, self.bed.frames)
-            loop_powers = loudness.step_powers(loop, rate)
+            loop_powers = loudness.step_powers(self.bed.samples if hasattr(self.bed, "samples") else
+                                               self.bed.read(0, self.bed.frames), rate)
             own = loudness.integrated(loop_powers)
             bed_gain = loudness.db_to_gain(s.loudness - s.bed_below_voice_lu - own)
             centres = np.arange(steps) * step + step // 2
