@@ -1,6 +1,6 @@
 """Export benchmark: guided against a naive pydub pipeline and against ffmpeg alone, side by side.
 
-    python benchmarks/export.py [--minutes 20 60] [--format mp3] [--keep DIR] [--repeat N] [--json]
+    python benchmarks/export.py [--minutes 20 60] [--format mp3] [--keep DIR] [--repeat N] [--engine NAME] [--json]
 
 For each length it writes a session script (repeated sections of spoken lines, stretchable pauses
 and a bell each), fits it to exactly that many minutes with `--minutes`, and then measures, one
@@ -85,6 +85,7 @@ PHRASES = [
     "Rest here a while.",
 ]
 LINES_PER_SECTION = 5
+SPEAKING_RATE = 135  # words a minute: guided's default --rate, and the espeak-ng CLI's -s for the naive pipeline
 SECONDS_PER_SECTION = 60  # roughly, with every pause at its midpoint
 
 TOOLS = {  # key → label, in the order the rows are printed
@@ -92,6 +93,11 @@ TOOLS = {  # key → label, in the order the rows are printed
     "guided": "guided",
     "guided-wav": "guided (wav)",
     "naive": "naive pydub",
+}
+CODECS = {  # format → ffmpeg encoder arguments and bitrate, the same for all three pipelines
+    "mp3": (["-c:a", "libmp3lame"], "160k"),
+    "ogg": (["-c:a", "libvorbis"], "128k"),
+    "flac": (["-c:a", "flac"], None),
 }
 LIMITS = {"rss_mb": 150.0, "growth_mb": 10.0, "ratio": 1.3}
 TIME_BIN = "/usr/bin/time"
@@ -120,6 +126,23 @@ def make_script(minutes: float) -> str:
             lines.append(f"{phrase} [pause 2s..6s]" if i % 2 else phrase)
         lines += ["[bell]", "[pause 10s..50s]"]
     return "\n".join(lines) + "\n"
+
+
+def source_fingerprint() -> dict[str, str]:
+    """A hash of each of guided's source files: the package may be edited while a long benchmark runs."""
+    import hashlib
+
+    import guided
+
+    root = Path(guided.__file__).parent
+    return {path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(root.rglob("*.py"))}
+
+
+def fingerprint_id(files: dict[str, str]) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def guided_command() -> list[str]:
@@ -278,19 +301,20 @@ def prepare_length(minutes: float, work: Path, env: dict, args, extras: dict) ->
     script = folder / f"session-{minutes:g}min.md"
     script.write_text(make_script(minutes))
     log(f"[{minutes:g} min] warming the clip cache and reading the timeline")
-    shown = json.loads(run_quiet([*guided, "show", str(script), "--json", "--minutes", f"{minutes:g}"], env))
+    engine = ["--engine", args.engine, "--rate", str(SPEAKING_RATE)]
+    shown = json.loads(run_quiet([*guided, "show", str(script), "--json", "--minutes", f"{minutes:g}", *engine], env))
     seconds = shown["stats"]["seconds"]
     if abs(seconds - minutes * 60) > 60:
         raise SystemExit(f"the session lasts {seconds:.0f} s, not {minutes:g} min")
     # One untimed export: every phrase is cached afterwards, and it is the WAV that ffmpeg alone encodes.
     long_wav = folder / "long.wav"
-    run_quiet([*guided, "export", str(script), "-o", str(long_wav), "--minutes", f"{minutes:g}", "-q"], env)
+    run_quiet([*guided, "export", str(script), "-o", str(long_wav), "--minutes", f"{minutes:g}", "-q", *engine], env)
 
     texts = sorted({e["text"] for e in shown["events"] if e["kind"] == "speech"})
     missing = [t for t in texts if t not in extras["phrases"]]
     if missing:
         log(f"[{minutes:g} min] speaking {len(missing)} phrases with the espeak-ng CLI for the naive pipeline")
-        extras["phrases"].update(espeak_phrases(missing, work / "espeak" / f"{len(extras['phrases'])}", 135))
+        extras["phrases"].update(espeak_phrases(missing, work / "espeak" / f"{len(extras['phrases'])}", SPEAKING_RATE))
     plan = {
         "rate": 44100,
         "seconds": seconds,
@@ -311,35 +335,59 @@ def prepare_length(minutes: float, work: Path, env: dict, args, extras: dict) ->
         "minutes": minutes, "folder": folder, "script": script, "seconds": seconds, "long_wav": long_wav,
         "plan": plan_file, "phrases": len(texts), "events": len(shown["events"]),
         "bells": shown["stats"]["bells"],
+        "warnings": speech_warnings(minutes, shown, extras["phrases"], args.engine),
     }
 
 
-def commands(prepared: dict, args, extras: dict) -> dict[str, tuple[list[str], Path]]:
-    from guided.export import FORMATS
+def speech_warnings(minutes: float, shown: dict, espeak: dict[str, str], engine: str) -> list[str]:
+    """Sanity checks on the speech guided rendered in the warm-up (it is cached for every timed run): no
+    phrase empty, and with pyttsx3 (espeak-ng) each phrase about as long as the espeak-ng CLI says it."""
+    found = []
+    lengths = {e["text"]: e["seconds"] for e in shown["events"] if e["kind"] == "speech"}
+    empty = sorted(t for t, seconds in lengths.items() if not seconds)
+    if empty:
+        found.append(f"[{minutes:g} min] guided rendered {len(empty)} phrase(s) as empty clips: "
+                     + ", ".join(repr(t) for t in empty[:3]))
+    if engine == "pyttsx3":
+        off = []
+        for text, seconds in lengths.items():
+            with wave.open(espeak[text], "rb") as f:
+                expected = f.getnframes() / f.getframerate()
+            if seconds and not 0.85 <= seconds / expected <= 1.15:
+                off.append(seconds / expected)
+        if off:
+            found.append(f"[{minutes:g} min] {len(off)} of guided's {len(lengths)} phrases last {min(off):.2f}-"
+                         f"{max(off):.2f}x as long as espeak-ng -s {SPEAKING_RATE} says them: the wrong speaking rate?")
+    return found
 
-    folder, minutes, fmt = prepared["folder"], f"{prepared['minutes']:g}", args.format
-    guided = guided_command()
-    codec = [a.replace("{bitrate}", extras["bitrate"]) for a in FORMATS[fmt][1]]
+
+def commands(prepared: dict, args) -> dict[str, tuple[list[str], Path]]:
+    folder, fmt = prepared["folder"], args.format
+    encoder, bitrate = CODECS[fmt]
+    codec = [*encoder, *(["-b:a", bitrate] if bitrate else [])]
     out = {key: folder / f"{key}.{'wav' if key == 'guided-wav' else fmt}" for key in TOOLS}
+    settings = ["--minutes", f"{prepared['minutes']:g}", "--engine", args.engine, "--rate", str(SPEAKING_RATE), "-q"]
+
+    def guided(target: Path, *more: str) -> list[str]:
+        return [*guided_command(), "export", str(prepared["script"]), "-o", str(target), *settings, *more]
+
     return {
         "ffmpeg": ([shutil.which("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
                     "-i", str(prepared["long_wav"]), *codec, str(out["ffmpeg"])], out["ffmpeg"]),
-        "guided": ([*guided, "export", str(prepared["script"]), "-o", str(out["guided"]), "--minutes", minutes, "-q"],
-                   out["guided"]),
-        "guided-wav": ([*guided, "export", str(prepared["script"]), "-o", str(out["guided-wav"]),
-                        "--minutes", minutes, "-q"], out["guided-wav"]),
+        "guided": (guided(out["guided"], *(["--bitrate", bitrate] if bitrate else [])), out["guided"]),
+        "guided-wav": (guided(out["guided-wav"]), out["guided-wav"]),
         "naive": ([sys.executable, os.path.abspath(__file__), "--naive", str(prepared["plan"]), str(out["naive"])],
                   out["naive"]),
     }
 
 
 def run(args) -> dict:
-    from guided.export import DEFAULT_BITRATE
     from guided.sounds import load_bell, synth_bed_loop
 
     if shutil.which("ffmpeg") is None or shutil.which("espeak-ng") is None:
         raise SystemExit("this benchmark needs ffmpeg and espeak-ng on PATH")
     lengths = sorted(set(args.minutes))
+    fingerprint = source_fingerprint()
     work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="guided-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "GUIDED_HOME": str(work / "home")}
@@ -353,14 +401,14 @@ def run(args) -> dict:
             "phrases": {},
             "bell": str(sounds / "bowl.wav"),
             "bed": str(sounds / "warm-drone.wav"),
-            "bitrate": DEFAULT_BITRATE.get(args.format, ""),
+            "bitrate": CODECS[args.format][1],
         }
         prepared = [prepare_length(m, work, env, args, extras) for m in lengths]
 
         rows = []
         loudness = []
         for p in prepared:
-            runs = commands(p, args, extras)
+            runs = commands(p, args)
             timings: dict[str, list[dict]] = {key: [] for key in TOOLS}
             for attempt in range(args.repeat):
                 for key, (command, _) in runs.items():
@@ -385,6 +433,8 @@ def run(args) -> dict:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
+    after = source_fingerprint()
+    changed = sorted(name for name in set(after) | set(fingerprint) if after.get(name) != fingerprint.get(name))
     growth = {}
     if len(lengths) > 1:
         for key in TOOLS:
@@ -392,7 +442,8 @@ def run(args) -> dict:
             growth[key] = round(by_length[lengths[-1]] - by_length[lengths[0]], 1)
     return {
         "format": args.format,
-        "bitrate": DEFAULT_BITRATE.get(args.format),
+        "bitrate": CODECS[args.format][1],
+        "engine": args.engine,
         "lengths_minutes": lengths,
         "repeat": args.repeat,
         "sessions": [{"minutes": p["minutes"], "seconds": p["seconds"], "distinct_phrases": p["phrases"],
@@ -403,7 +454,10 @@ def run(args) -> dict:
         "results": rows,
         "peak_rss_growth_mb": growth,
         "loudness": loudness,
-        "notes": notes(rows, growth, lengths),
+        "guided_source": {"sha256_prefix": fingerprint_id(fingerprint), "changed_during_run": changed},
+        "notes": [note for p in prepared for note in p["warnings"]] + notes(rows, growth, lengths)
+        + ([f"guided's source changed while the benchmark ran ({', '.join(changed[:6])}"
+            f"{', ...' if len(changed) > 6 else ''}): the rows may come from different versions"] if changed else []),
         "kept_in": str(work) if args.keep else None,
     }
 
@@ -415,6 +469,9 @@ def notes(rows: list[dict], growth: dict, lengths: list[float]) -> list[str]:
             found.append(f"guided's peak RSS at {row['minutes']:g} min is {row['peak_rss_mb']:.0f} MB (> {LIMITS['rss_mb']:.0f} MB)")
         if row["tool"] == "guided" and row["x_ffmpeg"] > LIMITS["ratio"]:
             found.append(f"guided takes {row['x_ffmpeg']:.2f}x ffmpeg alone at {row['minutes']:g} min (> {LIMITS['ratio']})")
+    if any(r["tool"] == "ffmpeg" and r["wall_s"] > 1.15 * r["cpu_s"] for r in rows):
+        found.append("ffmpeg alone (one thread) took longer in wall time than in CPU time: the machine was busy, "
+                     "so wall times and ratios are inflated; compare the cpu column, or rerun with --repeat")
     if "guided" in growth and abs(growth["guided"]) > LIMITS["growth_mb"]:
         found.append(f"guided's peak RSS grows by {growth['guided']:+.1f} MB from {lengths[0]:g} to {lengths[-1]:g} min "
                      f"(> {LIMITS['growth_mb']:.0f} MB)")
@@ -425,9 +482,11 @@ def notes(rows: list[dict], growth: dict, lengths: list[float]) -> list[str]:
 def print_report(result: dict) -> None:
     fmt = result["format"]
     bitrate = f" {result['bitrate']}" if result["bitrate"] else ""
-    print(f"\nExport benchmark: {fmt}{bitrate}, 44.1 kHz stereo; {result['machine']['cpus']} CPUs, "
+    print(f"\nExport benchmark: {fmt}{bitrate}, 44.1 kHz stereo, guided --engine {result['engine']} "
+          f"--rate {SPEAKING_RATE}; {result['machine']['cpus']} CPUs, "
           f"load average at the end {result['machine']['load_average_at_end'][0]:.2f}; "
-          f"peak RSS from {result['machine']['peak_memory_from']}; fastest of {result['repeat']} run(s)\n")
+          f"peak RSS from {result['machine']['peak_memory_from']}; fastest of {result['repeat']} run(s); "
+          f"guided source {result['guided_source']['sha256_prefix']}\n")
     for s in result["sessions"]:
         print(f"  {s['minutes']:g} min session: {s['seconds']:.1f} s, {s['events']} events, "
               f"{s['distinct_phrases']} distinct phrases, {s['bells']} bells")
@@ -482,6 +541,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--format", choices=["mp3", "ogg", "flac"], default="mp3", help="encoded format (default: mp3)")
     parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep scripts, logs and outputs there")
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="time each command N times, keep the fastest")
+    parser.add_argument("--engine", default="pyttsx3", metavar="NAME",
+                        help="guided's speech engine (default: pyttsx3, the espeak-ng voice the naive pipeline uses too)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
     parser.add_argument("--naive", nargs=2, metavar=("PLAN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 
-def first_sound(session: str, guided_home: Path, alsa_home: Path) -> float:
+def first_sound(session: str, guided_home: Path, alsa_home: Path, engine: str) -> float:
     played = alsa_home / "played.raw"
     played.unlink(missing_ok=True)
-    env = {**os.environ, "HOME": str(alsa_home), "GUIDED_HOME": str(guided_home)}
+    env = {**os.environ, "HOME": str(alsa_home), "GUIDED_HOME": str(guided_home), "GUIDED_ENGINE": engine}
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "guided", "play", session, "-q"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("session", nargs="?", default="heart-breathing")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--engine", default="pyttsx3", choices=["pyttsx3", "piper"])
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="guided-bench-"))
     alsa = work / "alsa"
@@ -58,12 +59,13 @@ def main() -> None:
     try:
         for run in range(args.runs):
             home = work / f"home-{run}"
-            cold.append(first_sound(args.session, home, alsa))
-            warm.append(first_sound(args.session, home, alsa))
+            cold.append(first_sound(args.session, home, alsa, args.engine))
+            warm.append(first_sound(args.session, home, alsa, args.engine))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result = {
         "session": args.session,
+        "engine": args.engine,
         "runs": args.runs,
         "cold_median_s": round(statistics.median(cold), 3),
         "warm_median_s": round(statistics.median(warm), 3),
@@ -73,7 +75,8 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
         return
-    print(f"guided play {args.session}: time to first sound, interpreter start included ({args.runs} runs)")
+    print(f"guided play {args.session} --engine {args.engine}: time to first sound, interpreter start included "
+          f"({args.runs} runs)")
     print(f"  cold (empty cache): median {result['cold_median_s']:.3f} s  {result['cold_s']}")
     print(f"  warm (cached):      median {result['warm_median_s']:.3f} s  {result['warm_s']}")
 

@@ -1,3 +1,4 @@
 from ._entry import main
 
-main()
+if __name__ == "__main__":  # not when a worker process imports this module again (spawn)
+    main()

@@ -6,7 +6,6 @@ Messages and progress go to stderr; stdout stays clean for --json and `-o -`.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from dataclasses import asdict
@@ -22,6 +21,10 @@ Examples:
   guided export heart-breathing -o heart.mp3
   guided export trust-questions -o questions.ogg --background rain
   guided export my-script.md -o mine.flac --rate 120 --loudness -18
+  guided export trust-questions -o questions.m4b --captions srt
+  guided export heart-breathing --format opus -o - | mpv -
+  guided export --all ~/Music/guided --jobs 2
+  guided export rebuilding-trust --all series/ --format m4b
 """
 
 
@@ -59,18 +62,14 @@ class Volume(click.ParamType):
     name = "volume"
 
     def convert(self, value, param, ctx):
+        from .settings import parse_volume
+
         if isinstance(value, float):
             return value
-        text = str(value).strip().lower()
-        try:
-            if text.endswith("db"):
-                return float(text[:-2])
-            percent = float(text.rstrip("%"))
-        except ValueError:
-            self.fail(f"expected a percentage such as 80% or a level such as -6dB, not {value!r}", param, ctx)
-        if not 0 < percent <= 400:
-            self.fail(f"expected a percentage above 0% and at most 400%, not {value!r}", param, ctx)
-        return 20 * math.log10(percent / 100)
+        db = parse_volume(value)
+        if isinstance(db, str):
+            self.fail(db, param, ctx)
+        return db
 
 
 def sound_options(function):
@@ -84,11 +83,11 @@ def sound_options(function):
         click.option("--engine", type=click.Choice(["auto", "pyttsx3", "piper"]), default=None,
                      help="Speech engine: piper (natural, when a voice is installed), pyttsx3 (the system voices), "
                           "or auto (piper when it can).  [default: auto, or GUIDED_ENGINE]"),
-        click.option("--voice-volume", type=Volume(), default="100%", help="Voice level against the rest (80%, -3dB).  [default: 100%]"),
-        click.option("--background-volume", type=Volume(), default="100%", help="Bed level.  [default: 100%]"),
-        click.option("--bell-volume", type=Volume(), default="100%", help="Bell level.  [default: 100%]"),
-        click.option("--loudness", type=click.FloatRange(-40, -6), default=-16.0, show_default=True, metavar="LUFS",
-                     help="Loudness of the whole session, integrated."),
+        click.option("--voice-volume", type=Volume(), default=None, help="Voice level against the rest (80%, -3dB).  [default: 100%]"),
+        click.option("--background-volume", type=Volume(), default=None, help="Bed level.  [default: 100%]"),
+        click.option("--bell-volume", type=Volume(), default=None, help="Bell level.  [default: 100%]"),
+        click.option("--loudness", type=click.FloatRange(-40, -6), default=None, metavar="LUFS",
+                     help="Loudness of the whole session, integrated.  [default: -16]"),
         click.option("--mono", is_flag=True, help="One channel instead of two."),
         click.option("--sample-rate", type=click.Choice(["22050", "24000", "32000", "44100", "48000"]), default="44100",
                      show_default=True, help="Samples a second."),
@@ -101,20 +100,32 @@ def sound_options(function):
 
 
 def session_options(kwargs: dict):
+    """The sound options: the command line's, else config.toml's (guided/settings.py), else the built-in defaults."""
     from .session import SessionOptions
+    from .settings import load_settings
     from .tts import DEFAULT_RATE_WPM
 
+    saved = load_settings()
+    built_in = SessionOptions()
+
+    def pick(option: str, setting: str, default):
+        given = kwargs.pop(option)
+        if given is not None:
+            return given
+        value = getattr(saved, setting)
+        return default if value is None else value
+
     return SessionOptions(
-        engine=kwargs.pop("engine") or os.environ.get("GUIDED_ENGINE") or "auto",
-        voice=kwargs.pop("voice"),
-        rate_wpm=kwargs.pop("rate_wpm") or DEFAULT_RATE_WPM,
+        engine=kwargs.pop("engine") or os.environ.get("GUIDED_ENGINE") or saved.engine or "auto",
+        voice=pick("voice", "voice", None),
+        rate_wpm=pick("rate_wpm", "rate", DEFAULT_RATE_WPM),
         sample_rate=int(kwargs.pop("sample_rate")),
         channels=1 if kwargs.pop("mono") else 2,
-        loudness=kwargs.pop("loudness"),
-        voice_db=kwargs.pop("voice_volume"),
-        background_db=kwargs.pop("background_volume"),
-        bell_db=kwargs.pop("bell_volume"),
-        background=kwargs.pop("background"),
+        loudness=pick("loudness", "loudness", built_in.loudness),
+        voice_db=pick("voice_volume", "voice_volume", built_in.voice_db),
+        background_db=pick("background_volume", "background_volume", built_in.background_db),
+        bell_db=pick("bell_volume", "bell_volume", built_in.bell_db),
+        background=pick("background", "background", None),
         minutes=kwargs.pop("minutes"),
     )
 
@@ -145,7 +156,11 @@ def clock(seconds: float) -> str:
 
 @click.group(cls=GuidedGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="guided")
-def cli():
+@click.option("--library", "library_dirs", multiple=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False),
+              help="Also find scripts in DIR (may be repeated, or DIR1:DIR2); searched before GUIDED_LIBRARY, "
+                   "your own script folder and the built-in library.")
+def cli(library_dirs: tuple[str, ...] = ()):
     """Voice-guided meditation and reflection, offline.
 
     \b
@@ -161,6 +176,9 @@ def cli():
 
     This is a tool for self-reflection, not a substitute for therapy.
     """
+    from . import library
+
+    library.use_folders(library_dirs)
 
 
 @cli.command("list")
@@ -169,7 +187,9 @@ def list_command(as_json: bool):
     """List the sessions in the library.
 
     Each has an id (use it with show, export and play), a title, a kind,
-    the number of reflection questions and an estimated length.
+    the number of reflection questions and an estimated length. Scripts of
+    your own (your script folder, --library, GUIDED_LIBRARY) say where they
+    come from, and whether they replace a built-in session.
     """
     from . import library
     from .estimate import estimate_seconds
@@ -177,7 +197,13 @@ def list_command(as_json: bool):
 
     rows = []
     for entry in library.entries():
-        script = load_script(entry.path, library.display_name(entry))
+        try:
+            script = load_script(entry.path, library.display_name(entry))
+        except GuidedError as exc:
+            if not entry.user:
+                raise
+            click.echo(f"guided: skipping {exc}", err=True)  # one broken script of yours hides no other
+            continue
         rows.append(
             {
                 "id": entry.id,
@@ -189,6 +215,7 @@ def list_command(as_json: bool):
                 "series": script.series,
                 "part": script.part,
                 "origin": entry.origin,
+                "overrides": [e.origin for e in entry.overrides],
             }
         )
     if as_json:
@@ -198,7 +225,7 @@ def list_command(as_json: bool):
     for row in rows:
         extra = f"{row['questions']} questions" if row["questions"] else ""
         click.echo(f"{row['id']:<{width}}  {clock(row['seconds']):>6}  {row['kind']:<12} {row['title']}"
-                   + (f"  ({extra})" if extra else ""))
+                   + (f"  ({extra})" if extra else "") + _origin_label(row))
 
 
 @cli.command()
@@ -285,26 +312,52 @@ def validate(paths: tuple[str, ...], as_json: bool):
 
 
 @cli.command(epilog=EPILOG_EXPORT)
-@click.argument("session_id", metavar="ID|PATH", default=DEFAULT_SESSION)
-@click.option("-o", "--output", required=True, metavar="FILE",
-              help="Where to write: the extension picks the format (mp3, ogg, flac, wav); - for stdout.")
-@click.option("--format", "fmt", type=click.Choice(["mp3", "ogg", "flac", "wav"]), help="Format, when the name has no extension.")
-@click.option("--bitrate", metavar="RATE", help="For mp3 and ogg, e.g. 128k.  [default: 160k mp3, 128k ogg]")
+@click.argument("session_id", metavar="[ID|PATH|SERIES]", required=False)
+@click.option("-o", "--output", metavar="FILE",
+              help="Where to write: the extension picks the format (mp3, m4a, m4b, ogg, opus, flac, wav); - for stdout (with --format).")
+@click.option("--all", "all_dir", metavar="DIR",
+              help="Export every session of the library (or of the series ID) into DIR, with a playlist and an index; "
+                   "unchanged files are skipped.")
+@click.option("--format", "fmt", type=click.Choice(["mp3", "m4a", "m4b", "ogg", "opus", "flac", "wav"]),
+              help="Format, when the name has no extension (needed with -o -).  [default with --all: mp3]")
+@click.option("--bitrate", metavar="RATE",
+              help="For lossy formats, e.g. 128k.  [default: 160k mp3, 128k m4a/m4b/ogg, 96k opus]")
+@click.option("--cover", metavar="FILE|none", help="Cover image (PNG or JPEG), or none.  [default: a picture made with the title]")
+@click.option("--captions", type=click.Choice(["srt", "vtt", "lrc"]), help="Also write captions beside the audio, one cue per spoken phrase.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="With --all: sessions exported at once.  [default: the number of cores]")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @sound_options
-def export(session_id: str, output: str, fmt: str | None, bitrate: str | None, as_json: bool, quiet: bool, **kwargs):
+def export(session_id: str | None, output: str | None, all_dir: str | None, fmt: str | None, bitrate: str | None,
+           cover: str | None, captions: str | None, jobs: int | None, as_json: bool, quiet: bool, **kwargs):
     """Render a session to an audio file for offline listening.
 
-    The file appears only when it is complete: an interrupted export leaves nothing
-    behind. Speech is cached, so exporting again is quick.
+    Tags, a cover and chapters (one per section and per question) go into the
+    file. The file appears only when it is complete: an interrupted export
+    leaves nothing behind. Speech is cached, so exporting again is quick.
     """
-    from .export import check_output, ffmpeg, format_for
+    from .export import check_output, ffmpeg, format_for, resolve_cover
     from .export import export as run_export
 
+    if output is None and all_dir is None:
+        raise click.UsageError("say where to write: -o FILE, or --all DIR to export many sessions")
+    if output is not None and all_dir is not None:
+        raise click.UsageError("-o and --all do not go together: -o writes one file, --all a folder")
+    if all_dir is not None:
+        _export_all(session_id, all_dir, fmt, bitrate, cover, captions, jobs, as_json, quiet, kwargs)
+        return
+    if jobs is not None:
+        raise click.UsageError("--jobs goes with --all")
+    if output == "-" and as_json:
+        raise click.UsageError("-o - and --json both want stdout; choose one")
+    session_id = session_id or DEFAULT_SESSION
     format_for(output, fmt)
-    check_output(output)
+    check_output(output, captions)
+    if output == "-" and sys.stdout.isatty():
+        raise GuidedError("not writing audio to a terminal: redirect it (> file.mp3) or pipe it to a player")
+    picture = resolve_cover(cover)  # a bad cover file is said before any rendering (None: no cover)
     ffmpeg()  # before any rendering: a missing encoder is said at once
+    _refuse_series_as_session(session_id)
     options = session_options(kwargs)
     session = prepare_with_progress(session_id, options, quiet)
     show_bar = sys.stderr.isatty() and not quiet
@@ -319,7 +372,7 @@ def export(session_id: str, output: str, fmt: str | None, bitrate: str | None, a
     try:
         if bar is not None:
             bar.__enter__()
-        result = run_export(session, output, fmt, bitrate, progress)
+        result = run_export(session, output, fmt, bitrate, progress, cover=picture or "none", captions=captions)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -333,7 +386,60 @@ def export(session_id: str, output: str, fmt: str | None, bitrate: str | None, a
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     elif not quiet and output != "-":
-        click.echo(f"wrote {output} ({clock(result.seconds)}, {session.script.title})", err=True)
+        extra = f", captions in {result.captions}" if result.captions else ""
+        click.echo(f"wrote {output} ({clock(result.seconds)}, {session.script.title}, {result.chapters} chapters{extra})",
+                   err=True)
+
+
+def _refuse_series_as_session(session_id: str) -> None:
+    """A series id names many sessions: say how to export them, rather than 'no session called'."""
+    from pathlib import Path
+
+    from . import library
+
+    if Path(session_id).expanduser().is_file():
+        return
+    if Path(session_id).expanduser().is_dir():
+        raise GuidedError(f"{session_id} is a folder; export the scripts in it with 'guided export {session_id} --all DIR'")
+    members = [e.id for e in library.entries() if e.id.startswith(session_id.strip("/") + "/")]
+    if members:
+        raise GuidedError(f"{session_id} is a series of {len(members)} sessions; export them all with "
+                          f"'guided export {session_id} --all DIR', or one with e.g. {members[0]}")
+
+
+def _export_all(target, folder, fmt, bitrate, cover, captions, jobs, as_json, quiet, kwargs) -> None:
+    """`export --all DIR`: the library (or a series) into a folder, in parallel, with one progress bar."""
+    from .batch import export_all
+
+    options = session_options(kwargs)
+    show_bar = sys.stderr.isatty() and not quiet
+    bar = click.progressbar(length=1000, label="exporting", file=sys.stderr, show_eta=True) if show_bar else None
+
+    def progress(p) -> None:
+        if bar is not None:
+            bar.label = f"exporting {p.finished}/{p.count}"
+            bar.update(min(1000, int(1000 * p.done / p.total)) - bar.pos if p.total else 0)
+
+    try:
+        if bar is not None:
+            bar.__enter__()
+        result = export_all(folder, target, options, fmt or "mp3", bitrate, captions=captions, cover=cover,
+                            jobs=jobs, progress=progress)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if as_json:
+        click.echo(json.dumps({
+            "folder": result.folder, "playlist": result.playlist, "index": result.index,
+            "exported": result.exported, "up_to_date": result.up_to_date, "failed": len(result.failed),
+            "wall_seconds": result.wall_seconds, "sessions": [asdict(i) for i in result.items],
+        }, indent=2, ensure_ascii=False))
+    elif not quiet:
+        click.echo(f"exported {result.exported}, {result.up_to_date} already up to date, into {result.folder} "
+                   f"in {clock(result.wall_seconds)}; playlist {result.playlist}", err=True)
+    if result.failed:
+        details = "; ".join(f"{i.id}: {i.error}" for i in result.failed)
+        raise GuidedError(f"{len(result.failed)} of {len(result.items)} sessions could not be exported: {details}")
 
 
 @cli.command()
@@ -662,6 +768,142 @@ class _no_keys:
 
     def __exit__(self, *exc):
         return False
+
+
+def _origin_label(row: dict) -> str:
+    """Where a listed script comes from, when it is not the built-in library."""
+    if row["origin"] == "built-in":
+        return ""
+    where = "yours" if row["origin"] == "user" else row["origin"]
+    replaces = ", replaces the built-in" if "built-in" in row.get("overrides", ()) else ""
+    return f"  [{where}{replaces}]"
+
+
+EPILOG_NEW = """\b
+Examples:
+  guided new evening-calm                    a meditation, in your script folder
+  guided new my-questions --kind journal
+  guided new heart-breathing --force         your own version of a built-in session
+"""
+
+
+@cli.command(epilog=EPILOG_NEW)
+@click.argument("script_id", metavar="ID")
+@click.option("--kind", type=click.Choice(["meditation", "talk", "journal", "affirmations", "series", "sit"]),
+              default="meditation", show_default=True, help="What sort of session to start from.")
+@click.option("--title", metavar="TEXT", help="Its title.  [default: made from the id]")
+@click.option("--force", is_flag=True, help="Replace a script of yours that already has this id.")
+def new(script_id: str, kind: str, title: str | None, force: bool):
+    """Start a script of your own from a commented template.
+
+    The template is written to your script folder (GUIDED_HOME/scripts when
+    GUIDED_HOME is set) as ID.md; it already works, and its comments show how
+    to write pauses, bells, breathing, sittings and questions. Its path is
+    printed on stdout. A script of yours with a built-in's id is used instead
+    of the built-in one.
+    """
+    from . import library
+    from .templates import new_script
+
+    path = new_script(script_id, kind, title=title, force=force)
+    click.echo(str(path))
+    replaced = library.exists(script_id)
+    also = " (it replaces the built-in one of that name)" if replaced and replaced.overrides else ""
+    click.echo(f"guided: wrote a {kind} template{also}; edit it, then: guided validate {script_id}; "
+               f"guided play {script_id}", err=True)
+
+
+EPILOG_IMPORT = """\b
+Examples:
+  guided import notes.md                     questions from your notes
+  guided import article.html --id trust-deck --title "Questions on trust"
+  pbpaste | guided import - --dry-run        just show what it finds
+"""
+
+
+@cli.command("import", epilog=EPILOG_IMPORT)
+@click.argument("source", metavar="FILE|-")
+@click.option("--id", "script_id", metavar="ID", help="The new deck's id.  [default: made from the title or file name]")
+@click.option("--title", metavar="TEXT", help="The deck's title.  [default: the text's own title, or the file name]")
+@click.option("--dry-run", is_flag=True, help="Show the questions found; write nothing.")
+@click.option("--force", is_flag=True, help="Replace a script that already has this id.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
+def import_command(source: str, script_id: str | None, title: str | None, dry_run: bool, force: bool, as_json: bool):
+    """Make a journal deck from the questions in an article or your notes.
+
+    FILE may be plain text, Markdown or HTML; - reads standard input. Questions
+    are list items (1. 1) - * •) or lines and paragraphs ending in '?'; headings
+    are left out, and so are repeats. The deck, with a gentle opening and
+    closing, goes to your script folder: use it with guided journal, play,
+    show or export.
+    """
+    from .errors import NotFoundError
+    from .importer import decode, import_questions
+
+    if source == "-":
+        data = sys.stdin.buffer.read()
+        name = None
+    else:
+        try:
+            with open(os.path.expanduser(source), "rb") as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            raise NotFoundError(f"no such file: {source}") from None
+        except OSError as exc:
+            raise NotFoundError(f"cannot read {source}: {exc.strerror or exc}") from None
+        name = source
+    result = import_questions(decode(data), name=name, script_id=script_id, title=title, dry_run=dry_run, force=force)
+    if as_json:
+        click.echo(json.dumps({
+            "id": result.id, "path": str(result.path), "title": result.title, "questions": list(result.questions),
+            "left_out": [{"reason": r, "text": q} for r, q in result.left_out],
+            "written": result.written, "replaced": result.replaced,
+        }, indent=2, ensure_ascii=False))
+    count = len(result.questions)
+    lines = [f"found {count} question{'s' if count != 1 else ''} for {result.title!r}:"]
+    lines += [f"  {number:>2}. {question}" for number, question in enumerate(result.questions, 1)]
+    for reason, text in result.left_out:
+        lines.append(f"  left out ({'a heading' if reason == 'heading' else 'a repeat'}): {text}")
+    for line in lines:
+        click.echo(line, err=True)
+    if not result.written:
+        click.echo(f"guided: dry run: nothing written; without --dry-run this would be {result.path}", err=True)
+        return
+    verb = "replaced" if result.replaced else "wrote"
+    click.echo(f"guided: {verb} {result.path}; try: guided show {result.id}", err=True)
+    if not as_json:
+        click.echo(str(result.path))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+def doctor(as_json: bool):
+    """Check that everything guided needs is installed and works, and say how to fix what is not.
+
+    Speech is tried for real (a phrase through espeak-ng or the system voices),
+    and so is ffmpeg (a short encode); then PortAudio and the sound devices,
+    Piper voices, your folders, config.toml and the speech cache. Exits 1 when
+    a required part is missing; warnings (no sound device, say) only limit some
+    commands.
+    """
+    from .doctor import FAIL, OK, describe_platform, healthy, run_checks
+
+    results = run_checks()
+    fine = healthy(results)
+    if as_json:
+        click.echo(json.dumps({"ok": fine, "version": __version__, "platform": describe_platform(),
+                               "checks": [r.as_dict() for r in results]}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"guided {__version__} on {describe_platform()}")
+        width = max(len(r.name) for r in results)
+        for r in results:
+            click.echo(f"  {r.status.upper() if r.status == FAIL else r.status:<5} {r.name:<{width}}  {r.detail}")
+            if r.fix and r.status != OK:
+                click.echo(f"  {'':<5} {'':<{width}}  fix: {r.fix}")
+        failed = [r.name for r in results if r.status == FAIL]
+        click.echo("everything guided needs is here" if fine else f"missing or broken: {', '.join(failed)}")
+    if not fine:
+        sys.exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

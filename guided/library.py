@@ -1,17 +1,42 @@
-"""Finding scripts: the built-in library shipped with the package, ids, and listing."""
+"""Finding scripts: the built-in library, the user's own folders, ids, overrides and listing.
+
+Folders are searched in this order, and the first to hold an id wins:
+the folders named on the command line (`--library`, given to `use_folders`), then those in
+`GUIDED_LIBRARY` (separated by `os.pathsep`), then the user's script folder (`paths().scripts`),
+then the built-in library. A user script with a built-in's id replaces it, with a one-line notice.
+"""
 
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import sys
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import NotFoundError
+from .config import paths
+from .errors import NotFoundError, OutputError, UsageError
 from .script import Script, load_script
 
 DEFAULT_SESSION = "heart-breathing"
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*")
+ENV_LIBRARY = "GUIDED_LIBRARY"
+BUILT_IN = "built-in"
+USER = "user"
+
+_chosen: tuple[Path, ...] = ()  # folders named with --library, searched first
+_noticed: set[str] = set()  # ids whose override has already been announced in this process
+
+
+def _print_notice(message: str) -> None:
+    print(f"guided: {message}", file=sys.stderr)
+
+
+# Where notices go: stderr by default; a program using the library may replace it (or set None).
+notify: Callable[[str], None] | None = _print_notice
 
 
 def builtin_dir() -> Path:
@@ -25,17 +50,82 @@ def builtin_dir() -> Path:
 class Entry:
     id: str
     path: Path
-    origin: str  # "built-in" or the user folder it came from
+    origin: str  # "built-in", "user" (the user's script folder), the library folder it came from, or "file"
+    overrides: tuple[Entry, ...] = ()  # the entries with the same id that this one hides, nearest first
+
+    @property
+    def user(self) -> bool:
+        return self.origin not in (BUILT_IN, "file")
 
 
-def entries() -> list[Entry]:
-    root = builtin_dir()
+def use_folders(folders: Iterable[str | Path]) -> None:
+    """Search these folders before all others (what `--library` does); each may hold several,
+    separated by os.pathsep. Replaces any folders given before."""
+    global _chosen
+    _chosen = tuple(_split(folders))
+
+
+def _split(values: Iterable[str | Path]) -> list[Path]:
+    found = []
+    for value in values:
+        for part in str(value).split(os.pathsep):
+            if part.strip():
+                found.append(Path(part.strip()).expanduser())
+    return found
+
+
+def folders() -> list[tuple[Path, str]]:
+    """Every folder searched, highest precedence first, each with the origin its entries get."""
+    ordered = [(p, str(p)) for p in _chosen]
+    ordered += [(p, str(p)) for p in _split([os.environ.get(ENV_LIBRARY, "")])]
+    ordered.append((paths().scripts, USER))
+    ordered.append((builtin_dir(), BUILT_IN))
+    seen: set[Path] = set()
+    unique = []
+    for folder, origin in ordered:
+        key = _resolved(folder)
+        if key in seen:
+            continue
+        seen.add(key)
+        unique.append((folder, origin))
+    return unique
+
+
+def user_dir() -> Path:
+    """Where `guided new` and `guided import` write: the user's own script folder."""
+    return paths().scripts
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def _scan(root: Path, origin: str) -> list[Entry]:
+    if not root.is_dir():
+        return []
     found = []
     for path in sorted(root.rglob("*.md")):
         relative = path.relative_to(root).with_suffix("").as_posix()
-        if ID_PATTERN.fullmatch(relative):
-            found.append(Entry(relative, path, "built-in"))
-    return sorted(found, key=_sort_key)
+        if ID_PATTERN.fullmatch(relative) and path.is_file():
+            found.append(Entry(relative, path, origin))
+    return found
+
+
+def entries() -> list[Entry]:
+    """One entry per id, from the folder with the highest precedence; each knows what it hides."""
+    chosen: dict[str, Entry] = {}
+    hidden: dict[str, list[Entry]] = {}
+    for folder, origin in folders():
+        for entry in _scan(folder, origin):
+            if entry.id in chosen:
+                hidden.setdefault(entry.id, []).append(entry)
+            else:
+                chosen[entry.id] = entry
+    result = [Entry(e.id, e.path, e.origin, tuple(hidden.get(e.id, ()))) for e in chosen.values()]
+    return sorted(result, key=_sort_key)
 
 
 def _sort_key(entry: Entry):
@@ -52,18 +142,97 @@ def find(id_or_path: str) -> Entry:
         raise NotFoundError(f"no such script file: {id_or_path}")
     known = {e.id: e for e in entries()}
     if id_or_path in known:
-        return known[id_or_path]
+        entry = known[id_or_path]
+        if entry.overrides:
+            announce(entry)
+        return entry
     close = difflib.get_close_matches(id_or_path, list(known), n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else "; 'guided list' shows them all"
     raise NotFoundError(f"no session called {id_or_path!r}{hint}")
 
 
+def override_notice(entry: Entry) -> str | None:
+    """One line saying which script is used in place of which, or None when it hides nothing."""
+    if not entry.overrides:
+        return None
+    hidden = entry.overrides[0]
+    instead = "the built-in one" if hidden.origin == BUILT_IN else f"the one in {hidden.path.parent}"
+    return f"using your {entry.id} ({_home_relative(entry.path)}) instead of {instead}"
+
+
+def announce(entry: Entry) -> None:
+    """Say once per process that a user script replaces another with the same id."""
+    message = override_notice(entry)
+    if message is None or entry.id in _noticed:
+        return
+    _noticed.add(entry.id)
+    if notify is not None:
+        notify(message)
+
+
+def _home_relative(path: Path) -> str:
+    try:
+        return "~/" + path.absolute().relative_to(Path.home()).as_posix()
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
+def exists(script_id: str) -> Entry | None:
+    """The entry that holds this id now, if any (in any folder)."""
+    return next((e for e in entries() if e.id == script_id), None)
+
+
+def hidden_from_user_folder(script_id: str) -> Entry | None:
+    """The script that would hide a new one of this id in the user's folder: one in a folder
+    searched before it (--library or GUIDED_LIBRARY). None when a new script would be used."""
+    entry = exists(script_id)
+    if entry is None or entry.origin in (USER, BUILT_IN):
+        return None
+    return entry
+
+
+def check_id(script_id: str) -> str:
+    """The id itself when it is a valid id; a UsageError saying what an id looks like otherwise."""
+    if not ID_PATTERN.fullmatch(script_id):
+        raise UsageError(
+            f"{script_id!r} is not a valid id: use lower-case letters, digits and '-', "
+            "with '/' between a folder and a file, such as my-evening or evenings/first"
+        )
+    return script_id
+
+
+def slug(text: str, fallback: str = "my-deck") -> str:
+    """An id made from a title or a file name: 'Questions on Trust!' → 'questions-on-trust'."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    words = re.findall(r"[a-z0-9]+", plain)
+    made = "-".join(words)[:60].strip("-")
+    return made or fallback
+
+
 def display_name(entry: Entry) -> str:
-    if entry.origin == "built-in":
+    if entry.origin == BUILT_IN:
         return f"scripts/{entry.id}.md"
     return str(entry.path)
 
 
 def load(id_or_path: str) -> tuple[Entry, Script]:
     entry = find(id_or_path)
-    return entry, load_script(entry.path, display_name(entry) if entry.origin == "built-in" else str(entry.path))
+    return entry, load_script(entry.path, display_name(entry))
+
+
+def save(path: Path, text: str) -> None:
+    """Write a script whole or not at all (a temporary file renamed into place)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+                out.write(text)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -45,6 +45,7 @@ DUCK_ATTACK_MS = 350
 DUCK_RELEASE_MS = 900
 DUCK_MERGE_MS = 1800  # phrases closer than this keep the bed down between them: no pumping
 LIMIT_WINDOW_MS = 8  # the peak guard's look-ahead and release
+BELL_PEAK_MARGIN_DB = 3.0  # bells peak at least this far under the ceiling
 
 
 def _ramp(x: np.ndarray) -> np.ndarray:
@@ -98,16 +99,23 @@ class Mixer:
         voice_gain = loudness.db_to_gain(s.loudness - speech_lufs)
 
         # Each bell is brought to the same loudness against the voice, whatever its own character.
-        bells = np.zeros(steps)
+        bell_parts: dict[str, np.ndarray] = {}
         bell_gains: dict[str, float] = {}
+        bell_caps: dict[str, float] = {}
         for name, samples in self.bells.items():
             powers = loudness.step_powers(samples, rate)
             own = loudness.integrated(powers)
             gain = loudness.db_to_gain(s.loudness - s.bell_below_voice_lu - own) if np.isfinite(own) else 0.0
-            bell_gains[name] = gain
+            bell_gains[name] = gain * loudness.db_to_gain(s.bell_db)
+            # A struck bell's first moment is far above its loudness: cap it below the ceiling so
+            # the peak guard never has to flatten the strike (which would also lose loudness).
+            peak = float(np.abs(samples).max(initial=0.0))
+            bell_caps[name] = loudness.db_to_gain(s.ceiling_db - BELL_PEAK_MARGIN_DB) / peak if peak > 0 else 0.0
+            part = np.zeros(steps)
             for event in self.bell_events:
                 if event.bell == name:
-                    place(bells, powers * gain**2, event.start)
+                    place(part, powers, event.start)
+            bell_parts[name] = part
 
         bed = np.zeros(steps)
         bed_gain = 0.0
@@ -122,17 +130,46 @@ class Mixer:
             bed = tiled * envelope**2 * bed_gain**2
 
         speech *= voice_gain**2 * voice**2
-        bells *= loudness.db_to_gain(s.bell_db) ** 2
         bed *= loudness.db_to_gain(s.background_db) ** 2
-        whole = loudness.integrated(speech + bells + bed)
-        correction = loudness.db_to_gain(s.loudness - whole) if np.isfinite(whole) else 1.0
-        bell_db = loudness.db_to_gain(s.bell_db) * correction
-        self.bell_gains = {name: gain * bell_db for name, gain in bell_gains.items()}
+        # Bring the whole mix to the target; bells held at their cap stay there, so look again.
+        correction = 1.0
+        finals = dict(bell_gains)
+        for _ in range(4):
+            finals = {n: min(g * correction, bell_caps[n]) for n, g in bell_gains.items()}
+            bells = sum((part * finals[n] ** 2 for n, part in bell_parts.items()), np.zeros(steps))
+            # The peak guard trims the voice's sharpest peaks at this gain: count what that takes.
+            spoken = self._guarded_speech(voice_gain * voice * correction, steps, step, place)
+            whole = loudness.integrated(spoken + bed * correction**2 + bells)
+            if not np.isfinite(whole) or abs(whole - s.loudness) < 0.01:
+                break
+            correction *= loudness.db_to_gain(s.loudness - whole)
+        self.bell_gains = finals
         return (
             voice_gain * voice * correction,
             bed_gain * loudness.db_to_gain(s.background_db) * correction,
-            bell_db,
+            loudness.db_to_gain(s.bell_db) * correction,
         )
+
+    def _guarded_speech(self, gain: float, steps: int, step: int, place) -> np.ndarray:
+        """Step powers of the voice at `gain` after the peak guard: only phrases that reach the
+        ceiling are worked out again (at their own rate, one at a time); the rest use their
+        cached powers."""
+        ceiling = loudness.db_to_gain(self.settings.ceiling_db)
+        powers: dict[str, np.ndarray] = {}
+        out = np.zeros(steps)
+        for event in self.speech:
+            clip = event.clip
+            if clip.key not in powers:
+                cached = np.asarray(clip.step_powers) * gain**2
+                if clip.peak * gain <= ceiling:
+                    powers[clip.key] = cached
+                else:
+                    samples = self.clips.cache.samples(clip).astype(np.float64) * (gain / 32768.0)
+                    width = max(3, round(clip.native_rate * LIMIT_WINDOW_MS / 1000)) | 1
+                    guarded = samples * dsp.guard_gain(np.abs(samples), ceiling, width)
+                    powers[clip.key] = loudness.step_powers(guarded, clip.native_rate)
+            place(out, powers[clip.key] * self.channels, event.start)
+        return out
 
     def _merge_speech(self) -> list[tuple[int, int]]:
         merge = round(self.settings.rate * DUCK_MERGE_MS / 1000)

@@ -523,6 +523,10 @@ def load_script(path: str | Path, display: str | None = None) -> Script:
         raise NotFoundError(f"no such script file: {name}") from None
     except OSError as exc:
         raise ScriptError(name, 1, 1, f"cannot read the file: {exc.strerror or exc}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScriptError(name, 1, 1, "expected UTF-8 text, found UTF-16; save the file as UTF-8")
+    if b"\x00" in data:  # binary data, whatever else is wrong with it: say that, at the first NUL
+        parse_script(data.decode("utf-8", "replace"), name)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -7,6 +7,7 @@ nothing else works out timing again.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -123,7 +124,12 @@ class _Item:
 
 
 class FitError(GuidedError):
-    """The session cannot be fitted to the length asked for."""
+    """The session cannot be fitted to the length asked for; `shortest` and `longest` are in seconds."""
+
+    def __init__(self, message: str, shortest: float | None = None, longest: float | None = None) -> None:
+        super().__init__(message)
+        self.shortest = shortest
+        self.longest = longest
 
 
 def assemble(
@@ -278,11 +284,19 @@ def _fit(items: list[_Item], rate: int, target: int) -> tuple[list[Event], int]:
     shortest = _place(items, rate, 0.0)
     longest = _place(items, rate, 1.0)
     if not shortest[1] <= target <= longest[1]:
-        low, high = (format_ms(round(p[1] * 1000 / rate)) for p in (shortest, longest))
+        low_s, high_s = shortest[1] / rate, longest[1] / rate
         asked = format_ms(round(target * 1000 / rate))
-        if low == high:
-            raise FitError(f"this session cannot change length: it has no stretchable pauses and lasts {low} (asked for {asked})")
-        raise FitError(f"this session can last from {low} to {high}, not {asked}")
+        if shortest[1] == longest[1]:
+            raise FitError(
+                f"this session cannot change length: it has no stretchable pauses and lasts {_readable(low_s, 0)} "
+                f"(asked for {asked})", low_s, high_s,
+            )
+        # Rounded inwards, so that whatever the message offers can really be asked for.
+        low, high = _readable(low_s, +1), _readable(high_s, -1)
+        minutes = f"{math.ceil(low_s / 60 * 100) / 100:g} and {math.floor(high_s / 60 * 100) / 100:g} minutes"
+        raise FitError(
+            f"this session can last from {low} to {high}, not {asked}; ask for between {minutes}", low_s, high_s,
+        )
     # The length grows steadily with the stretch, so halving the interval finds it to the sample.
     low, high = 0.0, 1.0
     best = shortest
@@ -296,6 +310,15 @@ def _fit(items: list[_Item], rate: int, target: int) -> tuple[list[Event], int]:
         else:
             high = middle
     return best
+
+
+def _readable(seconds: float, direction: int) -> str:
+    """A length for a message: to the millisecond under a minute, else whole seconds rounded up (+1),
+    down (-1) or to the nearest (0)."""
+    if seconds < 60:
+        return format_ms(round(seconds * 1000))
+    whole = math.ceil(seconds) if direction > 0 else math.floor(seconds) if direction < 0 else round(seconds)
+    return format_ms(whole * 1000)
 
 
 def _chapters(titles: list[str], events: list[Event], total: int) -> tuple[tuple[Chapter, ...], dict[int, int]]:

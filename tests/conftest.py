@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# Property tests and fuzzing run a fixed budget of examples from a fixed seed by default, so CI
+# is repeatable: the same inputs every run. GUIDED_FUZZ=explore draws new ones at every run.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("GUIDED_FUZZ", "ci"))
 
 
 @pytest.fixture(autouse=True)

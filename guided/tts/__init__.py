@@ -44,9 +44,13 @@ ENGINE_NAMES = ("auto", "pyttsx3", "piper")
 
 
 def resolve_engine(name: str = "auto") -> str:
-    """`auto` is Piper when it and a voice are installed, the system voices (pyttsx3) otherwise."""
+    """`auto` is GUIDED_ENGINE when set, else Piper when it and a voice are installed, else the
+    system voices (pyttsx3)."""
     if name != "auto":
         return name
+    chosen = os.environ.get("GUIDED_ENGINE", "auto").strip().lower()
+    if chosen in ("pyttsx3", "piper"):
+        return chosen
     from .piper_engine import installed_voices, piper_available
 
     return "piper" if piper_available() and installed_voices() else "pyttsx3"

@@ -26,8 +26,8 @@ from ..errors import OutputError
 MAGIC = b"GUIDEDCLIP1 "
 # What is done to an engine's output before it is stored; part of every key, so a change here
 # renders clips again instead of mixing old and new.
-PROCESSING = "peaks-tamed-11dB-v1"
-PEAK_HEADROOM_DB = 11.0
+PROCESSING = "peaks-tamed-12dB-v3"
+PEAK_HEADROOM_DB = 12.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Clip:
     rate: int  # the session's sample rate
     frames: int  # length at the session's rate
     step_powers: tuple[float, ...]  # K-weighted mean square per 100 ms, for loudness ahead of mixing
+    peak: float = 1.0  # largest absolute sample, full scale 1.0
 
 
 def resampled_length(frames: int, source: int, target: int) -> int:
@@ -131,6 +132,7 @@ class ClipCache:
             rate=rate,
             frames=resampled_length(header["frames"], header["rate"], rate),
             step_powers=tuple(header["powers"]),
+            peak=float(header.get("peak", 1.0)),
         )
 
     def _write(self, path: Path, samples: np.ndarray, rate: int) -> dict:
@@ -143,6 +145,7 @@ class ClipCache:
             "frames": int(samples.size),
             "sha256": hashlib.sha256(payload).hexdigest(),
             "powers": [float(f"{p:.6g}") for p in powers],
+            "peak": float(np.abs(samples.astype(np.int32)).max(initial=0)) / 32768.0,
         }
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

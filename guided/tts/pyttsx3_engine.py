@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import platform
 import sys
@@ -13,7 +15,7 @@ from importlib import metadata
 
 import numpy as np
 
-from ..errors import MissingDependencyError, NotFoundError, TTSError
+from ..errors import MissingDependencyError, NotFoundError, OutputError, TTSError
 from . import VoiceInfo, quiet_stdout, trim_silence
 
 FINISH_TIMEOUT_SECONDS = 30
@@ -29,12 +31,14 @@ def _driver():
         import pyttsx3
     except ImportError:
         raise MissingDependencyError("the pyttsx3 package is missing: pip install pyttsx3") from None
+    said: list[str] = []
     try:
-        with quiet_stdout():
+        with quiet_stdout(), _captured_stderr(said):
             engine = pyttsx3.init()
     except Exception as exc:  # pyttsx3 raises OSError, RuntimeError or ImportError when no speech library is found
         hint = _INSTALL_HINT.get(platform.system(), "install a speech engine that pyttsx3 supports")
-        raise MissingDependencyError(f"no text-to-speech engine is available ({exc}); {hint}") from None
+        detail = f"{exc}; it said: {said[-1]}" if said else str(exc)
+        raise MissingDependencyError(f"no text-to-speech engine is available ({detail}); {hint}") from None
     # The espeak driver prints "Audio saved to ..." from its own callback thread, which may outlive
     # a redirect of stdout; silence that module's print itself so stdout stays clean for --json.
     driver = getattr(getattr(engine, "proxy", None), "_driver", None)
@@ -46,6 +50,30 @@ def _driver():
             # nap 0.5 ms instead (the loop still waits for the synthesis to finish).
             module.time = _ShortNaps()
     return engine
+
+
+@contextlib.contextmanager
+def _captured_stderr(lines: list[str]):
+    """Keep a C library's own chatter on stderr (espeak-ng and its audio layer print some while they
+    start) out of the user's one-line messages; what it said is added to `lines`."""
+    sys.stderr.flush()
+    with contextlib.ExitStack() as stack:
+        try:
+            sink = stack.enter_context(tempfile.TemporaryFile())
+            saved = os.dup(2)
+        except OSError:  # nowhere to write, or no descriptor to spare: let it through
+            saved = None
+        if saved is None:
+            yield
+            return
+        try:
+            os.dup2(sink.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            lines.extend(line for line in sink.read().decode(errors="replace").splitlines() if line.strip())
 
 
 class _ShortNaps:
@@ -103,15 +131,34 @@ class Pyttsx3Engine:
         ]
 
     def render(self, text: str) -> np.ndarray:
-        fd, path = tempfile.mkstemp(suffix=".wav", prefix="guided-tts-")
+        try:
+            fd, path = tempfile.mkstemp(suffix=".wav", prefix="guided-tts-")
+        except OSError as exc:
+            raise OutputError(f"cannot write in the temporary folder {tempfile.gettempdir()}: {exc.strerror or exc}") from None
         os.close(fd)
+        # The espeak driver saves the file in a ctypes callback; an error there (a full disk) is not
+        # raised to us but printed as a traceback, and the utterance never finishes. Catch it instead.
+        failures: list[BaseException] = []
+        previous_hook = sys.unraisablehook
+
+        def unraisable(report) -> None:
+            if str(getattr(report.object, "__module__", "")).startswith("pyttsx3"):
+                failures.append(report.exc_value)
+                self._finished.set()
+            else:
+                previous_hook(report)
+
+        sys.unraisablehook = unraisable
         try:
             self._finished.clear()
             with quiet_stdout():
                 self._engine.save_to_file(text, path)
                 self._engine.runAndWait()
-                if not self._finished.wait(FINISH_TIMEOUT_SECONDS) and not os.path.getsize(path):
-                    raise TTSError(f"the speech engine did not finish {text[:40]!r} within {FINISH_TIMEOUT_SECONDS}s")
+                finished = self._finished.wait(FINISH_TIMEOUT_SECONDS)
+            if failures:
+                raise _save_failure(failures[0], text)
+            if not finished and not os.path.getsize(path):
+                raise TTSError(f"the speech engine did not finish {text[:40]!r} within {FINISH_TIMEOUT_SECONDS}s")
             try:
                 with wave.open(path, "rb") as f:
                     self.native_rate = f.getframerate()
@@ -128,7 +175,11 @@ class Pyttsx3Engine:
                 samples = samples.reshape(-1, channels).mean(axis=1).astype(np.int16)
             return trim_silence(samples, self.native_rate)
         finally:
-            os.unlink(path)
+            sys.unraisablehook = previous_hook
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
 
     def _decode_other(self, path: str, text: str) -> tuple[int, int, bytes]:
@@ -140,6 +191,17 @@ class Pyttsx3Engine:
             raise TTSError(f"the speech engine wrote no usable audio for {text[:40]!r}: {exc}") from None
         self.native_rate = segment.frame_rate
         return segment.channels, 2, segment.raw_data
+
+
+def _save_failure(exc: BaseException, text: str) -> Exception:
+    """What went wrong when the driver could not save a phrase: a full disk is said as such."""
+    cause = exc.__context__ if isinstance(exc.__context__, OSError) else exc
+    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return OutputError(
+            f"the disk is full or the file is too large: the speech engine cannot write to "
+            f"{tempfile.gettempdir()} ({cause.strerror}); free some space"
+        )
+    return TTSError(f"the speech engine could not speak {text[:40]!r}: {exc}")
 
 
 def _backend_version() -> str:

@@ -1,0 +1,383 @@
+"""`guided doctor`: is everything this tool needs here, and working? Each part is tried for real
+(a phrase is spoken, a second of silence is encoded), and each problem comes with the command
+that fixes it on this platform.
+
+A check is "ok", "info" (an optional extra that is absent), "warn" (something works less well,
+or some commands cannot run) or "fail" (a required part is missing: nothing can be made). The
+library returns the list of checks; the CLI prints them and exits 1 when any failed. Everything
+heavy is imported inside its check, so a missing package is reported rather than fatal.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
+MIN_PYTHON = (3, 10)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str  # ok, info, warn or fail
+    detail: str
+    fix: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- the platform, and how things are installed on it -----------------------------------------
+
+
+def system() -> str:
+    """debian, fedora, arch, suse, alpine or linux; macos; windows; or the platform's own name."""
+    name = platform.system()
+    if name == "Darwin":
+        return "macos"
+    if name == "Windows":
+        return "windows"
+    if name != "Linux":
+        return name.lower()
+    try:
+        release = platform.freedesktop_os_release()
+    except OSError:
+        return "linux"
+    family = f"{release.get('ID', '')} {release.get('ID_LIKE', '')}".lower().split()
+    for known, names in (("debian", ("debian", "ubuntu")), ("fedora", ("fedora", "rhel", "centos")),
+                         ("arch", ("arch",)), ("suse", ("suse", "opensuse")), ("alpine", ("alpine",))):
+        if any(n in family for n in names):
+            return known
+    return "linux"
+
+
+def describe_platform() -> str:
+    name = platform.system()
+    if name == "Linux":
+        try:
+            return f"Linux ({platform.freedesktop_os_release().get('PRETTY_NAME', 'unknown')})"
+        except OSError:
+            return "Linux"
+    if name == "Darwin":
+        return f"macOS {platform.mac_ver()[0]}".strip()
+    return f"{name} {platform.release()}".strip()
+
+
+def _sudo() -> str:
+    return "" if hasattr(os, "geteuid") and os.geteuid() == 0 else "sudo "
+
+
+# System packages by platform: (espeak-ng, ffmpeg, portaudio).
+_PACKAGE_COMMANDS = {
+    "debian": ("apt-get install", ("espeak-ng libespeak-ng1", "ffmpeg", "libportaudio2")),
+    "fedora": ("dnf install", ("espeak-ng", "ffmpeg", "portaudio")),
+    "arch": ("pacman -S", ("espeak-ng", "ffmpeg", "portaudio")),
+    "suse": ("zypper install", ("espeak-ng", "ffmpeg", "portaudio")),
+    "alpine": ("apk add", ("espeak-ng", "ffmpeg", "portaudio")),
+}
+_PART = {"espeak": 0, "ffmpeg": 1, "portaudio": 2}
+
+
+def pip(*packages: str) -> str:
+    """The pip command for this very Python (the one guided runs in)."""
+    python = sys.executable or "python"
+    if " " in python:
+        python = f'"{python}"'
+    return f"{python} -m pip install {' '.join(packages)}"
+
+
+def fix_for(part: str, where: str | None = None) -> str:
+    """The command that installs a system part ("espeak", "ffmpeg" or "portaudio") here."""
+    where = where or system()
+    if where in _PACKAGE_COMMANDS:
+        command, packages = _PACKAGE_COMMANDS[where]
+        return f"{_sudo()}{command} {packages[_PART[part]]}"
+    if where == "macos":
+        return {
+            "espeak": f"pyttsx3 uses the macOS voices through PyObjC: {pip('--force-reinstall', 'pyttsx3', 'pyobjc')}",
+            "ffmpeg": "brew install ffmpeg",
+            "portaudio": f"{pip('--force-reinstall', 'sounddevice')} (its wheel includes PortAudio), or brew install portaudio",
+        }[part]
+    if where == "windows":
+        return {
+            "espeak": f"pyttsx3 uses the Windows SAPI5 voices: {pip('--force-reinstall', 'pyttsx3', 'pywin32')}",
+            "ffmpeg": "winget install ffmpeg",
+            "portaudio": f"{pip('--force-reinstall', 'sounddevice')} (its wheel includes PortAudio)",
+        }[part]
+    names = {"espeak": "espeak-ng", "ffmpeg": "ffmpeg", "portaudio": "PortAudio (libportaudio)"}
+    return f"install {names[part]} with your system's package manager"
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info[:2] < MIN_PYTHON:
+        return Check("Python", FAIL, f"{version} is too old; guided needs {'.'.join(map(str, MIN_PYTHON))} or newer",
+                     "install a newer Python (python.org, or your package manager) and reinstall guided with it")
+    return Check("Python", OK, f"{version} ({sys.executable})")
+
+
+# (name shown, module imported, distribution for pip, why it is needed)
+REQUIRED_PACKAGES = (
+    ("click", "click", "click", "the command line"),
+    ("pyttsx3", "pyttsx3", "pyttsx3", "speech"),
+    ("pydub", "pydub.audio_segment", "pydub", "decoding your own sounds"),
+    ("numpy", "numpy", "numpy", "mixing"),
+    ("scipy", "scipy.signal", "scipy", "resampling"),
+    ("platformdirs", "platformdirs", "platformdirs", "finding your folders"),
+    ("yaml", "yaml", "pyyaml", "reading scripts"),
+    ("mutagen", "mutagen", "mutagen", "tags and chapters in exported files"),
+)
+if sys.version_info < (3, 11):
+    REQUIRED_PACKAGES += (("tomli", "tomli", "tomli", "reading config.toml"),)
+if sys.version_info >= (3, 13):
+    REQUIRED_PACKAGES += (("audioop", "audioop", "audioop-lts", "pydub on Python 3.13+"),)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def check_package(shown: str, module: str, distribution: str, purpose: str) -> Check:
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydub warns when ffmpeg is absent: that is the ffmpeg check's news
+            importlib.import_module(module)
+    except Exception as exc:  # ImportError, or a package broken in some other way
+        reason = "not installed" if isinstance(exc, ModuleNotFoundError) else f"cannot be imported ({exc})"
+        return Check(shown, FAIL, f"{reason}; needed for {purpose}", pip(distribution))
+    return Check(shown, OK, _version(distribution))
+
+
+def check_speech() -> Check:
+    """A real phrase through pyttsx3 (espeak-ng on Linux): non-empty audio or a failure."""
+    name = "espeak-ng" if platform.system() == "Linux" else "system voices"
+    try:
+        from .tts import make_engine
+
+        engine = make_engine("pyttsx3")
+        samples = engine.render("testing")
+    except Exception as exc:  # MissingDependencyError, TTSError, or anything a broken library raises
+        detail = str(exc)
+        missing = type(exc).__name__ == "MissingDependencyError" or isinstance(exc, ImportError)
+        if missing and "pyttsx3 package" in detail:
+            return Check(name, FAIL, "cannot test speech: the pyttsx3 package is missing", pip("pyttsx3"))
+        if isinstance(exc, ImportError):
+            return Check(name, FAIL, f"cannot test speech: {exc}", pip(getattr(exc, "name", None) or "guided"))
+        if "no text-to-speech engine is available" in detail:
+            library = "espeak-ng (libespeak-ng) is not installed" if name == "espeak-ng" else "the system voices do not load"
+            detail = f"pyttsx3 finds no speech engine: {library}"
+        return Check(name, FAIL, f"cannot speak: {_short(detail)}", fix_for("espeak"))
+    if samples is None or len(samples) == 0:
+        return Check(name, FAIL, "the speech engine rendered 'testing' as silence", fix_for("espeak"))
+    seconds = len(samples) / engine.native_rate
+    identity = engine.identity().split(" voice=")[0]
+    return Check(name, OK, f"spoke 'testing' in {seconds:.2f}s of audio ({identity}, voice {engine.voice})")
+
+
+def check_ffmpeg() -> Check:
+    """A real encode: a short silence, streamed as export streams it, to an mp3 in a temporary folder."""
+    binary = shutil.which("ffmpeg")
+    if binary is None:
+        return Check("ffmpeg", FAIL, "not found on PATH; needed to export and to decode your own sounds", fix_for("ffmpeg"))
+    missing_probe = shutil.which("ffprobe") is None
+    try:
+        version = subprocess.run([binary, "-version"], capture_output=True, text=True, timeout=30).stdout.split("\n")[0]
+        version = version.replace("ffmpeg version ", "").split(" Copyright")[0].strip() or "unknown version"
+        with tempfile.TemporaryDirectory(prefix="guided-doctor-") as folder:
+            out = Path(folder) / "silence.mp3"
+            rate = 44100
+            silence = bytes(4 * rate // 2)  # half a second of float32 zeros, mono
+            done = subprocess.run(
+                [binary, "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-f", "f32le", "-ar", str(rate),
+                 "-ac", "1", "-i", "pipe:0", "-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3", str(out)],
+                input=silence, capture_output=True, timeout=60,
+            )
+            size = out.stat().st_size if out.exists() else 0
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Check("ffmpeg", FAIL, f"{binary} does not run: {exc}", fix_for("ffmpeg"))
+    if done.returncode != 0 or size == 0:
+        said = done.stderr.decode(errors="replace").strip().splitlines()
+        reason = said[-1] if said else f"exit status {done.returncode}"
+        return Check("ffmpeg", FAIL, f"{binary} cannot encode mp3: {_short(reason)}", fix_for("ffmpeg"))
+    if missing_probe:
+        return Check("ffmpeg", FAIL, f"{version}; encodes, but ffprobe is missing (needed to decode your own sounds)",
+                     fix_for("ffmpeg"))
+    return Check("ffmpeg", OK, f"{version}; encoded a test mp3 ({size} bytes)")
+
+
+def check_sound_devices() -> Check:
+    """PortAudio, and how many outputs and inputs it sees: play and journal need them, export does not."""
+    name = "PortAudio"
+    try:
+        import sounddevice as sd
+    except OSError:
+        return Check(name, WARN, "the PortAudio library is missing: play and journal cannot run (export can)",
+                     fix_for("portaudio"))
+    except ImportError:
+        return Check(name, WARN, "the sounddevice package is missing: play and journal cannot run (export can)",
+                     pip("sounddevice"))
+    try:
+        found = sd.query_devices()
+    except Exception as exc:  # PortAudioError and friends
+        return Check(name, WARN, f"cannot list sound devices: {_short(str(exc))}",
+                     "check that your sound system (PipeWire, PulseAudio, ALSA) is running")
+    outputs = sum(1 for d in found if d["max_output_channels"] > 0)
+    inputs = sum(1 for d in found if d["max_input_channels"] > 0)
+    version = str(getattr(sd, "get_portaudio_version", lambda: (0, "PortAudio"))()[1]).split(",")[0]
+    detail = f"{version}; {outputs} output and {inputs} input device{'s' if inputs != 1 else ''}"
+    if not outputs:
+        return Check(name, WARN, f"{detail}: play and journal need an output (export works without one)",
+                     "connect speakers or headphones, or check that your sound system is running; 'guided devices' lists what is found")
+    if not inputs:
+        return Check(name, OK, f"{detail} (journal --record needs an input)")
+    return Check(name, OK, detail)
+
+
+def check_piper() -> Check:
+    """Optional: the natural Piper voice, and how many voices are installed."""
+    try:
+        from .tts.piper_engine import installed_voices, piper_available
+
+        available = piper_available()
+        voices = installed_voices() if available else []
+    except Exception as exc:  # a broken optional extra must not break the doctor
+        return Check("Piper", WARN, f"cannot check Piper: {_short(str(exc))}", pip("--force-reinstall", "piper-tts"))
+    if not available:
+        return Check("Piper", INFO, "not installed (optional): a natural offline voice", pip("'guided[piper]'"))
+    version = _version("piper-tts")
+    if not voices:
+        return Check("Piper", INFO, f"piper-tts {version}, but no voice is installed (optional)",
+                     "guided voices --add VOICE.onnx (its .onnx.json beside it)")
+    names = ", ".join(v.name for v in voices[:3]) + (", ..." if len(voices) > 3 else "")
+    return Check("Piper", OK, f"piper-tts {version}; {len(voices)} voice{'s' if len(voices) != 1 else ''}: {names}")
+
+
+def _writable(folder: Path, private: bool = False) -> str | None:
+    """None when a file can be made and removed in `folder` (made if missing); else why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700 if private else 0o777)
+        handle, name = tempfile.mkstemp(dir=folder, prefix=".guided-doctor-")
+        os.close(handle)
+        os.unlink(name)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
+def check_folders() -> Check:
+    """Config, cache, data and journal folders: each must take a new file."""
+    from .config import paths
+
+    where = paths()
+    folders = {"config": where.config, "cache": where.cache, "data": where.data, "journal": where.journal}
+    problems = []
+    for label, folder in folders.items():
+        why = _writable(folder, private=label == "journal")
+        if why:
+            problems.append(f"{label} {folder}: {why}")
+    if problems:
+        return Check("folders", FAIL, "cannot write in " + "; ".join(problems),
+                     "make them writable (or set GUIDED_HOME to a folder you own)")
+    journal = where.journal
+    if os.name == "posix" and journal.stat().st_mode & 0o077:
+        return Check("folders", WARN, f"the journal folder {journal} can be read by others (mode "
+                                      f"{oct(journal.stat().st_mode & 0o777)})", f"chmod 700 {journal}")
+    shown = ", ".join(f"{label} {folder}" for label, folder in folders.items() if label in ("config", "cache", "data"))
+    return Check("folders", OK, f"writable: {shown}")
+
+
+def check_config() -> Check:
+    from .errors import GuidedError
+    from .settings import config_file, load_settings
+
+    path = config_file()
+    try:
+        settings = load_settings(path)
+    except GuidedError as exc:
+        return Check("config", FAIL, str(exc), f"fix the line it names, or delete {path}")
+    chosen = {k: v for k, v in asdict(settings).items() if v is not None}
+    if not path.exists():
+        return Check("config", OK, f"no {path.name} (built-in defaults); it would be read from {path}")
+    return Check("config", OK, f"{path}: {len(chosen)} setting{'s' if len(chosen) != 1 else ''}"
+                               + (f" ({', '.join(chosen)})" if chosen else ""))
+
+
+def check_cache() -> Check:
+    """Rendered speech: how many clips, their size, and how many fail their checksum."""
+    from .config import paths
+    from .tts.cache import ClipCache
+
+    root = paths().clips
+    cache = ClipCache(root)
+    clips = sorted(root.glob("*/*.clip")) if root.is_dir() else []
+    clips = [c for c in clips if not c.name.startswith(".")]
+    size = 0
+    damaged = []
+    for clip in clips:
+        try:
+            size += clip.stat().st_size
+        except OSError:
+            continue
+        if cache.read_header(clip) is None:
+            damaged.append(clip)
+    leftovers = sorted(root.glob("*/.tmp-*")) if root.is_dir() else []
+    detail = f"{len(clips)} clip{'s' if len(clips) != 1 else ''}, {size / 1e6:.1f} MB in {root}"
+    if damaged:
+        return Check("speech cache", WARN, f"{detail}; {len(damaged)} fail their checksum",
+                     f"nothing to do: each is rendered again when next needed (or delete {root} to start afresh)")
+    if leftovers:
+        return Check("speech cache", OK, f"{detail}; {len(leftovers)} unfinished temporary file(s) from an interrupted run")
+    return Check("speech cache", OK, f"{detail}; all pass their checksum")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+CHECKS: tuple[Callable[[], Check], ...] = (
+    check_python,
+    *[(lambda spec=spec: check_package(*spec)) for spec in REQUIRED_PACKAGES],
+    check_speech,
+    check_ffmpeg,
+    check_sound_devices,
+    check_piper,
+    check_folders,
+    check_config,
+    check_cache,
+)
+
+
+def run_checks(checks: tuple[Callable[[], Check], ...] = CHECKS) -> list[Check]:
+    """Every check, in order; a check that breaks is itself reported as failed, never raised."""
+    results = []
+    for check in checks:
+        try:
+            results.append(check())
+        except Exception as exc:  # a bug in a check must not hide the others
+            name = getattr(check, "__name__", "check").replace("check_", "")
+            results.append(Check(name, FAIL, f"the check itself failed: {type(exc).__name__}: {_short(str(exc))}"))
+    return results
+
+
+def healthy(results: list[Check]) -> bool:
+    """True when nothing required is missing (warnings and optional extras do not count)."""
+    return all(r.status != FAIL for r in results)

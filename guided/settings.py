@@ -1,0 +1,158 @@
+"""Saved defaults: `config.toml` in the config folder (GUIDED_HOME when set), read on every run.
+
+Each key is the default of the command-line option of the same name; an option given on the
+command line always wins, and `GUIDED_ENGINE` wins over `engine`. A file that is not valid TOML,
+or that holds an unknown key or a value of the wrong kind, is a `ConfigError` naming the file,
+the line and column, and what is wrong; a missing file means the built-in defaults.
+
+    engine = "pyttsx3"          # auto, pyttsx3 or piper
+    voice = "en-us"
+    rate = 120                  # words a minute, 60 to 300
+    background = "rain"         # a bed, a sound file, or "none"
+    loudness = -18              # LUFS, -40 to -6
+    voice_volume = "90%"        # or "-1dB"; likewise background_volume and bell_volume
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from .config import paths
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+FILE_NAME = "config.toml"
+ENGINES = ("auto", "pyttsx3", "piper")
+RATE_RANGE = (60, 300)
+LOUDNESS_RANGE = (-40.0, -6.0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every saved default; None where the file does not set it."""
+
+    engine: str | None = None
+    voice: str | None = None
+    rate: int | None = None
+    background: str | None = None
+    loudness: float | None = None
+    voice_volume: float | None = None  # decibels
+    background_volume: float | None = None
+    bell_volume: float | None = None
+
+
+KEYS = tuple(f.name for f in fields(Settings))
+
+
+def config_file() -> Path:
+    return paths().config / FILE_NAME
+
+
+def parse_volume(value: object) -> float | str:
+    """`80%`, `150`, `-3dB` (or a number, read as a percentage) → decibels; a message when it is none of them."""
+    if isinstance(value, bool):
+        return "expected a percentage such as 80% or a level such as -6dB"
+    text = str(value).strip().lower()
+    try:
+        if text.endswith("db"):
+            db = float(text[:-2])
+            if not math.isfinite(db) or abs(db) > 60:
+                return f"expected a level from -60dB to 60dB, not {value!r}"
+            return db
+        percent = float(text.rstrip("%"))
+    except ValueError:
+        return f"expected a percentage such as 80% or a level such as -6dB, not {value!r}"
+    if not 0 < percent <= 400:
+        return f"expected a percentage above 0% and at most 400%, not {value!r}"
+    return 20 * math.log10(percent / 100)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The saved defaults from `path` (default: config.toml in the config folder)."""
+    path = Path(path) if path is not None else config_file()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return Settings()
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a config file; remove it or put a file there") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: expected UTF-8 text; save the config file as UTF-8") from None
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_toml_problem(path, exc)) from None
+    return _settings(path, text, table)
+
+
+def _toml_problem(path: Path, exc: Exception) -> str:
+    """One line from a TOML error: FILE:LINE:COL: what is wrong (tomllib puts the place in its message)."""
+    message = str(exc)
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "colno", None)
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)", message)
+    if found:
+        line, column = line or int(found.group(1)), column or int(found.group(2))
+        message = message[: found.start()] + message[found.end() :]
+    message = re.sub(r"\s*\(at end of document\)", " at the end of the file", message)
+    message = " ".join(message.split()) or "not valid TOML"
+    message = message[:1].lower() + message[1:]
+    where = f"{path}:{line}:{column}" if line else str(path)
+    return f"{where}: the config file is not valid TOML: {message}; fix it or delete the file"
+
+
+def _line_of(text: str, key: str) -> str:
+    """`:LINE:COL` of the key in the file's text, or '' when it cannot be found."""
+    for number, line in enumerate(text.splitlines(), 1):
+        match = re.match(rf"\s*\[*\s*[\"']?{re.escape(key)}[\"']?\s*[=.\]]", line)  # key = or [key]
+        if match:
+            return f":{number}:{len(line) - len(line.lstrip()) + 1}"
+    return ""
+
+
+def _settings(path: Path, text: str, table: dict) -> Settings:
+    values: dict = {}
+
+    def problem(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{path}{_line_of(text, key)}: {message}")
+
+    for key, value in table.items():
+        if key not in KEYS:
+            raise problem(key, f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
+        if key == "engine":
+            if not isinstance(value, str) or value.strip().lower() not in ENGINES:
+                raise problem(key, f"'engine' must be one of {', '.join(ENGINES)}, not {value!r}")
+            values[key] = value.strip().lower()
+        elif key in ("voice", "background"):
+            if not isinstance(value, str) or not value.strip():
+                raise problem(key, f"'{key}' must be a name in quotes, such as {key} = \"rain\", not {value!r}")
+            values[key] = value.strip()
+        elif key == "rate":
+            low, high = RATE_RANGE
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise problem(key, f"'rate' must be a whole number of words a minute from {low} to {high}, not {value!r}")
+            values[key] = value
+        elif key == "loudness":
+            low, high = LOUDNESS_RANGE
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise problem(key, f"'loudness' must be a number of LUFS from {low:g} to {high:g}, not {value!r}")
+            values[key] = float(value)
+        else:  # the three volumes
+            db = parse_volume(value) if isinstance(value, (str, int, float)) else f"not {value!r}"
+            if isinstance(db, str):
+                raise problem(key, f"'{key}': {db}")
+            values[key] = db
+    return Settings(**values)
