@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import random
 import re
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from .config import paths
 from .errors import GuidedError, OutputError
+from .files import write_atomic
 from .recorder import record_answer, repair
 from .script import Bell, Question, Script, Span
 
@@ -131,17 +131,7 @@ def _yaml_text(text: str) -> str:
 
 def _write_private(path: Path, text: str) -> None:
     try:
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(temp, 0o600)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, text.encode("utf-8"), private=True, durable=True)
     except OSError as exc:
         raise OutputError(f"cannot write the journal entry {path}: {exc.strerror or exc}") from None
 

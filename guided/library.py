@@ -12,13 +12,13 @@ import difflib
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import paths
 from .errors import NotFoundError, OutputError, UsageError
+from .files import write_atomic
 from .script import Script, load_script
 
 DEFAULT_SESSION = "heart-breathing"
@@ -226,13 +226,6 @@ def save(path: Path, text: str) -> None:
     """Write a script whole or not at all (a temporary file renamed into place)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(path, text.encode("utf-8"))
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None

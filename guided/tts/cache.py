@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ import numpy as np
 
 from .. import dsp, loudness
 from ..errors import OutputError
+from ..files import write_atomic
 
 MAGIC = b"GUIDEDCLIP1 "
 # What is done to an engine's output before it is stored; part of every key, so a change here
@@ -149,14 +148,7 @@ class ClipCache:
         }
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".clip")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(MAGIC + json.dumps(header).encode() + b"\n" + payload)
-                os.replace(temp, path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            write_atomic(path, MAGIC + json.dumps(header).encode() + b"\n" + payload)
         except OSError as exc:
             raise OutputError(f"cannot write to the clip cache {self.root}: {exc.strerror or exc}") from None
         return header

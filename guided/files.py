@@ -1,0 +1,31 @@
+"""Writing a file whole or not at all: a temporary file in the same folder, renamed into place."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: bytes, *, private: bool = False, durable: bool = False) -> None:
+    """Replace `path` with `data` in one step; a reader sees the old file or the new one, never half.
+
+    `private` makes it 0600 (mkstemp's own mode) instead of the usual umask; `durable` waits for
+    the disk before the rename, for what must survive a power cut. Raises OSError.
+    """
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
+        if not private:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
