@@ -68,9 +68,23 @@ class Sitting:
     started: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     answers: dict[int, Answer] = field(default_factory=dict)
 
-    @property
-    def stem(self) -> str:
-        return f"{self.started:%Y-%m-%d-%H%M%S}-{_slug(self.deck)}"
+    stem: str = ""
+
+    def __post_init__(self) -> None:
+        # Two sittings started in the same second must never share (and overwrite) an entry.
+        base = f"{self.started:%Y-%m-%d-%H%M%S}-{_slug(self.deck)}"
+        count = 1
+        while True:
+            stem = base if count == 1 else f"{base}-{count}"
+            try:  # claim the name atomically: a second process starting now picks another
+                os.close(os.open(self.folder / f"{stem}.md", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                break
+            except FileExistsError:
+                count += 1
+            except OSError as exc:
+                raise OutputError(f"cannot write in the journal folder {self.folder}: {exc.strerror or exc}") from None
+        self.stem = stem
+        self.save()
 
     @property
     def path(self) -> Path:

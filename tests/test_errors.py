@@ -327,9 +327,11 @@ def test_no_id_the_library_accepts_can_name_a_place_outside_its_folder(text):
 @settings(max_examples=200, deadline=None)
 @given(deck=st.text(max_size=60))
 def test_a_journal_entry_for_any_deck_name_stays_in_the_journal_folder(deck):
+    import tempfile
+
     from guided import journal
 
-    folder = Path("/journal")
+    folder = Path(tempfile.mkdtemp(prefix="journal-"))  # a sitting claims its entry's name on disk
     sitting = journal.Sitting(folder, deck, "T", "type")
     for path in (sitting.path, sitting.audio_path(1)):
         assert path.parent == folder and os.sep not in path.name and not path.name.startswith(".")

@@ -113,3 +113,13 @@ def test_status_counts_answers_across_sittings(guided_home):
     (row,) = journal.status([("deck", "Deck", 20)])
     assert (row.answered, row.questions, row.sittings) == (2, 20, 2)
     assert row.last.startswith(str(first.started.year + 1))
+
+
+def test_two_sittings_in_the_same_second_keep_separate_entries(guided_home):
+    folder = journal.journal_dir()
+    first = journal.Sitting(folder, "deck", "Deck", "type")
+    second = journal.Sitting(folder, "deck", "Deck", "type", started=first.started)
+    first.set(journal.Answer(1, "A?", "answered", text="one"))
+    second.set(journal.Answer(2, "B?", "answered", text="two"))
+    assert first.path != second.path
+    assert journal.answered_in("deck") == {1, 2}
