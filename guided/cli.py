@@ -165,10 +165,13 @@ def cli(library_dirs: tuple[str, ...] = ()):
 
     \b
     Start here:
+      guided play                          hear heart-breathing now
       guided list                          the sessions in the library
+      guided journal --questions 3         three reflection questions, hands-free
       guided export heart-breathing -o heart.mp3
       guided show trust-questions          the outline, with times
       guided validate my-script.md         check a script you wrote
+      guided doctor                        check that everything works
 
     Sessions are plain text scripts (see docs/script-format.md). Speech is
     rendered offline and cached, so a session you have heard before starts at once.
