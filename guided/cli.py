@@ -747,15 +747,13 @@ def _run_journal(deck, reflect, mode, silence, max_answer, count, only, shuffle,
         prompt = Script(path="<prompt>", title=session.script.title, kind="talk", cues=(Say(journaling.ASK_AGAIN, 1),))
         prompt_session = prepare_session(entry.id, options, script=(entry, prompt))
         play(prompt_session, 0, prompt_session.total, {})
-        state["phase"] = "recording"
 
-    class Recording(threading.Event):
-        def clear(self_inner):  # the sitting clears it before each answer: that is when recording starts
-            state["phase"] = "recording"
-            super().clear()
+    def listening() -> None:
+        state["phase"] = "recording"  # from now on a key ends the answer
 
-    key_stop = Recording()
-    hooks = journaling.Hooks(play=play, say=say, wait_key=wait_key, read_text=read_text, key_stop=key_stop)
+    key_stop = threading.Event()
+    hooks = journaling.Hooks(play=play, say=say, wait_key=wait_key, read_text=read_text, key_stop=key_stop,
+                             listening=listening)
     if not quiet:
         click.echo(f"{session.script.title}: questions {', '.join(map(str, chosen))}", err=True)
     with key_reader(on_key) if mode != "type" else _no_keys():

@@ -272,6 +272,7 @@ class Hooks:
     wait_key: Callable[[], str] | None = None  # blocks until a key: "continue", "repeat" or "quit"
     read_text: Callable[[str], str | None] | None = None  # a typed answer (None: skipped)
     key_stop: threading.Event | None = None  # set by a key press while recording
+    listening: Callable[[], None] = lambda: None  # the microphone is about to open
 
 
 def run(
@@ -350,6 +351,7 @@ def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, i
     wait = max(20.0, 2 * silence_seconds)
     if hooks.key_stop is not None:
         hooks.key_stop.clear()
+    hooks.listening()
     hooks.say("listening… (speak your answer; a pause ends it, or press a key)")
     try:
         result = record_answer(audio, silence_seconds=silence_seconds, max_seconds=max_answer_seconds,
@@ -358,6 +360,7 @@ def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, i
             audio.unlink(missing_ok=True)
             if ask_again is not None:
                 ask_again()
+            hooks.listening()
             result = record_answer(audio, silence_seconds=silence_seconds, max_seconds=max_answer_seconds,
                                    wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop)
     except KeyboardInterrupt:

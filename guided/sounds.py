@@ -25,7 +25,6 @@ import difflib
 import math
 import os
 import shutil
-import tempfile
 import warnings
 import zlib
 from collections.abc import Callable
@@ -636,23 +635,18 @@ def _read_cache(path: Path, frames: int) -> np.ndarray | None:
 
 
 def _write_cache(path: Path, x: np.ndarray) -> None:
-    """Write atomically (temp file in the same folder, then os.replace); failures are ignored."""
-    tmp = None
+    """Write atomically, so concurrent processes share it; failures are ignored."""
+    import io
+
+    from .files import write_atomic
+
+    buffer = io.BytesIO()
+    np.save(buffer, x, allow_pickle=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, x, allow_pickle=False)
-        os.replace(tmp, path)
-        tmp = None
+        write_atomic(path, buffer.getvalue())
     except OSError:
         pass  # the cache is only an optimisation
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
 
 
 def load_bed(
