@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import time
 
-from guided import library
+from guided import catalog as library
 from guided.timeline import spoken_texts
 from guided.tts import make_engine
 

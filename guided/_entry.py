@@ -5,7 +5,16 @@ import os
 import sys
 
 
+def _stop_like_ctrl_c(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    import signal
+
+    # A service manager's or `timeout`'s SIGTERM stops the work the way Ctrl-C does (cleaning up,
+    # one line), from the first moment; `play` later turns it into a gentle fade.
+    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     try:
         from .cli import main as cli_main
 

@@ -21,13 +21,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import __version__, library
+from . import __version__, catalog
 from . import export as exporting
 from . import tags as tagging
+from .catalog import Entry
 from .errors import GuidedError, NotFoundError, OutputError
-from .library import Entry
+from .options import SessionOptions
 from .script import Script, load_script
-from .session import SessionOptions
 
 INDEX = "index.json"
 LIBRARY_PLAYLIST = "playlist"
@@ -48,13 +48,13 @@ def select(target: str | None = None) -> Selection:
         found = []
         for path in sorted(folder.rglob("*.md")):
             relative = path.relative_to(folder).with_suffix("").as_posix()
-            if library.ID_PATTERN.fullmatch(relative) and path.is_file():
+            if catalog.ID_PATTERN.fullmatch(relative) and path.is_file():
                 found.append(Entry(relative, path, "file"))
         if not found:
             raise NotFoundError(f"the folder {target} holds no scripts (*.md files named like my-session.md)")
         name = folder.absolute().name
-        return Selection(_slug(name), name, tuple(sorted(found, key=lambda e: library._sort_key(e))))
-    everything = library.entries()
+        return Selection(_slug(name), name, tuple(sorted(found, key=lambda e: catalog.sort_key(e))))
+    everything = catalog.entries()
     if target is None:
         return Selection(LIBRARY_PLAYLIST, "guided", tuple(everything))
     wanted = target.strip().strip("/")
@@ -66,7 +66,7 @@ def select(target: str | None = None) -> Selection:
     if named:
         return Selection(_slug(wanted), _series_of(named[0]) or wanted, tuple(named))
     try:
-        entry = library.find(target)
+        entry = catalog.find(target)
     except NotFoundError:
         series = sorted({e.id.rsplit("/", 1)[0] for e in everything if "/" in e.id})
         raise NotFoundError(
@@ -77,7 +77,7 @@ def select(target: str | None = None) -> Selection:
 
 
 def load(entry: Entry) -> Script:
-    return load_script(entry.path, library.display_name(entry))
+    return load_script(entry.path, catalog.display_name(entry))
 
 
 def _series_of(entry: Entry) -> str | None:
@@ -103,7 +103,7 @@ def content_hash(script_path: Path, options: SessionOptions, script: Script, fmt
 
     `engine` is the speech engine's identity (its name, version, voice and pace)."""
     settings = asdict(options)
-    background = options.resolve_background(script)
+    background = options.background_for(script.background)
     settings["background"] = _file_digest(background) if background and Path(background).expanduser().is_file() else background
     if cover is None or cover == "auto":
         cover_key = "generated"
@@ -222,7 +222,7 @@ def _run_job(job: _Job) -> dict:
             queue.put((job.number, done, total))
 
     try:
-        session = prepare(job.source, job.options, check)
+        session = prepare(job.source, options=job.options, progress=check)
         result = exporting.export(session, job.output, job.fmt, job.bitrate, progress,
                                   cover=job.cover, captions=job.captions)
     except _Cancelled:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from .timeline import Timeline
 
-CAPTION_FORMATS = ("srt", "vtt", "lrc")
-
 
 @dataclass(frozen=True)
 class Mark:

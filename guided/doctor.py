@@ -173,7 +173,7 @@ def check_speech() -> Check:
         from .tts import make_engine
 
         engine = make_engine("pyttsx3")
-        samples = engine.render("testing")
+        samples, native_rate = engine.render("testing")
     except Exception as exc:  # MissingDependencyError, TTSError, or anything a broken library raises
         detail = str(exc)
         missing = type(exc).__name__ == "MissingDependencyError" or isinstance(exc, ImportError)
@@ -187,7 +187,7 @@ def check_speech() -> Check:
         return Check(name, FAIL, f"cannot speak: {_short(detail)}", fix_for("espeak"))
     if samples is None or len(samples) == 0:
         return Check(name, FAIL, "the speech engine rendered 'testing' as silence", fix_for("espeak"))
-    seconds = len(samples) / engine.native_rate
+    seconds = len(samples) / native_rate
     identity = engine.identity().split(" voice=")[0]
     return Check(name, OK, f"spoke 'testing' in {seconds:.2f}s of audio ({identity}, voice {engine.voice})")
 
@@ -338,7 +338,8 @@ def check_cache() -> Check:
             continue
         if cache.read_header(clip) is None:
             damaged.append(clip)
-    leftovers = sorted(root.glob("*/.tmp-*")) if root.is_dir() else []
+    # write_atomic names its temporary files .NAME.XXXX.tmp; one left behind means a run was killed mid-write.
+    leftovers = sorted(root.glob("*/.*.tmp")) if root.is_dir() else []
     detail = f"{len(clips)} clip{'s' if len(clips) != 1 else ''}, {size / 1e6:.1f} MB in {root}"
     if damaged:
         return Check("speech cache", WARN, f"{detail}; {len(damaged)} fail their checksum",

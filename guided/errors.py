@@ -48,10 +48,13 @@ class ConfigError(GuidedError):
     """A configuration file or value that cannot be used."""
 
 
-class Interrupted(GuidedError):
-    """The user stopped the work (Ctrl-C or SIGTERM); exits 130 like a shell would."""
+class FitError(GuidedError):
+    """A session that cannot be fitted to the length asked for; `shortest` and `longest` are in seconds."""
 
-    exit_code = 130
+    def __init__(self, message: str, shortest: float | None = None, longest: float | None = None) -> None:
+        super().__init__(message)
+        self.shortest = shortest
+        self.longest = longest
 
 
 class UsageError(GuidedError):

@@ -22,30 +22,9 @@ from pathlib import Path
 from . import chapters as chapter_list
 from . import tags as tagging
 from .errors import GuidedError, MissingDependencyError, OutputError
+from .formats import CAPTION_FORMATS, FORMATS
 from .session import Session
 
-
-@dataclass(frozen=True)
-class Format:
-    """How ffmpeg writes one kind of file, and who writes its chapters and cover."""
-
-    muxer: str
-    codec: tuple[str, ...]
-    bitrate: str | None = None  # default bitrate of a lossy codec; None: lossless, no bitrate
-    rates: tuple[int, ...] = ()  # sample rates the codec takes; empty: any
-    chapters: str | None = None  # "ffmpeg", "mutagen" or None
-    cover: bool = True
-
-
-FORMATS: dict[str, Format] = {
-    "mp3": Format("mp3", ("-c:a", "libmp3lame"), "160k", (), "mutagen"),
-    "m4a": Format("ipod", ("-c:a", "aac"), "128k", (), "ffmpeg"),
-    "m4b": Format("ipod", ("-c:a", "aac"), "128k", (), "ffmpeg"),
-    "ogg": Format("ogg", ("-c:a", "libvorbis"), "128k", (), "mutagen"),
-    "opus": Format("opus", ("-c:a", "libopus"), "96k", (48000, 24000, 16000, 12000, 8000), "mutagen"),
-    "flac": Format("flac", ("-c:a", "flac"), None, (), "mutagen"),
-    "wav": Format("wav", ("-c:a", "pcm_s16le"), None, (), None, cover=False),
-}
 DEFAULT_BITRATE = {name: f.bitrate for name, f in FORMATS.items() if f.bitrate}
 BITRATE = re.compile(r"(\d{1,4})(k?)", re.IGNORECASE)
 
@@ -135,6 +114,18 @@ def resolve_cover(cover: str | None) -> tagging.Cover | None | str:
     return tagging.load_cover(cover)
 
 
+def preflight(output: str, fmt: str | None = None, captions: str | None = None, cover: str | None = None):
+    """Everything about an export that can be wrong before any rendering, said at once: the format,
+    the output folder, the caption type, the cover file and ffmpeg. Returns the cover to use."""
+    format_for(output, fmt)
+    if captions is not None and captions not in CAPTION_FORMATS:
+        raise GuidedError(f"unknown caption format {captions!r}; expected one of {', '.join(CAPTION_FORMATS)}")
+    check_output(output, captions)
+    picture = resolve_cover(cover)
+    ffmpeg()
+    return picture or "none"
+
+
 def export(
     session: Session,
     output: str,
@@ -153,8 +144,8 @@ def export(
     `captions`: "srt", "vtt" or "lrc" writes a caption file beside the audio.
     """
     fmt = format_for(output, fmt)
-    if captions is not None and captions not in chapter_list.CAPTION_FORMATS:
-        raise GuidedError(f"unknown caption format {captions!r}; expected one of {', '.join(chapter_list.CAPTION_FORMATS)}")
+    if captions is not None and captions not in CAPTION_FORMATS:
+        raise GuidedError(f"unknown caption format {captions!r}; expected one of {', '.join(CAPTION_FORMATS)}")
     folder = check_output(output, captions)
     binary = ffmpeg()
     spec = FORMATS[fmt]

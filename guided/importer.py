@@ -18,7 +18,7 @@ from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
-from . import library
+from . import catalog
 from .errors import GuidedError, OutputError
 from .script import parse_script
 
@@ -517,25 +517,25 @@ def import_questions(
         )
     deck_title = (title or extracted.title or _title_from_name(name) or "Imported questions").strip()
     if script_id is None:
-        script_id = library.slug(title) if title else library.slug(
+        script_id = catalog.slug(title) if title else catalog.slug(
             Path(name).stem if source else deck_title, fallback="imported-questions"
         )
-    library.check_id(script_id)
-    folder = folder or library.user_dir()
+    catalog.check_id(script_id)
+    folder = folder or catalog.user_dir()
     path = folder / f"{script_id}.md"
     deck = deck_text(deck_title, extracted.questions, source)
     # What we write must be a valid script; if the text defeated the cleaning, say so rather than write it.
     parse_script(deck, str(path))
-    hiding = library.hidden_from_user_folder(script_id)
+    hiding = catalog.hidden_from_user_folder(script_id)
     if hiding is not None and not dry_run:
         raise OutputError(f"{script_id} is already in {hiding.path.parent}, which is searched before your script folder, "
                           "so a deck there would never be used; choose another id with --id")
-    existing = library.exists(script_id)
+    existing = catalog.exists(script_id)
     replaced = path.exists() or existing is not None
     if replaced and not force and not dry_run:
         what = f"{path}" if path.exists() else (
-            "a built-in session" if existing.origin == library.BUILT_IN else str(existing.path))
+            "a built-in session" if existing.origin == catalog.BUILT_IN else str(existing.path))
         raise OutputError(f"{script_id} already exists ({what}); use --force to replace it, or --id to choose another id")
     if not dry_run:
-        library.save(path, deck)
+        catalog.save(path, deck)
     return Imported(script_id, path, deck_title, extracted.questions, extracted.left_out, not dry_run, replaced, deck)

@@ -1,4 +1,4 @@
-"""Live playback: the mixer's blocks through a sounddevice output stream, with controls and display.
+"""Live playback: the mixer's blocks through a sounddevice output stream, steered by `Controls`.
 
 One render path: unless the listener pauses, skips or changes the volume, the samples reaching the
 device are the very samples `guided export` encodes. A worker thread renders blocks ahead into a
@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import queue
 import threading
-from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import DeviceError, MissingDependencyError
+from .controls import Controls
+from .devices import import_sounddevice
+from .errors import DeviceError
 from .mixer import Mixer
 
-PORTAUDIO_HINT = (
-    "PortAudio is not installed; Debian/Ubuntu: sudo apt-get install libportaudio2, macOS: brew install portaudio "
-    "(or export the session instead: guided export ID -o FILE)"
-)
 FEED_BLOCK = 8192  # frames the worker renders at a time
 AHEAD_SECONDS = 3.0  # how much audio the worker keeps ready
 START_SECONDS = 0.4  # ready before the stream starts
@@ -29,171 +26,6 @@ SEEK_FADE_MS = 30
 STOP_FADE_MS = 1500
 VOLUME_RAMP_MS = 60
 WAIT_FOR_DATA_SECONDS = 10.0
-
-
-def import_sounddevice():
-    """sounddevice, imported only when sound is really needed (so --help works without PortAudio)."""
-    try:
-        import sounddevice
-    except OSError:  # the module loads but finds no PortAudio library
-        raise MissingDependencyError(PORTAUDIO_HINT) from None
-    except ImportError:
-        raise MissingDependencyError("the sounddevice package is missing: pip install sounddevice") from None
-    return sounddevice
-
-
-@dataclass(frozen=True)
-class Device:
-    index: int
-    name: str
-    hostapi: str
-    inputs: int
-    outputs: int
-    default_rate: float
-    default_input: bool
-    default_output: bool
-
-
-def devices() -> list[Device]:
-    sd = import_sounddevice()
-    try:
-        found = sd.query_devices()
-        apis = sd.query_hostapis()
-        default_in, default_out = sd.default.device
-    except sd.PortAudioError as exc:
-        raise DeviceError(f"cannot list sound devices: {exc}") from None
-    return [
-        Device(
-            index=i,
-            name=d["name"],
-            hostapi=apis[d["hostapi"]]["name"],
-            inputs=d["max_input_channels"],
-            outputs=d["max_output_channels"],
-            default_rate=d["default_samplerate"],
-            default_input=i == default_in,
-            default_output=i == default_out,
-        )
-        for i, d in enumerate(found)
-    ]
-
-
-def choose_device(spec: str | None, kind: str = "output") -> int | None:
-    """The device index for `--device NAME|INDEX` (None: the system default), or a clear error."""
-    listed = devices()
-    usable = [d for d in listed if (d.outputs if kind == "output" else d.inputs) > 0]
-    if not usable:
-        advice = "export the session instead: guided export ID -o FILE" if kind == "output" else "use --reflect or --type"
-        raise DeviceError(f"no sound {kind} device found; {advice}")
-    if spec is None:
-        return None
-    if spec.strip().isdigit():
-        index = int(spec)
-        if any(d.index == index for d in usable):
-            return index
-        raise DeviceError(f"no {kind} device number {index}; 'guided devices' lists them")
-    matches = [d for d in usable if spec.lower() in d.name.lower()]
-    if len(matches) == 1:
-        return matches[0].index
-    if not matches:
-        raise DeviceError(f"no {kind} device called {spec!r}; 'guided devices' lists them")
-    names = ", ".join(f"{d.index}: {d.name}" for d in matches)
-    raise DeviceError(f"{spec!r} matches several {kind} devices ({names}); give its number")
-
-
-class Controls:
-    """What a listener (or a test) can do while a session plays; safe to call from any thread."""
-
-    def __init__(self, sections: list[int], total: int, rate: int = 44100) -> None:
-        self._lock = threading.Lock()
-        self.rate = rate
-        self.sections = sections  # start sample of each section
-        self.total = total
-        self.paused = False
-        self.volume_db = 0.0
-        self.stopping = False
-        self.position = 0  # the session sample the listener is hearing now
-        self._seek: int | None = None
-        self._scheduled: list[tuple[int, object]] = []
-        self.changed = threading.Event()
-
-    def at(self, position: int, action) -> None:
-        """Run `action()` once the listener reaches `position` (a sleep timer, a test's cue)."""
-        with self._lock:
-            self._scheduled.append((position, action))
-            self._scheduled.sort(key=lambda item: item[0])
-
-    def run_due(self) -> None:
-        with self._lock:
-            due = [a for p, a in self._scheduled if p <= self.position]
-            self._scheduled = [(p, a) for p, a in self._scheduled if p > self.position]
-        for action in due:
-            action()
-
-    # commands ---------------------------------------------------------------------------------
-    def pause(self) -> None:
-        with self._lock:
-            self.paused = True
-        self.changed.set()
-
-    def resume(self) -> None:
-        with self._lock:
-            self.paused = False
-        self.changed.set()
-
-    def toggle_pause(self) -> None:
-        with self._lock:
-            self.paused = not self.paused
-        self.changed.set()
-
-    def seek(self, position: int) -> None:
-        with self._lock:
-            self._seek = max(0, min(int(position), self.total))
-        self.changed.set()
-
-    def seek_section(self, index: int) -> None:
-        index = max(0, min(index, len(self.sections) - 1))
-        self.seek(self.sections[index] if self.sections else 0)
-
-    def current_section(self) -> int:
-        found = 0
-        for index, start in enumerate(self.sections):
-            if start <= self.position:
-                found = index
-        return found
-
-    def next_section(self) -> None:
-        index = self.current_section() + 1
-        if index >= len(self.sections):
-            self.stop()
-        else:
-            self.seek_section(index)
-
-    def previous_section(self, grace: int | None = None) -> None:
-        """To the start of this section, or of the one before when within 3 s of its start."""
-        grace = 3 * self.rate if grace is None else grace
-        index = self.current_section()
-        if self.position - self.sections[index] <= grace and index > 0:
-            index -= 1
-        self.seek_section(index)
-
-    def change_volume(self, delta_db: float) -> None:
-        with self._lock:
-            self.volume_db = max(-40.0, min(12.0, self.volume_db + delta_db))
-        self.changed.set()
-
-    def stop(self) -> None:
-        with self._lock:
-            self.stopping = True
-        self.changed.set()
-
-    def take_seek(self) -> int | None:
-        with self._lock:
-            seek, self._seek = self._seek, None
-            return seek
-
-    def has_seek(self) -> bool:
-        with self._lock:
-            return self._seek is not None
 
 
 class _Ramp:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .devices import import_sounddevice
 from .errors import DeviceError, OutputError
 
 HEADER_BYTES = 44
@@ -145,12 +146,6 @@ class SpeechGate:
     @property
     def done(self) -> bool:
         return self.spoke and self.quiet >= self.silence_needed
-
-
-def import_sounddevice():
-    from .player import import_sounddevice as load
-
-    return load()
 
 
 def record_answer(

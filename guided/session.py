@@ -1,64 +1,39 @@
-"""A session ready to be heard: script, speech, timeline and mixer, built the same way for every use.
+"""A session ready to be heard, and `prepare`, the one way to get one.
 
-Play, export and journal all start here, so they all hear the same thing.
+Script, speech, timeline and mixer are built the same way for every use, so play, export, journal
+and serve all hear the same samples. A `Session` is what the Python API hands out: it exports,
+plays, yields blocks, or becomes a pydub AudioSegment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
-from . import library
+import numpy as np
+
+from . import catalog
+from .catalog import DEFAULT_SESSION, Entry
 from .config import paths
-from .library import Entry
-from .mixer import Mixer, MixSettings
+from .errors import UsageError
+from .mixer import BLOCK, Mixer, MixSettings
+from .options import SessionOptions, resolve
 from .script import Bell, Script, Sit
 from .timeline import DEFAULT_INTERVAL_BELL, Timeline, assemble
-from .tts import DEFAULT_RATE_WPM, make_engine
+from .tts import make_engine
 from .tts.cache import ClipCache
 
-NO_BACKGROUND = ("none", "off", "no", "silence")
+# A pydub AudioSegment holds every sample in memory: past this, export or blocks() are the way.
+AUDIOSEGMENT_MAX_SECONDS = 30 * 60
 
 
 @dataclass(frozen=True)
-class SessionOptions:
-    """What a user can choose about how a session sounds."""
-
-    engine: str = "auto"
-    voice: str | None = None
-    rate_wpm: int = DEFAULT_RATE_WPM
-    sample_rate: int = 44100
-    channels: int = 2
-    loudness: float = -16.0
-    voice_db: float = 0.0
-    background_db: float = 0.0
-    bell_db: float = 0.0
-    duck_db: float = -10.0
-    background: str | None = None  # None: the script's own; "none": no bed
-    minutes: float | None = None
-
-    def mix_settings(self, script: Script) -> MixSettings:
-        return MixSettings(
-            rate=self.sample_rate,
-            channels=self.channels,
-            loudness=self.loudness,
-            voice_db=self.voice_db,
-            background_db=self.background_db,
-            bell_db=self.bell_db,
-            duck_db=self.duck_db,
-            background=self.resolve_background(script),
-        )
-
-    def resolve_background(self, script: Script) -> str | None:
-        chosen = self.background if self.background is not None else script.background
-        if chosen is None or chosen.strip().lower() in NO_BACKGROUND:
-            return None
-        return chosen
-
-
-@dataclass
 class Session:
+    """A prepared session: every phrase rendered, every event placed, the mix set up."""
+
     entry: Entry
     script: Script
     timeline: Timeline
@@ -66,27 +41,115 @@ class Session:
     settings: MixSettings
     cache: ClipCache
     engine_identity: str
-    extra: dict = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @property
+    def title(self) -> str:
+        return self.script.title
 
     @property
     def total(self) -> int:
+        """Length in samples at `rate`."""
         return self.timeline.total
+
+    @property
+    def rate(self) -> int:
+        return self.settings.rate
+
+    @property
+    def channels(self) -> int:
+        return self.settings.channels
+
+    @property
+    def seconds(self) -> float:
+        return self.timeline.seconds
+
+    def stats(self) -> dict:
+        return self.timeline.stats()
+
+    def outline(self) -> dict:
+        """Sections and events with their times in seconds, and the stats (`guided show --json`)."""
+        return self.timeline.outline()
+
+    def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:
+        """The session as float32 arrays of shape (frames, channels), in order, from sample `start`."""
+        return self.mixer.blocks(start, block)
+
+    def export(self, output: str | os.PathLike, *, format: str | None = None, bitrate: str | None = None,
+               captions: str | None = None, cover: str | None = None,
+               progress: Callable[[int, int], None] | None = None, metadata: dict[str, str] | None = None):
+        """Encode to `output` (its extension picks the format, or `format`; "-" is stdout) with tags,
+        chapters and a cover; `captions` ("srt", "vtt", "lrc") writes captions beside it.
+        Returns an `ExportResult`."""
+        from .export import export
+
+        return export(self, os.fspath(output), format, bitrate, progress, metadata, cover=cover, captions=captions)
+
+    def controls(self):
+        """A fresh `Controls` for this session: pause, seek, sections, volume, stop, from any thread."""
+        from .controls import Controls
+
+        return Controls([c.start for c in self.timeline.sections], self.total, self.rate)
+
+    def play(self, *, controls=None, device: int | str | None = None, section: int | str | None = None,
+             on_tick: Callable | None = None) -> str:
+        """Play on the sound card (blocking) until the end or until `controls.stop()`; returns
+        "finished", "stopped" or "interrupted". `section` starts at a section (number from 1, or
+        words of its title); `device` is a device number or name (default: the system's)."""
+        from .devices import choose_device
+        from .player import Player
+
+        device_index = device if isinstance(device, int) or device is None else choose_device(device)
+        start = self.timeline.sections[self.timeline.section_index(section)].start if section else 0
+        player = Player(self.mixer, controls or self.controls(), device=device_index, start=start)
+        return player.play(on_tick=on_tick)
+
+    def to_audiosegment(self, max_seconds: float = AUDIOSEGMENT_MAX_SECONDS):
+        """The whole session as a pydub AudioSegment (16-bit). Its samples are filled block by block
+        into one buffer; a session longer than `max_seconds` is refused (use export or blocks)."""
+        from pydub import AudioSegment
+
+        if self.seconds > max_seconds:
+            raise UsageError(
+                f"{self.id} lasts {self.seconds / 60:.0f} minutes, more than an AudioSegment should hold "
+                f"({max_seconds / 60:.0f}); use session.export(...) or session.blocks() for long sessions"
+            )
+        pcm = np.empty((self.total, self.channels), dtype="<i2")
+        at = 0
+        for block in self.blocks():
+            pcm[at : at + len(block)] = np.round(np.clip(block, -1.0, 32767 / 32768) * 32768)
+            at += len(block)
+        return AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=self.rate, channels=self.channels)
 
 
 def prepare(
-    id_or_path: str,
-    options: SessionOptions = SessionOptions(),
+    source: str | os.PathLike | Script = DEFAULT_SESSION,
+    *,
+    options: SessionOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
-    script: tuple[Entry, Script] | None = None,
+    id: str | None = None,
+    **choices,
 ) -> Session:
-    """Load the script, render its speech (cached), place it in time and set up the mixer."""
-    from . import sounds
+    """Load a session, render its speech (cached), place it in time and set up the mix.
 
-    entry, script = script or library.load(id_or_path)
-    settings = options.mix_settings(script)
+    `source` is a library id ("heart-breathing"), a script file's path, the text of a script, or a
+    parsed `Script`. `choices` are the sound options (engine, voice, rate, background, loudness,
+    voice_volume, background_volume, bell_volume, minutes, sample_rate, mono), resolved with the
+    environment and config.toml (see `guided.options.resolve`); or pass `options` ready made.
+    `progress(done, total)` hears each phrase as it is rendered.
+    """
+    if options is not None and choices:
+        raise UsageError("give either options or separate choices, not both")
+    options = options or resolve(**choices)
+    entry, script = _load(source, id)
+    settings = mix_settings(options, script)
     where = paths()
     cache = ClipCache(where.clips)
     engine = make_engine(options.engine, options.voice, options.rate_wpm)
+    from . import sounds
 
     # Bells and the bed load in a second thread while speech renders in this one: decoding and
     # synthesis wait on ffmpeg or run in numpy, so the two overlap well and a cold start is quicker.
@@ -122,3 +185,27 @@ def prepare(
         used = {e.bell for e in timeline.bells}
         mixer = Mixer(timeline, settings, cache, {name: bell_samples(name) for name in used}, bed)
     return Session(entry, script, timeline, mixer, settings, cache, engine.identity())
+
+
+def mix_settings(options: SessionOptions, script: Script) -> MixSettings:
+    return MixSettings(
+        rate=options.sample_rate,
+        channels=options.channels,
+        loudness=options.loudness,
+        voice_db=options.voice_db,
+        background_db=options.background_db,
+        bell_db=options.bell_db,
+        duck_db=options.duck_db,
+        background=options.background_for(script.background),
+    )
+
+
+def _load(source: str | os.PathLike | Script, name: str | None) -> tuple[Entry, Script]:
+    """The entry and script behind any source `prepare` takes."""
+    if isinstance(source, Script):
+        return Entry(name or catalog.slug(source.title), Path(source.path), "script"), source
+    if isinstance(source, str) and catalog.looks_like_script_text(source):
+        script = catalog.parse_text(source)
+        return Entry(name or catalog.slug(script.title), Path("<text>"), "text"), script
+    entry, script = catalog.load_session(os.fspath(source))
+    return entry, script

@@ -30,7 +30,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 FILE_NAME = "config.toml"
-ENGINES = ("auto", "pyttsx3", "piper")
+SPEAKING_ENGINES = ("pyttsx3", "piper")
+ENGINES = ("auto", *SPEAKING_ENGINES)
 RATE_RANGE = (60, 300)
 LOUDNESS_RANGE = (-40.0, -6.0)
 
@@ -123,36 +124,61 @@ def _line_of(text: str, key: str) -> str:
     return ""
 
 
+def check_value(key: str, value: object) -> object:
+    """A saved or given value made usable, or ValueError with a one-line reason.
+
+    Values are written as on the command line: `rate = 120` and `rate = "120"` are the same, and so
+    are `voice_volume = 90` and `voice_volume = "90%"`; the volumes come back in decibels."""
+    if key == "engine":
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text not in ENGINES:
+            raise ValueError(f"'engine' must be one of {', '.join(ENGINES)}, not {value!r}")
+        return text
+    if key in ("voice", "background"):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"'{key}' must be a name in quotes, such as {key} = \"rain\", not {value!r}")
+        return value.strip()
+    if key == "rate":
+        low, high = RATE_RANGE
+        number = _number(value, whole=True)
+        if number is None or not low <= number <= high:
+            raise ValueError(f"'rate' must be a whole number of words a minute from {low} to {high}, not {value!r}")
+        return int(number)
+    if key == "loudness":
+        low, high = LOUDNESS_RANGE
+        text = value.strip().lower().removesuffix("lufs").strip() if isinstance(value, str) else value
+        number = _number(text)
+        if number is None or not low <= number <= high:
+            raise ValueError(f"'loudness' must be a number of LUFS from {low:g} to {high:g}, not {value!r}")
+        return float(number)
+    if key in ("voice_volume", "background_volume", "bell_volume"):
+        db = parse_volume(value) if isinstance(value, (str, int, float)) else f"not {value!r}"
+        if isinstance(db, str):
+            raise ValueError(f"'{key}': {db}")
+        return db
+    raise ValueError(f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
+
+
+def _number(value: object, whole: bool = False) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    if whole and value != int(value):
+        return None
+    return value
+
+
 def _settings(path: Path, text: str, table: dict) -> Settings:
     values: dict = {}
-
-    def problem(key: str, message: str) -> ConfigError:
-        return ConfigError(f"{path}{_line_of(text, key)}: {message}")
-
     for key, value in table.items():
-        if key not in KEYS:
-            raise problem(key, f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
-        if key == "engine":
-            if not isinstance(value, str) or value.strip().lower() not in ENGINES:
-                raise problem(key, f"'engine' must be one of {', '.join(ENGINES)}, not {value!r}")
-            values[key] = value.strip().lower()
-        elif key in ("voice", "background"):
-            if not isinstance(value, str) or not value.strip():
-                raise problem(key, f"'{key}' must be a name in quotes, such as {key} = \"rain\", not {value!r}")
-            values[key] = value.strip()
-        elif key == "rate":
-            low, high = RATE_RANGE
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise problem(key, f"'rate' must be a whole number of words a minute from {low} to {high}, not {value!r}")
-            values[key] = value
-        elif key == "loudness":
-            low, high = LOUDNESS_RANGE
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-                raise problem(key, f"'loudness' must be a number of LUFS from {low:g} to {high:g}, not {value!r}")
-            values[key] = float(value)
-        else:  # the three volumes
-            db = parse_volume(value) if isinstance(value, (str, int, float)) else f"not {value!r}"
-            if isinstance(db, str):
-                raise problem(key, f"'{key}': {db}")
-            values[key] = db
+        try:
+            values[key] = check_value(key, value)
+        except ValueError as exc:
+            raise ConfigError(f"{path}{_line_of(text, key)}: {exc}") from None
     return Settings(**values)

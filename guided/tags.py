@@ -57,13 +57,13 @@ def series_total(series: str | None) -> int | None:
     """How many sessions of the built-in library belong to `series` (None when it is not one of them)."""
     if not series:
         return None
-    from . import library
+    from . import catalog
     from .script import load_script
 
     count = 0
-    for entry in library.entries():
+    for entry in catalog.entries():
         try:
-            script = load_script(entry.path, library.display_name(entry))
+            script = load_script(entry.path, catalog.display_name(entry))
         except GuidedError:
             continue
         if script.series == series:

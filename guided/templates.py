@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import library
+from . import catalog
 from .errors import OutputError
 from .script import KINDS, parse_script
 
@@ -188,12 +188,12 @@ def _title_from_id(script_id: str) -> str:
 def new_script(script_id: str, kind: str, *, title: str | None = None, force: bool = False,
                folder: Path | None = None) -> Path:
     """Write a commented template to the user's script folder; refuses to overwrite without `force`."""
-    library.check_id(script_id)
+    catalog.check_id(script_id)
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    folder = folder or library.user_dir()
+    folder = folder or catalog.user_dir()
     path = folder / f"{script_id}.md"
-    hiding = library.hidden_from_user_folder(script_id)
+    hiding = catalog.hidden_from_user_folder(script_id)
     if hiding is not None:
         raise OutputError(f"{script_id} is already in {hiding.path.parent}, which is searched before your script "
                           "folder, so a new script there would never be used; choose another id")
@@ -201,5 +201,11 @@ def new_script(script_id: str, kind: str, *, title: str | None = None, force: bo
         raise OutputError(f"{path} already exists; use --force to replace it, or choose another id")
     text = template(script_id, kind, title)
     parse_script(text, str(path))  # a template that does not parse would be our bug: never write it
-    library.save(path, text)
+    catalog.save(path, text)
     return path
+
+
+def replaces_builtin(script_id: str) -> bool:
+    """Whether the user's script of this id is used instead of a built-in session."""
+    entry = catalog.exists(script_id)
+    return bool(entry and any(hidden.origin == catalog.BUILT_IN for hidden in entry.overrides))

@@ -10,10 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
-from .errors import GuidedError
+from .errors import FitError, NotFoundError
 from .script import Bell, Breathe, Pause, Question, Say, Script, Section, Sit, Span, format_ms
-from .tts.cache import Clip
 
 RATE = 44100
 LEAD_IN_MS = 1500  # a breath of quiet (and the bed fading in) before the first word
@@ -23,6 +23,14 @@ BELL_ADVANCE_MS = 4000  # what follows a bell starts once it has been heard; the
 DEFAULT_INTERVAL_BELL = "chime"
 SPOKEN_BREATHS = 3  # after three guided breaths the listener knows the rhythm: the rest keep time in silence
 BREATH_WORDS = {"in": "Breathe in", "hold": "Hold", "out": "Breathe out", "rest": "Rest"}
+
+
+class Clip(Protocol):
+    """All the timeline needs of a rendered phrase: its length in samples at the session's rate.
+    The speech cache's clips are such; the mixer, not the timeline, reads their samples."""
+
+    @property
+    def frames(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -59,7 +67,6 @@ class Timeline:
     total: int
     events: tuple[Event, ...]
     sections: tuple[Chapter, ...]
-    background: str | None
     script: Script
 
     @property
@@ -80,6 +87,17 @@ class Timeline:
             if chapter.start <= position:
                 found = index
         return found
+
+    def section_index(self, wanted: int | str) -> int:
+        """The index of a section named by its number (from 1) or by words of its title."""
+        text = str(wanted).strip()
+        if text.isdigit() and 1 <= int(text) <= len(self.sections):
+            return int(text) - 1
+        for index, chapter in enumerate(self.sections):
+            if text.lower() in chapter.title.lower():
+                return index
+        titles = "; ".join(f"{i + 1}: {c.title}" for i, c in enumerate(self.sections))
+        raise NotFoundError(f"no section {text!r}; this session has {titles}")
 
     def caption_at(self, position: int) -> Event | None:
         for event in self.speech:
@@ -102,6 +120,20 @@ class Timeline:
             "questions": len(self.script.questions),
         }
 
+    def outline(self) -> dict:
+        """The whole timeline as plain data, times in seconds (what `guided show --json` prints)."""
+        rate = self.rate
+        return {
+            "title": self.title,
+            "kind": self.kind,
+            "stats": self.stats(),
+            "sections": [{"title": c.title, "start": round(c.start / rate, 3), "end": round(c.end / rate, 3)}
+                         for c in self.sections],
+            "events": [{"kind": e.kind, "start": round(e.start / rate, 3), "seconds": round(e.length / rate, 3),
+                        "section": e.section, "text": e.text or None, "bell": e.bell, "question": e.question}
+                       for e in self.events],
+        }
+
 
 # --- assembly ---------------------------------------------------------------------------------
 
@@ -121,15 +153,6 @@ class _Item:
     bell_frames: int = 0
     every_ms: int | None = None
     question: int | None = None
-
-
-class FitError(GuidedError):
-    """The session cannot be fitted to the length asked for; `shortest` and `longest` are in seconds."""
-
-    def __init__(self, message: str, shortest: float | None = None, longest: float | None = None) -> None:
-        super().__init__(message)
-        self.shortest = shortest
-        self.longest = longest
 
 
 def assemble(
@@ -156,7 +179,6 @@ def assemble(
         total=total,
         events=tuple(events),
         sections=sections,
-        background=script.background,
         script=script,
     )
 

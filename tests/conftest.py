@@ -38,11 +38,11 @@ class FakeEngine:
     def identity(self) -> str:
         return "fake 1"
 
-    def render(self, text: str) -> np.ndarray:
+    def render(self, text: str) -> tuple[np.ndarray, int]:
         self.rendered.append(text)
         frames = len(text.split()) * self.native_rate // 4
         t = np.arange(frames) / self.native_rate
-        return (np.sin(2 * np.pi * 220 * t) * 8000).astype(np.int16)
+        return (np.sin(2 * np.pi * 220 * t) * 8000).astype(np.int16), self.native_rate
 
     def voices(self):
         return []

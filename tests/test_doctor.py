@@ -182,6 +182,16 @@ def test_the_cache_check_counts_clips_and_damaged_ones(guided_home, fake_engine)
     assert check.status == "warn" and "1 fail their checksum" in check.detail and "rendered again" in check.fix
 
 
+def test_the_cache_check_notices_a_temporary_clip_left_by_a_killed_run(guided_home, fake_engine):
+    from guided.tts.cache import ClipCache
+
+    clip = ClipCache(guided_home / "cache" / "clips").get(fake_engine, "one", 44100)
+    assert "unfinished" not in doctor.check_cache().detail
+    (clip.path.parent / f".{clip.path.name}.k3j_x9.tmp").write_bytes(b"GUIDEDCLIP1 {")
+    check = doctor.check_cache()
+    assert check.detail.startswith("1 clip,") and "1 unfinished temporary file(s)" in check.detail
+
+
 def test_a_missing_package_is_a_failure_with_the_pip_command_for_this_python():
     check = doctor.check_package("nothing", "guided_no_such_module", "no-such-dist", "testing")
     assert check.status == "fail" and "not installed" in check.detail

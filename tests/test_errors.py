@@ -313,7 +313,7 @@ def test_new_and_import_write_inside_the_script_folder_only(tmp_path, guided_hom
 @given(text=st.one_of(st.text(max_size=40), st.from_regex(r"[a-z0-9./\\-]{1,30}", fullmatch=True)))
 def test_no_id_the_library_accepts_can_name_a_place_outside_its_folder(text):
     from guided import batch
-    from guided.library import ID_PATTERN
+    from guided.catalog import ID_PATTERN
 
     if not ID_PATTERN.fullmatch(text):
         return

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from guided import library
+from guided import catalog as library
 from guided.errors import OutputError, UsageError
 from guided.importer import NoQuestionsError, deck_text, decode, detect_format, extract, import_questions
 from guided.script import load_script, parse_script

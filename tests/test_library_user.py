@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from guided import library
+from guided import catalog as library
 from guided.errors import NotFoundError, OutputError, UsageError
 from guided.script import KINDS, load_script
 from guided.templates import new_script, template

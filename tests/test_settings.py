@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from guided.cli import session_options
+from guided.cli.params import session_options
 from guided.errors import ConfigError
 from guided.settings import Settings, load_settings, parse_volume
 

@@ -11,7 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
-from ..errors import NotFoundError
+from ..errors import GuidedError, NotFoundError
+from ..settings import ENGINES
 
 DEFAULT_RATE_WPM = 135
 
@@ -26,21 +27,23 @@ class VoiceInfo:
 
 
 class Engine(Protocol):
-    """Renders one phrase at a time to mono 16-bit samples at `native_rate`."""
+    """Renders one phrase at a time to mono 16-bit samples and says at what sample rate.
+
+    Making an engine is cheap: nothing heavy (a speech model, a driver) is loaded until a phrase
+    that is not in the cache must really be spoken, so a warm start costs no model load."""
 
     name: str
-    native_rate: int
 
     def identity(self) -> str:
         """Everything that changes the sound: engine, its version, voice and rate (the cache key)."""
 
-    def render(self, text: str) -> np.ndarray:
-        """The phrase as int16 mono samples, without leading or trailing silence."""
+    def render(self, text: str) -> tuple[np.ndarray, int]:
+        """The phrase as int16 mono samples, without leading or trailing silence, and their rate."""
 
     def voices(self) -> list[VoiceInfo]: ...
 
 
-ENGINE_NAMES = ("auto", "pyttsx3", "piper")
+ENGINE_NAMES = ENGINES
 
 
 def resolve_engine(name: str = "auto") -> str:
@@ -70,6 +73,22 @@ def make_engine(name: str = "auto", voice: str | None = None, rate_wpm: int = DE
     close = difflib.get_close_matches(name, ENGINE_NAMES, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else f"; expected one of {', '.join(ENGINE_NAMES)}"
     raise NotFoundError(f"unknown speech engine {name!r}{hint}")
+
+
+def list_voices(engine: str = "all") -> list[VoiceInfo]:
+    """The voices of one engine, or of every engine ("all"; an engine that cannot load is left out)."""
+    found: list[VoiceInfo] = []
+    if engine in ("all", "pyttsx3"):
+        try:
+            found += make_engine("pyttsx3").voices()
+        except GuidedError:
+            if engine == "pyttsx3":
+                raise
+    if engine in ("all", "piper"):
+        from .piper_engine import installed_voices
+
+        found += [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
+    return found
 
 
 def trim_silence(samples: np.ndarray, rate: int, threshold: float = 0.004, keep_ms: int = 15) -> np.ndarray:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import dsp, loudness
-from ..errors import OutputError
+from ..errors import OutputError, TTSError
 from ..files import write_atomic
 
 MAGIC = b"GUIDEDCLIP1 "
@@ -69,6 +69,22 @@ def resample(samples: np.ndarray, source: int, target: int) -> np.ndarray:
     return (np.fft.irfft(out, padded_out)[:length] * (up / down)).astype(np.float32)
 
 
+# No voice speaks a word in less than this: a shorter clip is a failed synthesis, never to be kept.
+MIN_SECONDS_PER_WORD = 0.06
+
+
+def _render_checked(engine, text: str):
+    """The engine's rendering of `text`, tried a second time if it came back empty or cut short;
+    a clip that is still too short is an error rather than a silence cached for good."""
+    words = len(text.split())
+    for _attempt in range(2):
+        samples, rate = engine.render(text)
+        if words == 0 or len(samples) >= MIN_SECONDS_PER_WORD * words * rate:
+            return samples, rate
+    raise TTSError(f"the speech engine gave {len(samples) / rate:.2f}s of audio for {words} words of "
+                   f"{text[:40]!r}; try again, or another --engine")
+
+
 class ClipCache:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -115,8 +131,8 @@ class ClipCache:
         path = self.path(key)
         found = self.read_header(path)
         if found is None:
-            samples = engine.render(text)
-            header = self._write(path, samples, engine.native_rate)
+            samples, native_rate = _render_checked(engine, text)
+            header = self._write(path, samples, native_rate)
             with self._lock:
                 self.rendered += 1
         else:

@@ -9,7 +9,9 @@ Python packages that ship a voice (any installed distribution whose files includ
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
+import threading
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -18,6 +20,7 @@ import numpy as np
 
 from ..config import paths
 from ..errors import MissingDependencyError, NotFoundError, TTSError
+from ..files import write_atomic
 from . import VoiceInfo, trim_silence
 
 # Piper speaks about this many words a minute at length scale 1 (measured on en_US-joe-medium
@@ -96,11 +99,13 @@ def add_voice(path: str) -> PiperVoiceFile:
 
 
 def piper_available() -> bool:
+    """Whether the piper package is installed, without importing it (that loads onnxruntime)."""
+    import importlib.util
+
     try:
-        import piper  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec("piper") is not None
+    except (ImportError, ValueError):
         return False
-    return True
 
 
 def _file_hash(path: Path) -> str:
@@ -111,46 +116,89 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def voice_fingerprint(model: Path) -> str:
+    """A short hash of the voice file, remembered by path, size and modification time: hashing a
+    60 MB model at every start would cost more than the rest of a warm start together."""
+    stat = model.stat()
+    memo = paths().cache / "voice-fingerprints.json"
+    key = f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    try:
+        known = json.loads(memo.read_text("utf-8"))
+        if not isinstance(known, dict):
+            known = {}
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known.get(key), str):
+        return known[key]
+    fingerprint = _file_hash(model)
+    known = {k: v for k, v in known.items() if not k.startswith(f"{model.resolve()}|")}
+    known[key] = fingerprint
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(memo, json.dumps(known, indent=1).encode())
+    except OSError:
+        pass  # only a memo: the next start hashes again
+    return fingerprint
+
+
 class PiperEngine:
+    """Piper, loaded lazily: finding the voice is cheap and done at once (a missing voice is said
+    before any work), the model itself is loaded by the first phrase that is not cached."""
+
     name = "piper"
 
     def __init__(self, voice: str | None = None, rate_wpm: int = 135) -> None:
-        try:
-            from piper import PiperVoice, SynthesisConfig
-        except ImportError:
+        if not piper_available():
             raise MissingDependencyError(
                 "the Piper engine is not installed: pip install 'guided[piper]' (or use --engine pyttsx3)"
-            ) from None
+            )
         self.voice_file = find_voice(voice)
         self.rate_wpm = rate_wpm
-        try:
-            self._voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
-        except Exception as exc:  # onnxruntime and JSON errors of many kinds: a damaged voice
-            raise TTSError(f"cannot load the Piper voice {self.voice_file.model}: {exc}") from None
-        # Raw model output (no per-sentence normalising, which would make loudness jump between
-        # sentences); the whole session's loudness is set by the mixer, for every engine alike.
-        self._config = SynthesisConfig(length_scale=PIPER_NATURAL_WPM / rate_wpm, normalize_audio=False)
-        self.native_rate = int(self._voice.config.sample_rate)
+        self._voice = None
+        self._config = None
         self._identity: str | None = None
+        self._load_lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the speech model is in memory (it is only loaded to speak an uncached phrase)."""
+        return self._voice is not None
+
+    def _load(self):
+        with self._load_lock:
+            if self._voice is None:
+                from piper import PiperVoice, SynthesisConfig
+
+                try:
+                    voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
+                except Exception as exc:  # onnxruntime and JSON errors of many kinds: a damaged voice
+                    raise TTSError(f"cannot load the Piper voice {self.voice_file.model}: {exc}") from None
+                # Raw model output (no per-sentence normalising, which would make loudness jump between
+                # sentences); the whole session's loudness is set by the mixer, for every engine alike.
+                self._config = SynthesisConfig(length_scale=PIPER_NATURAL_WPM / self.rate_wpm, normalize_audio=False)
+                self._voice = voice
+        return self._voice
 
     def identity(self) -> str:
         if self._identity is None:
             version = metadata.version("piper-tts")
-            self._identity = f"piper {version} voice={_file_hash(self.voice_file.model)} rate={self.rate_wpm}"
+            self._identity = f"piper {version} voice={voice_fingerprint(self.voice_file.model)} rate={self.rate_wpm}"
         return self._identity
 
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
 
-    def render(self, text: str) -> np.ndarray:
+    def render(self, text: str) -> tuple[np.ndarray, int]:
         """Sentence by sentence, joined by a short breath of silence, as int16 without clipping."""
+        voice = self._load()
+        rate = int(voice.config.sample_rate)
         try:
-            chunks = [c.audio_float_array for c in self._voice.synthesize(text, self._config)]
+            chunks = [c.audio_float_array for c in voice.synthesize(text, self._config)]
         except Exception as exc:  # an unpronounceable input must not end the session with a traceback
             raise TTSError(f"Piper could not speak {text[:40]!r}: {exc}") from None
         if not chunks:
-            return np.zeros(0, dtype=np.int16)
-        gap = np.zeros(self.native_rate * SENTENCE_GAP_MS // 1000, dtype=np.float32)
+            return np.zeros(0, dtype=np.int16), rate
+        gap = np.zeros(rate * SENTENCE_GAP_MS // 1000, dtype=np.float32)
         pieces = []
         for index, chunk in enumerate(chunks):
             if index:
@@ -160,4 +208,4 @@ class PiperEngine:
         peak = float(np.abs(audio).max(initial=0.0))
         if peak > 0.89:  # the model can reach full scale: scale the phrase, never clip it
             audio = audio * (0.89 / peak)
-        return trim_silence(np.round(audio * 32767).astype(np.int16), self.native_rate)
+        return trim_silence(np.round(audio * 32767).astype(np.int16), rate), rate

@@ -107,7 +107,6 @@ class Pyttsx3Engine:
             self._engine.setProperty("rate", rate_wpm)
             self._engine.setProperty("volume", 1.0)
             self.voice = voice or str(self._engine.getProperty("voice"))
-        self.native_rate = 22050  # updated from the first rendered file
         # The espeak driver's run loop can return before its synthesis thread has written the file;
         # the "finished-utterance" notice comes after the write, so that is what render waits for.
         self._finished = threading.Event()
@@ -130,7 +129,7 @@ class Pyttsx3Engine:
             for v in found
         ]
 
-    def render(self, text: str) -> np.ndarray:
+    def render(self, text: str) -> tuple[np.ndarray, int]:
         try:
             fd, path = tempfile.mkstemp(suffix=".wav", prefix="guided-tts-")
         except OSError as exc:
@@ -161,19 +160,19 @@ class Pyttsx3Engine:
                 raise TTSError(f"the speech engine did not finish {text[:40]!r} within {FINISH_TIMEOUT_SECONDS}s")
             try:
                 with wave.open(path, "rb") as f:
-                    self.native_rate = f.getframerate()
+                    rate = f.getframerate()
                     channels = f.getnchannels()
                     width = f.getsampwidth()
                     data = f.readframes(f.getnframes())
             except (wave.Error, EOFError):
                 # macOS and Windows voices may write AIFF or other containers: let ffmpeg decode them.
-                channels, width, data = self._decode_other(path, text)
+                rate, channels, width, data = self._decode_other(path, text)
             if width != 2:
                 raise TTSError(f"the speech engine wrote {8 * width}-bit audio; expected 16-bit")
             samples = np.frombuffer(data, dtype="<i2")
             if channels > 1:
                 samples = samples.reshape(-1, channels).mean(axis=1).astype(np.int16)
-            return trim_silence(samples, self.native_rate)
+            return trim_silence(samples, rate), rate
         finally:
             sys.unraisablehook = previous_hook
             try:
@@ -182,15 +181,14 @@ class Pyttsx3Engine:
                 pass
 
 
-    def _decode_other(self, path: str, text: str) -> tuple[int, int, bytes]:
+    def _decode_other(self, path: str, text: str) -> tuple[int, int, int, bytes]:
         from pydub import AudioSegment
 
         try:
             segment = AudioSegment.from_file(path).set_sample_width(2)
         except Exception as exc:  # pydub raises several types for undecodable files
             raise TTSError(f"the speech engine wrote no usable audio for {text[:40]!r}: {exc}") from None
-        self.native_rate = segment.frame_rate
-        return segment.channels, 2, segment.raw_data
+        return segment.frame_rate, segment.channels, 2, segment.raw_data
 
 
 def _save_failure(exc: BaseException, text: str) -> Exception:

@@ -1,4 +1,5 @@
-"""Finding scripts: the built-in library, the user's own folders, ids, overrides and listing.
+"""The catalogue of scripts: the built-in library, the user's own folders, ids, overrides, loading,
+and the rows that list them.
 
 Folders are searched in this order, and the first to hold an id wins:
 the folders named on the command line (`--library`, given to `use_folders`), then those in
@@ -17,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import paths
-from .errors import NotFoundError, OutputError, UsageError
+from .errors import GuidedError, NotFoundError, OutputError, UsageError
 from .files import write_atomic
-from .script import Script, load_script
+from .script import Script, load_script, parse_script
 
 DEFAULT_SESSION = "heart-breathing"
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*")
@@ -125,10 +126,10 @@ def entries() -> list[Entry]:
             else:
                 chosen[entry.id] = entry
     result = [Entry(e.id, e.path, e.origin, tuple(hidden.get(e.id, ()))) for e in chosen.values()]
-    return sorted(result, key=_sort_key)
+    return sorted(result, key=sort_key)
 
 
-def _sort_key(entry: Entry):
+def sort_key(entry: Entry):
     # rebuilding-trust/10 after rebuilding-trust/9
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", entry.id)]
 
@@ -220,6 +221,94 @@ def display_name(entry: Entry) -> str:
 def load(id_or_path: str) -> tuple[Entry, Script]:
     entry = find(id_or_path)
     return entry, load_script(entry.path, display_name(entry))
+
+
+def series_members(series_id: str) -> list[str]:
+    """The ids under `series_id/` (a series such as rebuilding-trust), in order; empty when none."""
+    prefix = series_id.strip("/") + "/"
+    return [e.id for e in entries() if e.id.startswith(prefix)]
+
+
+def load_session(id_or_path: str) -> tuple[Entry, Script]:
+    """One session to render: like `load`, but a series or a folder is refused with what to do instead."""
+    candidate = Path(id_or_path).expanduser()
+    if not candidate.is_file():
+        if candidate.is_dir():
+            raise GuidedError(f"{id_or_path} is a folder; export the scripts in it with "
+                              f"'guided export {id_or_path} --all DIR'")
+        members = series_members(id_or_path)
+        if members and id_or_path not in {e.id for e in entries()}:
+            raise GuidedError(f"{id_or_path} is a series of {len(members)} sessions; play or export one, such as "
+                              f"{members[0]}, or all of them with 'guided export {id_or_path} --all DIR'")
+    return load(id_or_path)
+
+
+def looks_like_script_text(source: str) -> bool:
+    """Whether a string is the text of a script rather than an id or a path: ids and paths are one line."""
+    return "\n" in source.strip() or source.lstrip().startswith("---")
+
+
+def parse_text(text: str, name: str = "<text>") -> Script:
+    """A script given as text (by a program, not a file); errors name it as `name`."""
+    return parse_script(text, name)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One row of the library, as `guided list` shows it (lengths estimated without rendering)."""
+
+    id: str
+    title: str
+    kind: str
+    questions: int
+    seconds: int
+    description: str
+    series: str | None
+    part: int | None
+    origin: str
+    overrides: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "overrides": list(self.overrides)}
+
+
+def sessions(on_skip: Callable[[GuidedError], None] | None = None) -> list[SessionInfo]:
+    """Every session in the library. A broken script of the user's is skipped (and told to
+    `on_skip`) so that it hides no other; a broken built-in one is an error."""
+    from .estimate import estimate_seconds
+
+    rows = []
+    for entry in entries():
+        try:
+            script = load_script(entry.path, display_name(entry))
+        except GuidedError as exc:
+            if not entry.user:
+                raise
+            if on_skip is not None:
+                on_skip(exc)
+            continue
+        rows.append(SessionInfo(
+            id=entry.id, title=script.title, kind=script.kind, questions=len(script.questions),
+            seconds=round(estimate_seconds(script)), description=script.description, series=script.series,
+            part=script.part, origin=entry.origin, overrides=tuple(e.origin for e in entry.overrides),
+        ))
+    return rows
+
+
+class Library:
+    """The library as a Python program sees it: `guided.library().sessions()`."""
+
+    def __init__(self, folders: Iterable[str | Path] = ()) -> None:
+        use_folders(folders)  # these folders, and no others named before, are searched first
+
+    def sessions(self) -> list[SessionInfo]:
+        return sessions()
+
+    def ids(self) -> list[str]:
+        return [e.id for e in entries()]
+
+    def load(self, id_or_path: str) -> Script:
+        return load(id_or_path)[1]
 
 
 def save(path: Path, text: str) -> None:

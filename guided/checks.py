@@ -1,0 +1,39 @@
+"""Checking scripts before anything is rendered: what `guided validate` reports, one result a script."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from . import catalog
+from .errors import GuidedError, ScriptError
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    script: str  # the id or path as given
+    ok: bool
+    title: str | None = None
+    error: str | None = None  # one line, FILE:LINE:COL first for mistakes in the script
+
+    def as_dict(self) -> dict:
+        found = {"script": self.script, "ok": self.ok}
+        if self.ok:
+            found["title"] = self.title
+        found["error"] = self.error
+        return found
+
+
+def validate_scripts(targets: Iterable[str] = ()) -> list[ValidationResult]:
+    """Each script (an id or a path) checked; the whole library when none is named."""
+    targets = list(targets) or [e.id for e in catalog.entries()]
+    results = []
+    for target in targets:
+        try:
+            _, script = catalog.load(target)
+            results.append(ValidationResult(target, True, title=script.title))
+        except ScriptError as exc:
+            results.append(ValidationResult(target, False, error=str(exc)))
+        except GuidedError as exc:
+            results.append(ValidationResult(target, False, error=f"{target}: {exc}"))
+    return results

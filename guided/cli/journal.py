@@ -1,0 +1,110 @@
+"""`guided journal`: a sitting with narrated questions, answered in the terminal's way."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+
+from . import cli
+from .params import Duration, session_options, sound_options
+
+
+@cli.command()
+@click.argument("deck", metavar="DECK", default="trust-questions")
+@click.option("--reflect", "reflect", metavar="TIME", default=None,
+              help="Timed silence after each question, ending with a soft chime (the default mode).  [default: 90s]")
+@click.option("--wait", "mode", flag_value="wait", help="Continue on a key press; r repeats the question.")
+@click.option("--record", "mode", flag_value="record", help="Record your spoken answer from the microphone.")
+@click.option("--type", "mode", flag_value="type", help="Type your answer in the terminal.")
+@click.option("--silence", type=Duration(), default="8s", show_default=True,
+              help="With --record: this much quiet after you speak ends the answer.")
+@click.option("--max-answer", type=Duration(), default="5m", show_default=True, help="With --record: the longest answer.")
+@click.option("--questions", "count", type=click.IntRange(min=1), metavar="N",
+              help="Take the next N questions not yet answered (so a deck can be worked through over days).")
+@click.option("--only", metavar="7,12", help="Just these questions, by number.")
+@click.option("--shuffle", is_flag=True, help="Ask the questions in a random order.")
+@click.option("--status", "show_status", is_flag=True, help="Show progress per deck and exit.")
+@click.option("--json", "as_json", is_flag=True, help="With --status: print JSON.")
+@click.option("--device", "-d", metavar="NAME|INDEX", help="Output device.")
+@click.option("--input-device", metavar="NAME|INDEX", help="Microphone, with --record.")
+@click.option("-q", "--quiet", is_flag=True, help="No display.")
+@sound_options
+def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show_status, as_json, device,
+            input_device, quiet, **kwargs):
+    """Hands-free journaling: hear one question at a time, reflect, answer.
+
+    \b
+    Ways to answer:
+      (default)   a timed silence after each question, ending with a soft chime
+      --wait      take as long as you need, press space to go on, r to hear it again
+      --record    speak your answer; a pause of --silence ends it
+      --type      type your answer
+    \b
+    Your journal is plain Markdown (and your recorded answers, WAV files), kept
+    privately in the journal folder of your user data (GUIDED_HOME/journal).
+    --questions 3 takes the next three you have not answered yet; --status
+    shows how far you are in each deck.
+    """
+    from .. import journal as journaling
+    from .. import sitting
+    from ..devices import choose_device
+    from ..errors import UsageError
+
+    if show_status:
+        rows = sitting.status()
+        if as_json:
+            click.echo(json.dumps([asdict(r) for r in rows], indent=2))
+            return
+        for r in rows:
+            last = f", last {r.last[:10]}" if r.last else ""
+            click.echo(f"{r.deck:<22} answered {r.answered:>2} of {r.questions:<2}{last}")
+        return
+    mode = mode or "reflect"
+    if mode == "wait" and not sys.stdin.isatty():
+        raise UsageError("--wait needs a terminal to press keys in; use --reflect or --type instead")
+    repaired = journaling.recover()
+    if repaired:
+        click.echo(f"guided: recovered {len(repaired)} recording(s) from an interrupted sitting", err=True)
+    plan = sitting.plan(deck, mode=mode, reflect=reflect, count=count, only=only, shuffle=shuffle)
+    options = session_options(kwargs)
+    output_index = choose_device(device)
+    input_index = choose_device(input_device, "input") if mode == "record" else None
+    ui = _terminal(plan, quiet)
+    if not quiet:
+        click.echo(f"{plan.title}: questions {', '.join(map(str, plan.questions))}", err=True)
+    held = sitting.run(plan, options, ui, silence_seconds=silence, max_answer_seconds=max_answer,
+                       output_device=output_index, input_device=input_index)
+    if not quiet:
+        click.echo(f"saved to your journal: {held.path}", err=True)
+
+
+def _terminal(plan, quiet: bool):
+    """The sitting's ways to reach a person at a terminal: status lines, typed answers, a display, keys."""
+    from ..display import Display
+    from ..keys import key_reader
+    from ..sitting import SittingUI
+
+    def say(text: str) -> None:
+        if not quiet:
+            click.echo(f"  {text}", err=True)
+
+    def read_text(question: str) -> str | None:
+        click.echo(f"\n{question}\n(type your answer; an empty line ends it)", err=True)
+        lines = []
+        while True:
+            try:
+                line = input()
+            except EOFError:
+                break
+            if not line.strip():
+                break
+            lines.append(line)
+        return "\n".join(lines) or None
+
+    def display_for(timeline):
+        return Display(timeline, enabled=not quiet and sys.stderr.isatty()).update
+
+    return SittingUI(say=say, read_text=read_text, display_for=display_for, keys=key_reader)

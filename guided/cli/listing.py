@@ -1,0 +1,106 @@
+"""Commands that look at the library: list, show, validate."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..catalog import DEFAULT_SESSION
+from . import cli
+from .params import clock, prepare_with_progress, session_options, sound_options
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array for scripts.")
+def list_command(as_json: bool):
+    """List the sessions in the library.
+
+    Each has an id (use it with show, export and play), a title, a kind,
+    the number of reflection questions and an estimated length. Scripts of
+    your own (your script folder, --library, GUIDED_LIBRARY) say where they
+    come from, and whether they replace a built-in session.
+    """
+    from ..catalog import sessions
+
+    rows = [row.as_dict() for row in sessions(on_skip=lambda exc: click.echo(f"guided: skipping {exc}", err=True))]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    width = max((len(r["id"]) for r in rows), default=2)
+    for row in rows:
+        extra = f"{row['questions']} questions" if row["questions"] else ""
+        click.echo(f"{row['id']:<{width}}  {clock(row['seconds']):>6}  {row['kind']:<12} {row['title']}"
+                   + (f"  ({extra})" if extra else "") + _origin_label(row))
+
+
+def _origin_label(row: dict) -> str:
+    """Where a listed script comes from, when it is not the built-in library."""
+    if row["origin"] == "built-in":
+        return ""
+    where = "yours" if row["origin"] == "user" else row["origin"]
+    replaces = ", replaces the built-in" if "built-in" in row.get("overrides", ()) else ""
+    return f"  [{where}{replaces}]"
+
+
+@cli.command()
+@click.argument("session_id", metavar="ID|PATH", default=DEFAULT_SESSION)
+@click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@sound_options
+def show(session_id: str, as_json: bool, **kwargs):
+    """Show a session's outline: sections, spoken lines, bells and pauses, with start times.
+
+    Speech is rendered (and cached) so the times are exact. With --minutes N
+    the outline is fitted to that length.
+    """
+    session = prepare_with_progress(session_id, session_options(kwargs))
+    outline = session.outline()
+    if as_json:
+        click.echo(json.dumps({"id": session.id, **outline}, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{outline['title']}  ({outline['kind']}, {clock(outline['stats']['seconds'])})")
+    sections = outline["sections"]
+    current = None
+    for event in outline["events"]:
+        if event["section"] != current:
+            current = event["section"]
+            click.echo(f"\n{clock(sections[current]['start']):>8}  ## {sections[current]['title']}")
+        at = clock(event["start"])
+        if event["kind"] == "speech":
+            label = f"Q{event['question']}. {event['text']}" if event["question"] else event["text"]
+            click.echo(f"{at:>8}    {label}")
+        elif event["kind"] == "bell":
+            click.echo(f"{at:>8}    [bell {event['bell'] or 'bowl'}]")
+        elif event["kind"] in ("reflect", "sit") or event["seconds"] >= 2:
+            click.echo(f"{at:>8}    [{event['kind']} {event['seconds']:.0f}s]")
+    stats = outline["stats"]
+    click.echo(
+        f"\n{clock(stats['seconds'])} in all: {clock(stats['speech_seconds'])} speech, "
+        f"{clock(stats['silence_seconds'])} silence and sound; {stats['words']} words, "
+        f"{stats['words_per_minute']:.0f} a minute overall; {stats['bells']} bells"
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH|ID]...")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def validate(paths: tuple[str, ...], as_json: bool):
+    """Check scripts for mistakes (the whole built-in library when none is given).
+
+    Each problem is one line, FILE:LINE:COLUMN: what was expected.
+    Exits 1 when any script has a problem.
+    """
+    from ..checks import validate_scripts
+
+    results = validate_scripts(paths)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
+    else:
+        for result in results:
+            if result.ok:
+                click.echo(f"ok  {result.script}")
+            else:
+                click.echo(result.error, err=True)
+    if not all(r.ok for r in results):
+        sys.exit(1)

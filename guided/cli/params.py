@@ -1,0 +1,111 @@
+"""What several commands share: parameter types, the sound options, turning them into
+`SessionOptions` (through the library's one resolver), and preparing a session with a counter."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..options import SAMPLE_RATES
+from ..settings import ENGINES
+from ..timefmt import clock
+
+__all__ = ["Duration", "Volume", "clock", "prepare_with_progress", "session_options", "sound_options"]
+
+
+class Volume(click.ParamType):
+    """A level as a percentage (`50%`, `150`) or in decibels (`-6dB`); stored as decibels."""
+
+    name = "volume"
+
+    def convert(self, value, param, ctx):
+        from ..settings import parse_volume
+
+        if isinstance(value, float):
+            return value
+        db = parse_volume(value)
+        if isinstance(db, str):
+            self.fail(db, param, ctx)
+        return db
+
+
+class Duration(click.ParamType):
+    """A duration as scripts write it: 90s, 2m, 1m30s."""
+
+    name = "duration"
+
+    def convert(self, value, param, ctx):
+        from ..script import parse_duration_ms
+
+        if isinstance(value, (int, float)):
+            return float(value)
+        ms = parse_duration_ms(str(value))
+        if ms is None or ms <= 0:
+            self.fail(f"expected a duration such as 8s, 90s or 2m, not {value!r}", param, ctx)
+        return ms / 1000
+
+
+def sound_options(function):
+    """The options that shape how a session sounds; shared by every command that renders one."""
+    options = [
+        click.option("--background", "-b", metavar="NAME|FILE|none",
+                     help="Ambient bed under the voice: a built-in name (guided sounds), any audio file, or none. Default: the script's own."),
+        click.option("--voice", metavar="ID", help="Voice of the speech engine (guided voices lists them)."),
+        click.option("--rate", "rate_wpm", type=click.IntRange(60, 300), default=None, metavar="WPM",
+                     help="Speaking pace in words a minute.  [default: 135]"),
+        click.option("--engine", type=click.Choice(ENGINES), default=None,
+                     help="Speech engine: piper (natural, when a voice is installed), pyttsx3 (the system voices), "
+                          "or auto (piper when it can).  [default: auto, or GUIDED_ENGINE]"),
+        click.option("--voice-volume", type=Volume(), default=None, help="Voice level against the rest (80%, -3dB).  [default: 100%]"),
+        click.option("--background-volume", type=Volume(), default=None, help="Bed level.  [default: 100%]"),
+        click.option("--bell-volume", type=Volume(), default=None, help="Bell level.  [default: 100%]"),
+        click.option("--loudness", type=click.FloatRange(-40, -6), default=None, metavar="LUFS",
+                     help="Loudness of the whole session, integrated.  [default: -16]"),
+        click.option("--mono", is_flag=True, help="One channel instead of two."),
+        click.option("--sample-rate", type=click.Choice([str(r) for r in SAMPLE_RATES]), default="44100",
+                     show_default=True, help="Samples a second."),
+        click.option("--minutes", type=click.FloatRange(min=0, min_open=True), metavar="N",
+                     help="Stretch or shrink the pauses so the session lasts N minutes."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def session_options(kwargs: dict):
+    """The sound options taken out of a command's keyword arguments, resolved by the library
+    (command line, then environment, then config.toml, then defaults)."""
+    from ..options import resolve
+
+    return resolve(
+        engine=kwargs.pop("engine"),
+        voice=kwargs.pop("voice"),
+        rate=kwargs.pop("rate_wpm"),
+        background=kwargs.pop("background"),
+        loudness=kwargs.pop("loudness"),
+        voice_volume=kwargs.pop("voice_volume"),
+        background_volume=kwargs.pop("background_volume"),
+        bell_volume=kwargs.pop("bell_volume"),
+        minutes=kwargs.pop("minutes"),
+        sample_rate=int(kwargs.pop("sample_rate")),
+        mono=kwargs.pop("mono"),
+    )
+
+
+def prepare_with_progress(source: str, options, quiet: bool = False):
+    """Render speech with a counter on stderr (only on a terminal), then return the prepared session."""
+    from ..session import prepare
+
+    shown = {"last": 0}
+    interactive = sys.stderr.isatty() and not quiet
+
+    def progress(done: int, total: int) -> None:
+        if interactive and (done == total or done - shown["last"] >= 5):
+            shown["last"] = done
+            click.echo(f"\rpreparing speech {done}/{total}", err=True, nl=False)
+
+    session = prepare(source, options=options, progress=progress)
+    if interactive and shown["last"]:
+        click.echo("\r\033[K", err=True, nl=False)
+    return session

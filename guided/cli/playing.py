@@ -1,0 +1,79 @@
+"""`guided play` and `guided devices`: hearing a session now, on a sound card."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+
+from ..catalog import DEFAULT_SESSION
+from . import cli
+from .params import prepare_with_progress, session_options, sound_options
+
+
+@cli.command()
+@click.argument("session_id", metavar="ID|PATH", default=DEFAULT_SESSION)
+@click.option("--device", "-d", metavar="NAME|INDEX", help="Output device (guided devices lists them).")
+@click.option("--section", metavar="N|TITLE", help="Start at this section (a number from 1, or words of its title).")
+@click.option("-q", "--quiet", is_flag=True, help="No display at all.")
+@click.option("--no-captions", is_flag=True, help="Do not show the words being spoken.")
+@sound_options
+def play(session_id: str, device: str | None, section: str | None, quiet: bool, no_captions: bool, **kwargs):
+    """Play a session now (default: heart-breathing).
+
+    \b
+    Keys while playing:
+      space      pause / resume
+      → / ←      next / previous section
+      + / -      louder / softer
+      q          quit, with a gentle fade
+    Ctrl-C also fades out. What you hear is exactly what 'guided export' writes.
+    """
+    import signal
+
+    from ..devices import choose_device
+    from ..display import Display
+    from ..keys import apply, key_reader
+
+    options = session_options(kwargs)
+    device_index = choose_device(device)  # fail fast, before rendering anything
+    session = prepare_with_progress(session_id, options, quiet)
+    controls = session.controls()
+    display = Display(session.timeline, enabled=not quiet and sys.stderr.isatty(), captions=not no_captions)
+    terminated = {"by": None}
+
+    def on_signal(signum, frame):
+        terminated["by"] = signum
+        controls.stop()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        with key_reader(lambda key: apply(controls, key)) as keys:
+            display.start(keys)
+            try:
+                ended = session.play(controls=controls, device=device_index, section=section, on_tick=display.update)
+            finally:
+                display.finish()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if ended == "interrupted" or terminated["by"] is not None:
+        raise KeyboardInterrupt
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def devices(as_json: bool):
+    """List sound devices: outputs for play, inputs for journal recording."""
+    from ..devices import devices as list_devices
+
+    found = list_devices()
+    if as_json:
+        click.echo(json.dumps([asdict(d) for d in found], indent=2))
+        return
+    if not found:
+        click.echo("no sound devices found", err=True)
+    for d in found:
+        marks = ("*out " if d.default_output else "") + ("*in " if d.default_input else "")
+        click.echo(f"{d.index:>3}  {d.name:<40} {d.outputs:>2} out {d.inputs:>2} in  {d.hostapi}  {marks}".rstrip())

@@ -1,0 +1,88 @@
+"""Commands about the machine and its parts: doctor, voices, sounds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+
+import click
+
+from .. import __version__
+from ..settings import SPEAKING_ENGINES
+from . import cli
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--engine", type=click.Choice(["all", *SPEAKING_ENGINES]), default="all", show_default=True)
+@click.option("--add", "add", metavar="VOICE.onnx", help="Copy a Piper voice (with its .onnx.json) into your voices folder.")
+def voices(as_json: bool, engine: str, add: str | None):
+    """List the voices of every speech engine (use one with --engine and --voice ID).
+
+    Piper voices come from your voices folder (guided voices --add) and from
+    installed voice packages.
+    """
+    from ..tts import list_voices
+    from ..tts.piper_engine import add_voice
+
+    if add:
+        voice = add_voice(add)
+        click.echo(f"added Piper voice {voice.name} ({voice.model})", err=True)
+        return
+    found = list_voices(engine)
+    if as_json:
+        click.echo(json.dumps([asdict(v) for v in found], indent=2, ensure_ascii=False))
+        return
+    for voice in found:
+        langs = ",".join(voice.languages)
+        click.echo(f"{voice.engine:<8} {voice.id:<24} {voice.name:<28} {langs}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+def sounds(as_json: bool):
+    """List the built-in bells and background beds.
+
+    Use a bell in a script as [bell NAME], a bed with --background NAME or
+    'background: NAME' in a script. Any audio file works as either too.
+    """
+    from ..sounds import list_sounds
+
+    found = list_sounds()
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in found], indent=2))
+        return
+    for sound in found:
+        click.echo(f"{sound.kind:<5} {sound.name:<12} {sound.seconds:5.1f}s  {sound.description}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+def doctor(as_json: bool):
+    """Check that everything guided needs is installed and works, and say how to fix what is not.
+
+    Speech is tried for real (a phrase through espeak-ng or the system voices),
+    and so is ffmpeg (a short encode); then PortAudio and the sound devices,
+    Piper voices, your folders, config.toml and the speech cache. Exits 1 when
+    a required part is missing; warnings (no sound device, say) only limit some
+    commands.
+    """
+    from ..doctor import FAIL, OK, describe_platform, healthy, run_checks
+
+    results = run_checks()
+    fine = healthy(results)
+    if as_json:
+        click.echo(json.dumps({"ok": fine, "version": __version__, "platform": describe_platform(),
+                               "checks": [r.as_dict() for r in results]}, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"guided {__version__} on {describe_platform()}")
+        width = max(len(r.name) for r in results)
+        for r in results:
+            click.echo(f"  {r.status.upper() if r.status == FAIL else r.status:<5} {r.name:<{width}}  {r.detail}")
+            if r.fix and r.status != OK:
+                click.echo(f"  {'':<5} {'':<{width}}  fix: {r.fix}")
+        failed = [r.name for r in results if r.status == FAIL]
+        click.echo("everything guided needs is here" if fine else f"missing or broken: {', '.join(failed)}")
+    if not fine:
+        sys.exit(1)

@@ -1,0 +1,150 @@
+"""A journaling sitting from start to end: the deck and its questions chosen, the sitting's session
+prepared, the questions narrated through the player, and the answers taken in the chosen way.
+
+The person is reached only through a `SittingUI` (the CLI gives a terminal one; a program or a
+test gives its own), so the same sitting runs with or without a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import catalog
+from . import journal as journaling
+from .errors import GuidedError, UsageError
+from .options import SessionOptions
+from .script import Say, Script, parse_span
+
+DEFAULT_REFLECT = "90s"
+WAIT_KEYS = {"r": "repeat", "R": "repeat", "q": "quit", "Q": "quit", "escape": "quit"}
+
+
+@dataclass
+class SittingUI:
+    """How a sitting reaches the person. Every part is optional."""
+
+    say: Callable[[str], None] = lambda text: None  # a short status line
+    read_text: Callable[[str], str | None] | None = None  # a typed answer to a question (None: skipped)
+    # display_for(timeline) → a function called with the player while narration plays (a display)
+    display_for: Callable | None = None
+    # keys(on_key) → a context manager that calls on_key(name) for each key pressed inside it
+    keys: Callable[[Callable[[str], None]], contextlib.AbstractContextManager] = field(
+        default=lambda on_key: contextlib.nullcontext(False)
+    )
+
+
+@dataclass(frozen=True)
+class SittingPlan:
+    """What a sitting will ask: the deck, the chosen question numbers, and how answers are taken."""
+
+    deck: str
+    title: str
+    questions: tuple[int, ...]
+    mode: str
+    script: Script
+
+
+def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count: int | None = None,
+         only: str | list[int] | None = None, shuffle: bool = False) -> SittingPlan:
+    """Check the choices and pick the questions: `only` these numbers, or the next `count` not yet
+    answered; with `reflect` (a time such as 90s or 1m..2m) the silence after each question."""
+    if mode not in journaling.MODES:
+        raise UsageError(f"unknown way to answer {mode!r}; expected one of {', '.join(journaling.MODES)}")
+    if reflect is not None and mode != "reflect":
+        raise UsageError("--reflect sets the timed silence; it does not go with --wait, --record or --type")
+    span = parse_span(reflect or DEFAULT_REFLECT)
+    if isinstance(span, str):
+        raise UsageError(f"--reflect: {span}")
+    numbers = _numbers(only)
+    entry, script = catalog.load_session(deck)
+    if not script.questions:
+        raise GuidedError(f"{deck} has no questions to journal with; try trust-questions")
+    done = journaling.answered_in(entry.id)
+    chosen = journaling.choose([q.number for q in script.questions], done, count, numbers, shuffle)
+    sitting = journaling.sitting_script(script, chosen, span if mode == "reflect" else None, mode == "reflect")
+    return SittingPlan(entry.id, script.title, tuple(chosen), mode, sitting)
+
+
+def status() -> list[journaling.DeckStatus]:
+    """How far the journal has come in each deck of the library (repairing any interrupted sitting first)."""
+    journaling.recover()
+    decks = []
+    for entry in catalog.entries():
+        script = catalog.load(entry.id)[1]
+        if script.questions:
+            decks.append((entry.id, script.title, len(script.questions)))
+    return journaling.status(decks)
+
+
+def _numbers(only: str | list[int] | None) -> list[int] | None:
+    if not only:
+        return None
+    if isinstance(only, str):
+        try:
+            return [int(x) for x in only.replace(" ", "").split(",") if x]
+        except ValueError:
+            raise UsageError(f"--only takes question numbers such as 7,12, not {only!r}") from None
+    return list(only)
+
+
+def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None, *,
+        silence_seconds: float = 8.0, max_answer_seconds: float = 300.0,
+        output_device: int | None = None, input_device: int | None = None) -> journaling.Sitting:
+    """Hold the sitting: narrate, take each answer, keep it in the journal; returns the saved sitting.
+    Ctrl-C (or `q` while waiting) ends it, keeping every answer given so far."""
+    from .player import Player
+    from .session import prepare
+
+    ui = ui or SittingUI()
+    session = prepare(plan.script, id=plan.deck, options=options)
+    tick = ui.display_for(session.timeline) if ui.display_for else None
+    state: dict = {"controls": None, "phase": "playing"}
+    keys_waiting: queue.Queue = queue.Queue()
+    key_stop = threading.Event()
+
+    def on_key(key: str) -> None:
+        from .keys import apply
+
+        if state["phase"] == "playing" and state["controls"] is not None:
+            apply(state["controls"], key)
+        elif state["phase"] == "waiting":
+            keys_waiting.put(key)
+        elif state["phase"] == "recording":
+            key_stop.set()
+
+    def play(sess, start: int, end: int, actions: dict) -> str:
+        controls = sess.controls()
+        for position, action in actions.items():
+            controls.at(position, action)
+        state["controls"], state["phase"] = controls, "playing"
+        player = Player(sess.mixer, controls, device=output_device, start=start, end=end)
+        return player.play(on_tick=tick if sess is session else None)
+
+    def wait_key() -> str:
+        state["phase"] = "waiting"
+        ui.say("press space to go on, r to hear the question again, q to stop")
+        return WAIT_KEYS.get(keys_waiting.get(), "continue")
+
+    def read_text(question: str) -> str | None:
+        state["phase"] = "typing"
+        return ui.read_text(question) if ui.read_text else None
+
+    def ask_again() -> None:
+        prompt = Script(path="<prompt>", title=plan.title, kind="talk", cues=(Say(journaling.ASK_AGAIN, 1),))
+        again = prepare(prompt, id=plan.deck, options=options)
+        play(again, 0, again.total, {})
+
+    def listening() -> None:
+        state["phase"] = "recording"  # from now on a key ends the answer
+
+    hooks = journaling.Hooks(play=play, say=ui.say, wait_key=wait_key, read_text=read_text, key_stop=key_stop,
+                             listening=listening)
+    with ui.keys(on_key) if plan.mode != "type" else contextlib.nullcontext(False):
+        return journaling.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
+                              max_answer_seconds=max_answer_seconds, input_device=input_device,
+                              ask_again=ask_again if plan.mode == "record" else None)
+
