@@ -80,7 +80,9 @@ def prepare(
     script: tuple[Entry, Script] | None = None,
 ) -> Session:
     """Load the script, render its speech (cached), place it in time and set up the mixer."""
-    from . import sounds
+    from .beds import load_bed as bed_named
+    from .bells import DEFAULT_BELL
+    from .bells import load_bell as bell_named
 
     entry, script = script or library.load(id_or_path)
     settings = options.mix_settings(script)
@@ -94,12 +96,12 @@ def prepare(
     wanted |= {c.bell or DEFAULT_INTERVAL_BELL for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
 
     def load_bell(name: str | None):
-        return sounds.load_bell(name or sounds.DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds)
+        return bell_named(name or DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds)
 
     def load_bed():
         if settings.background is None:
             return None
-        return sounds.load_bed(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
+        return bed_named(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="guided-sounds") as pool:
         bells = {name: pool.submit(load_bell, name) for name in sorted(wanted, key=str)}
