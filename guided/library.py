@@ -125,10 +125,10 @@ def entries() -> list[Entry]:
             else:
                 chosen[entry.id] = entry
     result = [Entry(e.id, e.path, e.origin, tuple(hidden.get(e.id, ()))) for e in chosen.values()]
-    return sorted(result, key=_sort_key)
+    return sorted(result, key=sort_key)
 
 
-def _sort_key(entry: Entry):
+def sort_key(entry: Entry):
     # rebuilding-trust/10 after rebuilding-trust/9
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", entry.id)]
 
