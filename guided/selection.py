@@ -2,7 +2,8 @@
 the file each one becomes, and the content hash that says whether that file is already up to date.
 
 The hash covers everything that decides the bytes of a file: the script, every setting that shapes
-the sound, the format, bitrate, captions, cover, speech engine and this package's version.
+the sound, the contents of any bell or background file a script or setting names by path, the
+format, bitrate, captions, cover, speech engine and this package's version.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path
 from . import __version__, library
 from . import export as exporting
 from . import tags as tagging
+from .beds import BED_NAMES
+from .bells import BELL_NAMES
 from .errors import GuidedError, NotFoundError
 from .library import Entry
-from .script import Script, load_script
+from .script import Bell, Script, Sit, load_script
 from .session import SessionOptions
 
 LIBRARY_PLAYLIST = "playlist"
@@ -95,7 +98,7 @@ def content_hash(script_path: Path, options: SessionOptions, script: Script, fmt
     `engine` is the speech engine's identity (its name, version, voice and pace)."""
     settings = asdict(options)
     background = options.resolve_background(script)
-    settings["background"] = _file_digest(background) if background and Path(background).expanduser().is_file() else background
+    settings["background"] = _sound_key(background, BED_NAMES) if background else background
     if cover is None or cover == "auto":
         cover_key = "generated"
     elif cover.strip().lower() == "none":
@@ -113,6 +116,9 @@ def content_hash(script_path: Path, options: SessionOptions, script: Script, fmt
         "cover": cover_key,
         "tags": tagging.for_script(script).as_dict(),
     }
+    bell_files = {name: key for name in _bells_named(script) if (key := _sound_key(name, BELL_NAMES)) != name}
+    if bell_files:  # only then, so that the hashes of scripts with no bell files stay as they were
+        payload["bell files"] = bell_files
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -121,6 +127,25 @@ def up_to_date(row: dict | None, digest: str, folder: Path, name: str, captions:
     and that file (and its `captions` file, when captions are asked for) is still there."""
     return bool(row and row.get("hash") == digest and row.get("file") == name and (folder / name).is_file()
                 and (not captions or (folder / captions).is_file()))
+
+
+def _bells_named(script: Script) -> set[str]:
+    """Every bell the script names (the default bells are built in): in [bell NAME] and as the
+    interval bell of a [sit]."""
+    names = {c.name for c in script.cues if isinstance(c, Bell) and c.name}
+    names |= {c.bell for c in script.cues if isinstance(c, Sit) and c.bell}
+    return names
+
+
+def _sound_key(name: str, built_in: tuple[str, ...]) -> str:
+    """What decides how a bell or background sounds: the name itself for a built-in sound (or a file
+    that is not there, which the export will report), the file's content for a sound file. Names
+    are resolved as bells.load_bell and beds.load_bed resolve them."""
+    key = name.strip()
+    if key.lower() in built_in:
+        return name
+    path = Path(key).expanduser()
+    return _file_digest(str(path)) if path.is_file() else name
 
 
 def _file_digest(path: str) -> str:
