@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def _series_of(entry: Entry) -> str | None:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "playlist"
+    return library.slug(text, fallback=LIBRARY_PLAYLIST)
 
 
 def file_name(entry_id: str, fmt: str) -> str:
