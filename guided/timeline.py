@@ -59,7 +59,6 @@ class Timeline:
     total: int
     events: tuple[Event, ...]
     sections: tuple[Chapter, ...]
-    background: str | None
     script: Script
 
     @property
@@ -156,7 +155,6 @@ def assemble(
         total=total,
         events=tuple(events),
         sections=sections,
-        background=script.background,
         script=script,
     )
 
