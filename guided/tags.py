@@ -205,8 +205,6 @@ def _wrap(draw, text: str, font, width: float) -> list[str]:
 
 # --- writing ----------------------------------------------------------------------------------
 
-CHAPTERS_BY_TAG = ("mp3", "ogg", "opus", "flac")  # formats whose chapters mutagen writes
-
 
 def write(path: Path, fmt: str, tags: Tags, marks: list[Mark], rate: int, cover: Cover | None) -> None:
     """Write tags, cover and (where mutagen is the way) chapters into the finished audio at `path`."""
