@@ -3,7 +3,7 @@
     python audio/generate.py            # write audio/bowl.flac, audio/chime.flac, audio/gong.flac
     python audio/generate.py --check    # only verify the committed files match the synthesis
 
-Each file is the exact output of ``guided.sounds.synth_bell(name, 44100)``: stereo, 44.1 kHz,
+Each file is the exact output of ``guided.bells.synth_bell(name, 44100)``: stereo, 44.1 kHz,
 rounded to 24 bits and encoded losslessly with ffmpeg (bit-exact mode, no metadata, so the
 files are reproducible). Re-run this whenever the bell synthesis changes, and commit the files.
 """
@@ -23,14 +23,14 @@ RATE = 44100
 TOLERANCE = 1e-4  # decoded file vs fresh synthesis, per sample
 
 
-def _sounds():
-    """Import guided.sounds from this checkout, even when run as a plain script."""
+def _bells():
+    """Import guided.bells from this checkout, even when run as a plain script."""
     root = str(HERE.parent)
     if root not in sys.path:
         sys.path.insert(0, root)
-    from guided import sounds
+    from guided import bells
 
-    return sounds
+    return bells
 
 
 def to_pcm24(x: np.ndarray) -> bytes:
@@ -60,12 +60,14 @@ def write_flac(x: np.ndarray, path: Path, rate: int = RATE) -> None:
     tmp.replace(path)
 
 
-def check(sounds, name: str, path: Path) -> float:
+def check(bells, name: str, path: Path) -> float:
     """Largest difference between the decoded file and a fresh synthesis (inf if unusable)."""
     if not path.is_file():
         return float("inf")
-    fresh = sounds.synth_bell(name, RATE)
-    decoded, rate = sounds._decode(path)
+    from guided.audiofile import decode
+
+    fresh = bells.synth_bell(name, RATE)
+    decoded, rate = decode(path)
     if rate != RATE or decoded.shape != fresh.shape:
         return float("inf")
     return float(np.max(np.abs(decoded - fresh)))
@@ -76,14 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only verify the bundled files")
     parser.add_argument("--out", type=Path, default=HERE, help="folder to write (default: here)")
     args = parser.parse_args(argv)
-    sounds = _sounds()
+    bells = _bells()
     ok = True
-    for name in sounds.BELL_NAMES:
+    for name in bells.BELL_NAMES:
         path = args.out / f"{name}.flac"
         if not args.check:
             args.out.mkdir(parents=True, exist_ok=True)
-            write_flac(sounds.synth_bell(name, RATE), path)
-        err = check(sounds, name, path)
+            write_flac(bells.synth_bell(name, RATE), path)
+        err = check(bells, name, path)
         good = err <= TOLERANCE
         ok &= good
         size = path.stat().st_size if path.is_file() else 0

@@ -382,7 +382,8 @@ def commands(prepared: dict, args) -> dict[str, tuple[list[str], Path]]:
 
 
 def run(args) -> dict:
-    from guided.sounds import load_bell, synth_bed_loop
+    from guided.beds import synth_bed_loop
+    from guided.bells import load_bell
 
     if shutil.which("ffmpeg") is None or shutil.which("espeak-ng") is None:
         raise SystemExit("this benchmark needs ffmpeg and espeak-ng on PATH")

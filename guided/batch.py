@@ -1,139 +1,28 @@
-"""Exporting many sessions at once: the whole library or a series, into one folder.
+"""Exporting many sessions at once, in parallel: the whole library or a series, into one folder.
 
-Sessions are exported in parallel worker processes. Each file's content hash (its script, every
-setting that shapes the sound, the format, bitrate, captions, cover and this package's version) is
-kept in the folder's `index.json`, so running the same batch again exports only what changed.
-Beside the audio go an M3U8 playlist and that small JSON index. Every file is written through a
-temporary file and renamed into place, so an interrupted batch leaves no partial files.
+Sessions are exported in parallel worker processes. `selection` says which sessions and which of
+them are already up to date (a content hash per file, kept in the folder's `index.json`), so
+running the same batch again exports only what changed; `playlist` writes that index and an M3U8
+playlist beside the audio. Every file is written through a temporary file and renamed into place,
+so an interrupted batch leaves no partial files.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import os
-import re
 import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, catalog
 from . import export as exporting
-from . import tags as tagging
-from .catalog import Entry
-from .errors import GuidedError, NotFoundError, OutputError
+from .errors import GuidedError, OutputError
 from .options import SessionOptions
-from .script import Script, load_script
-
-INDEX = "index.json"
-LIBRARY_PLAYLIST = "playlist"
-
-
-@dataclass(frozen=True)
-class Selection:
-    name: str  # the playlist's name, without .m3u8
-    title: str
-    entries: tuple[Entry, ...]
-
-
-def select(target: str | None = None) -> Selection:
-    """The sessions a batch exports: the whole library, a series (by id or name), a folder of
-    scripts, or one session."""
-    if target is not None and Path(target).expanduser().is_dir():
-        folder = Path(target).expanduser()
-        found = []
-        for path in sorted(folder.rglob("*.md")):
-            relative = path.relative_to(folder).with_suffix("").as_posix()
-            if catalog.ID_PATTERN.fullmatch(relative) and path.is_file():
-                found.append(Entry(relative, path, "file"))
-        if not found:
-            raise NotFoundError(f"the folder {target} holds no scripts (*.md files named like my-session.md)")
-        name = folder.absolute().name
-        return Selection(_slug(name), name, tuple(sorted(found, key=lambda e: catalog.sort_key(e))))
-    everything = catalog.entries()
-    if target is None:
-        return Selection(LIBRARY_PLAYLIST, "guided", tuple(everything))
-    wanted = target.strip().strip("/")
-    members = [e for e in everything if e.id.startswith(wanted + "/")]
-    if members:
-        series = _series_of(members[0])
-        return Selection(_slug(wanted), series or wanted, tuple(members))
-    named = [e for e in everything if (s := _series_of(e)) and (s.lower() == wanted.lower() or _slug(s) == wanted.lower())]
-    if named:
-        return Selection(_slug(wanted), _series_of(named[0]) or wanted, tuple(named))
-    try:
-        entry = catalog.find(target)
-    except NotFoundError:
-        series = sorted({e.id.rsplit("/", 1)[0] for e in everything if "/" in e.id})
-        raise NotFoundError(
-            f"no session, series or folder called {target!r}; series: {', '.join(series) or 'none'} "
-            "('guided list' shows every session)"
-        ) from None
-    return Selection(_slug(entry.id), entry.id, (entry,))
-
-
-def load(entry: Entry) -> Script:
-    return load_script(entry.path, catalog.display_name(entry))
-
-
-def _series_of(entry: Entry) -> str | None:
-    try:
-        return load(entry).series
-    except GuidedError:
-        return None
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "playlist"
-
-
-def file_name(entry_id: str, fmt: str) -> str:
-    """rebuilding-trust/1 → rebuilding-trust-01.mp3: flat, and in order when sorted by name."""
-    parts = [p.zfill(2) if p.isdigit() else p for p in entry_id.split("/")]
-    return f"{'-'.join(parts)}.{fmt}"
-
-
-def content_hash(script_path: Path, options: SessionOptions, script: Script, fmt: str, bitrate: str | None,
-                 captions: str | None, cover: str | None, engine: str = "") -> str:
-    """What decides the bytes of an exported file; equal hashes mean there is nothing to export again.
-
-    `engine` is the speech engine's identity (its name, version, voice and pace)."""
-    settings = asdict(options)
-    background = options.background_for(script.background)
-    settings["background"] = _file_digest(background) if background and Path(background).expanduser().is_file() else background
-    if cover is None or cover == "auto":
-        cover_key = "generated"
-    elif cover.strip().lower() == "none":
-        cover_key = "none"
-    else:
-        cover_key = _file_digest(cover)
-    payload = {
-        "guided": __version__,
-        "engine": engine,
-        "script": hashlib.sha256(script_path.read_bytes()).hexdigest(),
-        "settings": settings,
-        "format": fmt,
-        "bitrate": exporting.bitrate_for(fmt, bitrate),
-        "captions": captions,
-        "cover": cover_key,
-        "tags": tagging.for_script(script).as_dict(),
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _file_digest(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(Path(path).expanduser(), "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return f"sha256:{digest.hexdigest()}"
-
-
-# --- the batch --------------------------------------------------------------------------------
+from .playlist import INDEX, BatchItem, index_text, playlist_text, read_index, write_files, write_index
+from .selection import content_hash, file_name, load, select, up_to_date
 
 
 @dataclass(frozen=True)
@@ -142,18 +31,6 @@ class BatchProgress:
     total: float  # seconds of audio to write (estimated for the sessions not started yet)
     finished: int  # sessions exported so far
     count: int  # sessions to export (those already up to date are not counted)
-
-
-@dataclass(frozen=True)
-class BatchItem:
-    id: str
-    title: str
-    file: str  # relative to the folder
-    seconds: float
-    hash: str
-    status: str  # "exported", "up to date" or "failed"
-    error: str | None = None
-    captions: str | None = None
 
 
 @dataclass
@@ -262,7 +139,7 @@ def export_all(
     engine = make_engine(options.engine, options.voice, options.rate_wpm).identity()
 
     index_path = out / INDEX
-    previous = _read_index(index_path)
+    previous = read_index(index_path)
     items: list[BatchItem | None] = []
     jobs_to_run: list[_Job] = []
     estimates: dict[int, float] = {}
@@ -274,8 +151,7 @@ def export_all(
         digest = content_hash(entry.path, options, script, fmt, bitrate, captions, cover, engine)
         caption_name = str(Path(name).with_suffix(f".{captions}")) if captions else None
         old = previous.get(entry.id)
-        if (old and old.get("hash") == digest and old.get("file") == name and (out / name).is_file()
-                and (not caption_name or (out / caption_name).is_file())):
+        if up_to_date(old, digest, out, name, caption_name):
             items.append(BatchItem(entry.id, script.title, name, float(old.get("seconds", 0.0)), digest, "up to date",
                                    captions=caption_name))
             continue
@@ -292,7 +168,7 @@ def export_all(
         with exporting.hold_interrupts():
             finished = [i for i in items if i and i.status == "exported"]
             if finished:  # what did finish is kept, and known: the next run does not export it again
-                _write_index(index_path, finished, previous)
+                write_index(index_path, finished, previous)
             elif created:
                 _remove_if_empty(out)
         raise
@@ -300,7 +176,7 @@ def export_all(
     good = [i for i in result.items if i.status in ("exported", "up to date")]
     with exporting.hold_interrupts():
         playlist = out / f"{selection.name}.m3u8"
-        _write_files([(playlist, playlist_text(selection.title, good)), (index_path, _index_text(good, previous))])
+        write_files([(playlist, playlist_text(selection.title, good)), (index_path, index_text(good, previous))])
     result.playlist = str(playlist)
     result.wall_seconds = round(time.monotonic() - started, 3)
     return result
@@ -394,46 +270,3 @@ def _remove_if_empty(out: Path) -> None:
         out.rmdir()
     except OSError:
         pass
-
-
-def _read_index(path: Path) -> dict[str, dict]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {row["id"]: row for row in data.get("sessions", []) if isinstance(row, dict) and "id" in row}
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        return {}  # no index, or a damaged one: everything is exported again
-
-
-def _index_text(items: list[BatchItem], previous: dict[str, dict]) -> str:
-    rows = [{"id": i.id, "title": i.title, "file": i.file, "seconds": i.seconds, "hash": i.hash,
-             **({"captions": i.captions} if i.captions else {})} for i in items]
-    # Sessions of other batches into the same folder stay listed while their files are there.
-    ours = {i.id for i in items}
-    folder_rows = [row for key, row in previous.items() if key not in ours]
-    return json.dumps({"generator": f"guided {__version__}", "sessions": rows + folder_rows}, indent=2,
-                      ensure_ascii=False) + "\n"
-
-
-def _write_index(path: Path, items: list[BatchItem], previous: dict[str, dict]) -> None:
-    _write_files([(path, _index_text(items, previous))])
-
-
-def playlist_text(title: str, items: list[BatchItem]) -> str:
-    lines = ["#EXTM3U", f"#PLAYLIST:{title}"]
-    for item in items:
-        lines.append(f"#EXTINF:{round(item.seconds)},{tagging.ARTIST} - {' '.join(item.title.split())}")
-        lines.append(item.file)
-    return "\n".join(lines) + "\n"
-
-
-def _write_files(files: list[tuple[Path, str]]) -> None:
-    moves = []
-    try:
-        for path, text in files:
-            temp = exporting.temp_in(path.parent, path.name)
-            moves.append((temp, path))
-            temp.write_text(text, encoding="utf-8")
-        exporting.commit(moves)
-    finally:
-        for temp, _ in moves:
-            temp.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .timefmt import timestamp
 from .timeline import Timeline
 
 
@@ -79,13 +80,6 @@ def caption_cues(timeline: Timeline) -> list[Cue]:
     return cues
 
 
-def _clock(ms: int, separator: str) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
-
-
 def _lrc_clock(ms: int) -> str:
     centis = (ms + 5) // 10
     minutes, rest = divmod(centis, 6000)
@@ -100,11 +94,11 @@ def captions(timeline: Timeline, fmt: str, *, artist: str = "guided", album: str
     """The timeline's captions as an SRT, WebVTT or LRC file."""
     cues = caption_cues(timeline)
     if fmt == "srt":
-        blocks = [f"{n}\n{_clock(c.start_ms, ',')} --> {_clock(c.end_ms, ',')}\n{c.text}\n" for n, c in enumerate(cues, 1)]
+        blocks = [f"{n}\n{timestamp(c.start_ms, ',')} --> {timestamp(c.end_ms, ',')}\n{c.text}\n" for n, c in enumerate(cues, 1)]
         return "\n".join(blocks)
     if fmt == "vtt":
         head = f"WEBVTT - {' '.join(timeline.title.split())}\n"
-        blocks = [f"{_clock(c.start_ms, '.')} --> {_clock(c.end_ms, '.')}\n{_vtt_text(c.text)}\n" for c in cues]
+        blocks = [f"{timestamp(c.start_ms)} --> {timestamp(c.end_ms)}\n{_vtt_text(c.text)}\n" for c in cues]
         return "\n".join([head, *blocks])
     if fmt == "lrc":
         lines = [f"[ti:{timeline.title}]", f"[ar:{artist}]"]

@@ -8,12 +8,7 @@ import shutil
 import sys
 
 from .keys import HELP
-
-
-def clock(seconds: float) -> str:
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+from .timefmt import clock
 
 
 class Display:
@@ -31,7 +26,7 @@ class Display:
     def start(self, keys: bool) -> None:
         if not self.enabled:
             return
-        self._write(f"{self.timeline.title}  ({clock(self.timeline.seconds)})\n")
+        self._write(f"{self.timeline.title}  ({clock(self.timeline.total // self.timeline.rate)})\n")
         if keys:
             self._write(f"{HELP}\n")
 
@@ -46,7 +41,8 @@ class Display:
         done = int(width * position / max(1, t.total))
         state = "paused" if c.paused else ("preparing" if player.preparing else ("stopping" if c.stopping else "playing"))
         volume = f"  vol {c.volume_db:+.0f} dB" if c.volume_db else ""
-        status = f"{clock(position / t.rate)} / {clock(t.seconds)} [{'#' * done}{'-' * (width - done)}] {state}{volume}"
+        # Whole seconds gone by, not rounded: the clock reaches the total as the session ends.
+        status = f"{clock(position // t.rate)} / {clock(t.total // t.rate)} [{'#' * done}{'-' * (width - done)}] {state}{volume}"
         lines = [f"§ {section}", status]
         if self.captions:
             event = t.caption_at(position)

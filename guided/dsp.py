@@ -1,8 +1,59 @@
-"""Small signal tools shared by the mixer and the clip cache: a peak guard with no memory."""
+"""Small signal tools shared by the mixer, the clip cache, bells and beds: a peak guard with no
+memory, the one resampler, and the raised-cosine fade."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+
+def resampled_length(frames: int, source: int, target: int) -> int:
+    """Frames after `resample`: the same duration, rounded up to a whole frame."""
+    return -(-frames * target // source)
+
+
+def resample(samples: np.ndarray, source: int, target: int) -> np.ndarray:
+    """Band-limited resampling of mono `(n,)` or `(n, channels)` audio through its spectrum.
+
+    The signal is treated as periodic, padded with silence: right for a phrase or a bell, which
+    start and end in near silence, and harmless at the edges of a file that is then faded or
+    cross-faded. float64 stays float64; anything else comes out float32."""
+    dtype = np.float64 if samples.dtype == np.float64 else np.float32
+    frames = samples.shape[0]
+    if source == target:
+        return samples.astype(dtype, copy=False)
+    length = resampled_length(frames, source, target)
+    if frames == 0:
+        return np.zeros((0, *samples.shape[1:]), dtype=dtype)
+    if samples.ndim > 1:  # one channel at a time: a long file needs half the memory
+        out = np.empty((length, *samples.shape[1:]), dtype=dtype)
+        for channel in range(samples.shape[1]):
+            out[:, channel] = resample(samples[:, channel], source, target)
+        return out
+    # Pad with silence to a length whose transforms are fast on both sides: d·2^k in, u·2^k out.
+    g = math.gcd(source, target)
+    down, up = source // g, target // g
+    blocks = 1 << max(0, math.ceil(math.log2(max(1, -(-frames // down)))))
+    padded_in, padded_out = down * blocks, up * blocks
+    spectrum = np.fft.rfft(np.asarray(samples, dtype=np.float64), padded_in)
+    # irfft keeps the first padded_out // 2 + 1 bins, adding zeros above when upsampling.
+    out = np.fft.irfft(spectrum, padded_out)[:length]
+    del spectrum
+    out *= up / down
+    return out.astype(dtype, copy=False)
+
+
+def rms(x: np.ndarray) -> float:
+    """Root mean square of all of x, in double precision."""
+    return float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
+
+
+def raised_cosine(n: int) -> np.ndarray:
+    """n samples rising smoothly from exactly 0 towards 1 (sin^2), for fades."""
+    if n <= 0:
+        return np.zeros(0)
+    return np.sin(0.5 * np.pi * np.arange(n) / n) ** 2
 
 
 def sliding(values: np.ndarray, width: int, ufunc) -> np.ndarray:

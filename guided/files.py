@@ -29,3 +29,20 @@ def write_atomic(path: Path, data: bytes, *, private: bool = False, durable: boo
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_npy(path: Path, array) -> bool:
+    """Save a numpy array as ``path`` (.npy) whole or not at all, making its folder; False when it
+    cannot be written. For caches: a cache that cannot be written is only slower, never an error."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, buffer.getvalue())
+    except OSError:
+        return False
+    return True

@@ -17,13 +17,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from .catalog import slug
 from .config import paths
 from .errors import GuidedError, OutputError
 from .files import write_atomic
 from .recorder import record_answer, repair
 from .script import Bell, Question, Script, Span
+from .timefmt import clock
 
-MODES = ("reflect", "wait", "record", "type")
 ASK_AGAIN = "Take your time. Whenever you are ready, you can speak your answer, or simply stay with the question."
 
 
@@ -35,15 +36,6 @@ def journal_dir() -> Path:
     except OSError as exc:
         raise OutputError(f"cannot use the journal folder {folder}: {exc.strerror or exc}") from None
     return folder
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "deck"
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @dataclass
@@ -72,7 +64,7 @@ class Sitting:
 
     def __post_init__(self) -> None:
         # Two sittings started in the same second must never share (and overwrite) an entry.
-        base = f"{self.started:%Y-%m-%d-%H%M%S}-{_slug(self.deck)}"
+        base = f"{self.started:%Y-%m-%d-%H%M%S}-{slug(self.deck, fallback='deck')}"
         count = 1
         while True:
             stem = base if count == 1 else f"{base}-{count}"
@@ -129,7 +121,7 @@ class Sitting:
             elif a.status == "reflected":
                 lines.append(f"*Reflected in silence{when}.*")
             else:
-                length = f", {_clock(a.seconds)} spoken" if a.audio else ""
+                length = f", {clock(a.seconds)} spoken" if a.audio else ""
                 lines.append(f"*Answered{when}{length}.*")
             if a.audio:
                 lines += ["", f"[Listen to your answer]({a.audio})"]
@@ -372,4 +364,4 @@ def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, i
         hooks.say("no answer; moving on")
         return
     sitting.set(Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds))
-    hooks.say(f"kept your answer ({_clock(result.seconds)})")
+    hooks.say(f"kept your answer ({clock(result.seconds)})")

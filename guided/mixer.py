@@ -56,7 +56,7 @@ def _ramp(x: np.ndarray) -> np.ndarray:
 class Mixer:
     def __init__(self, timeline: Timeline, settings: MixSettings, cache: ClipCache, bells: dict, bed=None) -> None:
         """`bells` maps each bell name in the timeline to its (frames, channels) samples; `bed` is a
-        `sounds.Bed` (or None), already at the session's rate and channels."""
+        `beds.Bed` (or None), already at the session's rate and channels."""
         if settings.rate != timeline.rate:
             raise ValueError("the mixer's rate must be the timeline's rate")
         self.timeline = timeline

@@ -149,7 +149,9 @@ def prepare(
     where = paths()
     cache = ClipCache(where.clips)
     engine = make_engine(options.engine, options.voice, options.rate_wpm)
-    from . import sounds
+    from .beds import load_bed as bed_from
+    from .bells import DEFAULT_BELL
+    from .bells import load_bell as bell_from
 
     # Bells and the bed load in a second thread while speech renders in this one: decoding and
     # synthesis wait on ffmpeg or run in numpy, so the two overlap well and a cold start is quicker.
@@ -157,12 +159,12 @@ def prepare(
     wanted |= {c.bell or DEFAULT_INTERVAL_BELL for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
 
     def load_bell(name: str | None):
-        return sounds.load_bell(name or sounds.DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds)
+        return bell_from(name or DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds)
 
     def load_bed():
         if settings.background is None:
             return None
-        return sounds.load_bed(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
+        return bed_from(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="guided-sounds") as pool:
         bells = {name: pool.submit(load_bell, name) for name in sorted(wanted, key=str)}

@@ -21,6 +21,7 @@ import numpy as np
 from . import __version__
 from .chapters import Mark, to_ms
 from .errors import GuidedError, OutputError
+from .timefmt import timestamp
 
 ARTIST = "guided"
 LIBRARY_ALBUM = "guided"
@@ -204,8 +205,6 @@ def _wrap(draw, text: str, font, width: float) -> list[str]:
 
 # --- writing ----------------------------------------------------------------------------------
 
-CHAPTERS_BY_TAG = ("mp3", "ogg", "opus", "flac")  # formats whose chapters mutagen writes
-
 
 def write(path: Path, fmt: str, tags: Tags, marks: list[Mark], rate: int, cover: Cover | None) -> None:
     """Write tags, cover and (where mutagen is the way) chapters into the finished audio at `path`."""
@@ -310,12 +309,6 @@ def _write_mp4(path: Path, tags: Tags, cover: Cover | None, audiobook: bool) -> 
     mp4.save()
 
 
-def vorbis_time(ms: int) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 def _write_vorbis(path: Path, fmt: str, tags: Tags, marks: list[Mark], rate: int, cover: Cover | None) -> None:
     from mutagen.flac import FLAC, Picture
     from mutagen.oggopus import OggOpus
@@ -339,7 +332,7 @@ def _write_vorbis(path: Path, fmt: str, tags: Tags, marks: list[Mark], rate: int
             comments[key] = [value]
     # The Vorbis chapter extension: CHAPTER001=HH:MM:SS.mmm and CHAPTER001NAME=title.
     for number, mark in enumerate(marks, 1):
-        comments[f"CHAPTER{number:03d}"] = [vorbis_time(to_ms(mark.start, rate))]
+        comments[f"CHAPTER{number:03d}"] = [timestamp(to_ms(mark.start, rate))]
         comments[f"CHAPTER{number:03d}NAME"] = [mark.title]
     if cover is not None:
         picture = Picture()

@@ -162,7 +162,7 @@ def test_a_non_editable_install_finds_the_built_in_scripts_and_sounds(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True)
     code = (
-        "import guided, guided.catalog as l, guided.sounds as s; "
+        "import guided, guided.catalog as l, guided.bells as s; "
         "print(guided.__file__); print(l.builtin_dir()); print(len(l.entries())); print(s.bundled_audio_dir())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -18,10 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guided import batch, chapters
+from guided import batch, chapters, selection
 from guided.errors import GuidedError
 from guided.export import bitrate_for, ffmetadata, format_for
-from guided.script import parse_script
+from guided.script import load_script, parse_script
+from guided.session import SessionOptions
 from guided.timeline import LEAD_IN_MS, assemble
 from guided.tts.cache import ClipCache
 
@@ -397,6 +398,30 @@ def write_scripts(folder: Path, count: int, pause: str = "3s") -> None:
         (folder / f"s{n}.md").write_text(
             f"---\ntitle: Session {n}\nkind: meditation\n---\n## Start\nHello {n}.\n[pause {pause}]\n1. Why {n}?\n"
         )
+
+
+def test_changing_a_bell_or_background_file_named_by_path_makes_the_session_out_of_date(tmp_path):
+    """The batch's content hash follows what the sound files hold, not only the names in the script."""
+    ding, waves, other = tmp_path / "ding.wav", tmp_path / "waves.wav", tmp_path / "other.wav"
+    for path in (ding, waves, other):
+        path.write_bytes(b"the first recording")
+    script_path = tmp_path / "s.md"
+    script_path.write_text(f"---\ntitle: T\nkind: meditation\nbackground: {waves}\n---\nHello.\n[bell {ding}]\n[bell]\n")
+
+    def digest(options: SessionOptions = SessionOptions()) -> str:
+        return selection.content_hash(script_path, options, load_script(script_path), "mp3", None, None, None)
+
+    first = digest()
+    assert digest() == first  # nothing changed: up to date
+    ding.write_bytes(b"another recording")
+    after_bell = digest()
+    assert after_bell != first
+    waves.write_bytes(b"another recording")
+    assert digest() != after_bell
+    chosen = SessionOptions(background=str(other))  # a background file chosen as a setting
+    before = digest(chosen)
+    other.write_bytes(b"another recording")
+    assert digest(chosen) != before
 
 
 @pytest.mark.e2e

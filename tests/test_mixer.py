@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from guided import loudness
+from guided.beds import load_bed
+from guided.bells import load_bell
 from guided.mixer import DUCK_ATTACK_MS, DUCK_RELEASE_MS, Mixer, MixSettings
 from guided.script import parse_script
-from guided.sounds import load_bed, load_bell
 from guided.timeline import assemble
 from guided.tts.cache import ClipCache
 

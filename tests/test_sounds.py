@@ -12,21 +12,11 @@ import pytest
 from scipy import signal
 from scipy.io import wavfile
 
-from guided import sounds
+from guided import beds, bells
+from guided.beds import BED_NAMES, Bed, load_bed, synth_bed_loop
+from guided.bells import BELL_NAMES, DEFAULT_BELL, RATE, bundled_audio_dir, load_bell, synth_bell
 from guided.errors import GuidedError, NotFoundError, SoundError
-from guided.sounds import (
-    BED_NAMES,
-    BELL_NAMES,
-    DEFAULT_BELL,
-    RATE,
-    Bed,
-    bundled_audio_dir,
-    list_sounds,
-    load_bed,
-    load_bell,
-    synth_bed_loop,
-    synth_bell,
-)
+from guided.sounds import list_sounds
 
 RING_RANGES = {"bowl": (10.0, 14.0), "chime": (3.0, 5.0), "gong": (10.0, 15.0)}
 needs_ffmpeg = pytest.mark.skipif(
@@ -191,7 +181,7 @@ def test_bell_starts_softly_without_a_click(name):
 def test_bell_rings_out_to_true_silence(name):
     x = bell(name)
     assert np.all(x[-1] == 0.0)
-    fade = int(sounds.BELL_END_FADE * RATE)
+    fade = int(bells.BELL_END_FADE * RATE)
     before_fade = x[-fade - RATE // 10 : -fade]
     assert db(np.max(np.abs(before_fade)) / 0.5) < -70, "still ringing when the array ends"
     still_ringing = x[-int(1.5 * RATE) : -RATE // 2]
@@ -308,21 +298,21 @@ def test_bundled_flac_equals_a_fresh_synthesis(name):
 
 
 def test_bundled_audio_dir_prefers_the_installed_data_folder(tmp_path, monkeypatch):
-    checkout = Path(sounds.__file__).resolve().parent.parent / "audio"
+    checkout = Path(bells.__file__).resolve().parent.parent / "audio"
     assert bundled_audio_dir().resolve() == checkout
     fake_pkg = tmp_path / "site-packages" / "guided"
     (fake_pkg / "_data" / "audio").mkdir(parents=True)
-    monkeypatch.setattr(sounds, "__file__", str(fake_pkg / "sounds.py"))
+    monkeypatch.setattr(bells, "__file__", str(fake_pkg / "bells.py"))
     assert bundled_audio_dir() == fake_pkg / "_data" / "audio"
 
 
 def test_load_bell_synthesises_when_the_bundled_file_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setattr(sounds, "bundled_audio_dir", lambda: tmp_path)
-    sounds._bundled_bell.cache_clear()
+    monkeypatch.setattr(bells, "bundled_audio_dir", lambda: tmp_path)
+    bells._bundled_bell.cache_clear()
     try:
         assert np.array_equal(load_bell("chime"), bell("chime"))
     finally:
-        sounds._bundled_bell.cache_clear()
+        bells._bundled_bell.cache_clear()
 
 
 @needs_ffmpeg
@@ -495,7 +485,7 @@ def test_bed_cache_is_written_once_and_reused(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("synthesised again instead of using the cache")
 
-    monkeypatch.setattr(sounds, "synth_bed_loop", boom)
+    monkeypatch.setattr(beds, "synth_bed_loop", boom)
     again = load_bed("brown-noise", rate=16000, cache_dir=cache)
     assert np.array_equal(again.read(0, again.frames), first.read(0, first.frames))
     mono = load_bed("brown-noise", rate=16000, channels=1, cache_dir=cache)

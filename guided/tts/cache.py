@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -19,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from .. import dsp, loudness
-from ..errors import OutputError, TTSError
+from ..dsp import resample, resampled_length
+from ..errors import OutputError
 from ..files import write_atomic
 
 MAGIC = b"GUIDEDCLIP1 "
@@ -41,32 +41,6 @@ class Clip:
     frames: int  # length at the session's rate
     step_powers: tuple[float, ...]  # K-weighted mean square per 100 ms, for loudness ahead of mixing
     peak: float = 1.0  # largest absolute sample, full scale 1.0
-
-
-def resampled_length(frames: int, source: int, target: int) -> int:
-    """Frames after `resample`: the same duration, rounded up to a whole frame."""
-    return -(-frames * target // source)
-
-
-def resample(samples: np.ndarray, source: int, target: int) -> np.ndarray:
-    """Band-limited resampling of a short clip through its spectrum (a phrase starts and ends in
-    near silence, so treating it as periodic adds nothing audible); float32 out."""
-    from math import gcd
-
-    frames = samples.shape[0]
-    length = resampled_length(frames, source, target)
-    if frames == 0:
-        return np.zeros(0, dtype=np.float32)
-    # Pad with silence to a length whose transforms are fast on both sides: d·2^k in, u·2^k out.
-    g = gcd(source, target)
-    down, up = source // g, target // g
-    blocks = 1 << max(0, math.ceil(math.log2(max(1, -(-frames // down)))))
-    padded_in, padded_out = down * blocks, up * blocks
-    spectrum = np.fft.rfft(samples.astype(np.float64), padded_in)
-    kept = min(spectrum.size, padded_out // 2 + 1)
-    out = np.zeros(padded_out // 2 + 1, dtype=complex)
-    out[:kept] = spectrum[:kept]
-    return (np.fft.irfft(out, padded_out)[:length] * (up / down)).astype(np.float32)
 
 
 # No voice speaks a word in less than this: a shorter clip is a failed synthesis, never to be kept.

@@ -1,0 +1,158 @@
+"""Ambient background beds: a built-in loop or any sound file, looped endlessly under a session.
+
+The built-in beds (``rain``, ``ocean``, ``pink-noise``, ``brown-noise``, ``warm-drone``) are 30-45 s
+seamless loops made by :mod:`guided.bed_synthesis`; here they are normalised to an RMS of 0.1
+(-20 dBFS), peak < 0.9, and kept as .npy in a cache folder when given one. Synthesis is
+deterministic: the same name, rate and seed give the same samples. A user's file (decoded by
+:mod:`guided.audiofile`) is looped with an equal-power crossfade of its tail into its head. A
+:class:`Bed` reads any stretch of the endless loop, for the mixer.
+
+Arrays are shaped ``(frames, channels)``; mono is the mean of the two stereo channels.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from . import audiofile
+from .audiofile import RATE, builtin_name, check_channels, check_rate, to_channels, user_path
+from .bed_synthesis import BEDS, BedSpec
+from .dsp import rms
+from .errors import SoundError
+from .files import write_npy
+
+BED_NAMES: tuple[str, ...] = tuple(BEDS)
+
+BED_RMS = 0.1  # -20 dBFS
+BED_PEAK_LIMIT = 0.9
+FILE_BED_MAX_SECONDS = 180.0
+FILE_BED_CROSSFADE = 2.0  # s
+_BED_VERSION = 1  # bump whenever bed synthesis changes, so stale cache files are not used
+
+
+def _normalise_bed(x: np.ndarray) -> np.ndarray:
+    """Remove DC, scale to RMS BED_RMS, and gently limit any peak above BED_PEAK_LIMIT."""
+    x = np.asarray(x, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    level = rms(x)
+    if level <= 1e-9:
+        raise SoundError("the background is silent; choose a sound file with audible sound")
+    x = x * (BED_RMS / level)
+    for _ in range(8):
+        if np.max(np.abs(x)) < BED_PEAK_LIMIT * 0.97:
+            break
+        ceiling, p = BED_PEAK_LIMIT * 0.92, 6.0  # smooth soft-knee, transparent at low levels
+        x = x / (1 + (np.abs(x) / ceiling) ** p) ** (1 / p)
+        x *= BED_RMS / rms(x)
+    return x.astype(np.float32)
+
+
+def _bed_frames(spec: BedSpec, rate: int) -> int:
+    return int(round(spec.seconds * rate))
+
+
+def synth_bed_loop(name: str, rate: int = RATE, seed: int = 0) -> np.ndarray:
+    """Synthesise a built-in bed's seamless loop now: (n, 2) float32, RMS 0.1, peak < 0.9."""
+    spec = BEDS[builtin_name(name, BED_NAMES, "background")]
+    rate = check_rate(rate)
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, zlib.crc32(spec.name.encode())])
+    return _normalise_bed(spec.make(_bed_frames(spec, rate), rate, rng))
+
+
+class Bed:
+    """An endless background: a loop read at any absolute position."""
+
+    def __init__(self, name: str, loop: np.ndarray, rate: int = RATE) -> None:
+        loop = np.ascontiguousarray(loop, dtype=np.float32)
+        if loop.ndim != 2 or loop.shape[0] == 0:
+            raise SoundError(f"background '{name}' has no audio to loop")
+        loop.flags.writeable = False
+        self.name = name
+        self.rate = rate
+        self.samples = loop
+        self.frames = int(loop.shape[0])
+        self.channels = int(loop.shape[1])
+
+    def read(self, start: int, n: int) -> np.ndarray:
+        """(n, channels) float32: positions start .. start+n-1 of the loop repeated forever."""
+        n = int(n)
+        if n < 0:
+            raise ValueError(f"cannot read {n} frames")
+        out = np.empty((n, self.channels), dtype=np.float32)
+        pos = int(start) % self.frames
+        done = 0
+        while done < n:
+            take = min(n - done, self.frames - pos)
+            out[done : done + take] = self.samples[pos : pos + take]
+            done += take
+            pos = 0
+        return out
+
+    def __repr__(self) -> str:
+        return (
+            f"Bed({self.name!r}, frames={self.frames}, channels={self.channels}, rate={self.rate})"
+        )
+
+
+def _read_cache(path: Path, frames: int) -> np.ndarray | None:
+    """A cached loop, or None when the file is missing, truncated, corrupt or not a loop."""
+    try:
+        x = np.load(path, allow_pickle=False)
+    except Exception:  # missing, truncated or garbled: any failure means "make it again"
+        return None
+    if x.dtype != np.float32 or x.shape != (frames, 2) or not np.isfinite(x).all():
+        return None
+    if np.max(np.abs(x)) >= BED_PEAK_LIMIT or abs(rms(x) - BED_RMS) > 1e-3:
+        return None
+    return x
+
+
+def load_bed(
+    name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir: Path | None = None
+) -> Bed:
+    """A background bed: a built-in name (cached in ``cache_dir`` if given) or a sound file.
+
+    A file is decoded (its first 180 s at most), made loopable with a 2 s equal-power crossfade
+    of its tail into its head, and normalised to an RMS of 0.1.
+    """
+    rate = check_rate(rate)
+    channels = check_channels(channels)
+    key = str(name_or_path).strip()
+    if key.lower() in BED_NAMES:
+        name = key.lower()
+        spec = BEDS[name]
+        loop = None
+        cache = None
+        if cache_dir is not None:
+            cache = Path(cache_dir) / f"bed-{name}-{rate}hz-v{_BED_VERSION}.npy"
+            loop = _read_cache(cache, _bed_frames(spec, rate))
+        if loop is None:
+            loop = synth_bed_loop(name, rate)
+            if cache is not None:
+                write_npy(cache, loop)
+        return Bed(name, to_channels(loop, channels), rate)
+    path = user_path(key, BED_NAMES, "background")
+    x = audiofile.load(path, rate, max_seconds=FILE_BED_MAX_SECONDS)
+    x = x[: int(FILE_BED_MAX_SECONDS * rate)]
+    x = _make_loop(x, int(round(FILE_BED_CROSSFADE * rate)), key)
+    try:
+        loop = _normalise_bed(x)
+    except SoundError:
+        raise SoundError(f"'{key}' is silent; choose a sound file with audible sound") from None
+    return Bed(path.name, to_channels(loop, channels), rate)
+
+
+def _make_loop(x: np.ndarray, fade: int, label: str) -> np.ndarray:
+    """Loop x seamlessly: its last ``fade`` frames cross-fade (equal power) into its first."""
+    n = len(x)
+    if n < 4:
+        raise SoundError(f"'{label}' is too short to loop; use a recording of a few seconds")
+    fade = max(1, min(fade, n // 3))
+    u = (np.arange(fade) + 0.5) / fade
+    fade_in, fade_out = np.sin(0.5 * np.pi * u), np.cos(0.5 * np.pi * u)
+    loop = x[: n - fade].copy()
+    loop[:fade] = x[:fade] * fade_in[:, None] + x[n - fade :] * fade_out[:, None]
+    return loop

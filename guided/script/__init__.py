@@ -1,0 +1,61 @@
+"""The script language: text in, an immutable `Script` out, or one `ScriptError` naming FILE:LINE:COL.
+
+`model` holds the Script and its cues, `durations` how authors write time, `front_matter` the
+settings block at the top, `body` the line parser, and `parser` the entry points that join them.
+Everything public is importable from here, as `from guided.script import Script, parse_script`.
+"""
+
+from .body import parse_body
+from .durations import DURATION_HINT, format_ms, parse_duration_ms, parse_span
+from .front_matter import FRONT_MATTER_KEYS, read_front_matter
+from .model import (
+    BLANK_LINE_MS,
+    DEFAULT_REFLECT,
+    DIRECTIVES,
+    JOURNAL_REFLECT,
+    KINDS,
+    MAX_PAUSE_MS,
+    MAX_REFLECT_MS,
+    MAX_SIT_MS,
+    Bell,
+    Breathe,
+    Cue,
+    Pause,
+    Question,
+    Say,
+    Script,
+    Section,
+    Sit,
+    Span,
+)
+from .parser import load_script, parse_script
+
+__all__ = [
+    "BLANK_LINE_MS",
+    "DEFAULT_REFLECT",
+    "DIRECTIVES",
+    "DURATION_HINT",
+    "FRONT_MATTER_KEYS",
+    "JOURNAL_REFLECT",
+    "KINDS",
+    "MAX_PAUSE_MS",
+    "MAX_REFLECT_MS",
+    "MAX_SIT_MS",
+    "Bell",
+    "Breathe",
+    "Cue",
+    "Pause",
+    "Question",
+    "Say",
+    "Script",
+    "Section",
+    "Sit",
+    "Span",
+    "format_ms",
+    "load_script",
+    "parse_body",
+    "parse_duration_ms",
+    "parse_script",
+    "parse_span",
+    "read_front_matter",
+]
