@@ -1,0 +1,101 @@
+"""Plain text and Markdown as blocks: headings, list items and paragraphs, each with its lines.
+
+Fenced code is skipped; a quoted block (`>`) reads like any other; each cell of a Markdown table is
+a paragraph of its own; a line underlined with `===` or `---` is a heading.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .cleaning import clean
+
+_ITEM = re.compile(
+    r"(?P<indent>\s*)(?P<marker>\(?\d{1,3}[.)]|\(\d{1,3}\)|q\d{1,3}[.:)]|question\s+\d{1,3}[.:)]|[-*+•◦▪●·–—])\s+(?P<text>.*)",
+    re.I,
+)
+_ATX = re.compile(r"\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*")
+_UNDERLINE = re.compile(r"\s{0,3}(=+|-+)\s*")
+_RULE = re.compile(r"\s{0,3}([-*_])(\s*\1){2,}\s*")
+_QUOTE = re.compile(r"^\s*(>\s?)+")
+_TABLE_ROW = re.compile(r"\s*\|.*\|\s*")
+_FENCE = re.compile(r"\s{0,3}(```|~~~)")
+ENDS_SENTENCE = re.compile(r"[.!?:;…][\"'”’)\]*_]*$")
+
+
+@dataclass
+class Block:
+    kind: str  # "heading", "item" or "paragraph"
+    lines: list[str]
+    indent: int = 0  # where an item's text starts
+
+
+def text_blocks(lines: list[str]) -> tuple[list[Block], str | None]:
+    """The blocks of a text's lines, and its title: the first `# heading` or line underlined with `===`."""
+    blocks: list[Block] = []
+    current: Block | None = None
+    title: str | None = None
+    fenced = False
+    index = 0
+    while index < len(lines):
+        raw = lines[index].replace("\t", "    ").rstrip()
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        index += 1
+        if _FENCE.match(raw):
+            fenced = not fenced
+            current = None
+            continue
+        if fenced:
+            continue
+        line = _QUOTE.sub("", raw, count=1)  # a quoted block reads like any other
+        if not line.strip():
+            current = None
+            continue
+        atx = _ATX.fullmatch(line)
+        if atx:
+            blocks.append(Block("heading", [atx.group(2)]))
+            if title is None and len(atx.group(1)) == 1:
+                title = clean(atx.group(2))
+            current = None
+            continue
+        item = _ITEM.fullmatch(line)
+        underlined = _UNDERLINE.fullmatch(following) and not item
+        if underlined and not (current and current.kind == "item"):
+            # A line underlined with === or --- is a heading (with the paragraph lines just before it).
+            text = (current.lines if current and current.kind == "paragraph" else []) + [line.strip()]
+            if current and current.kind == "paragraph":
+                blocks.remove(current)
+            blocks.append(Block("heading", [" ".join(text)]))
+            if title is None and following.strip().startswith("="):
+                title = clean(" ".join(text))
+            current = None
+            index += 1
+            continue
+        if _RULE.fullmatch(line):
+            current = None
+            continue
+        if _TABLE_ROW.fullmatch(line):
+            # Each cell of a Markdown table is read on its own; the |---| row under the header is not.
+            for cell in line.strip().strip("|").split("|"):
+                if cell.strip() and not re.fullmatch(r"\s*:?-+:?\s*", cell):
+                    blocks.append(Block("paragraph", [cell.strip()]))
+            current = None
+            continue
+        if item:
+            marker_end = len(item.group("indent")) + len(item.group("marker"))
+            current = Block("item", [item.group("text")], indent=marker_end + 1)
+            blocks.append(current)
+            continue
+        indent = len(line) - len(line.lstrip())
+        if current and current.kind == "item":
+            # Indented under the item, or the item's sentence is not finished yet: a wrapped line.
+            if indent >= min(current.indent, 2) or not ENDS_SENTENCE.search(current.lines[-1]):
+                current.lines.append(line.strip())
+                continue
+            current = None
+        if current is None:
+            current = Block("paragraph", [])
+            blocks.append(current)
+        current.lines.append(line.strip())
+    return blocks, title
