@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .cleaning import clean
+from .reading import title_case_heading
 
 _ITEM = re.compile(
     r"(?P<indent>\s*)(?P<marker>\(?\d{1,3}[.)]|\(\d{1,3}\)|q\d{1,3}[.:)]|question\s+\d{1,3}[.:)]|[-*+•◦▪●·–—])\s+(?P<text>.*)",
@@ -26,6 +27,8 @@ ENDS_SENTENCE = re.compile(r"[.!?:;…][\"'”’)\]*_]*$")
 
 @dataclass
 class Block:
+    """Lines that belong together; mutable only while `text_blocks` gathers a wrapped item's lines."""
+
     kind: str  # "heading", "item" or "paragraph"
     lines: list[str]
     indent: int = 0  # where an item's text starts
@@ -99,3 +102,36 @@ def text_blocks(lines: list[str]) -> tuple[list[Block], str | None]:
             blocks.append(current)
         current.lines.append(line.strip())
     return blocks, title
+
+
+_STARTS_SENTENCE = re.compile(r"\s*[\"'“‘(«]?[A-Z0-9¿¡]")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A paragraph as a reader sees it: its text (wrapped lines joined), how many lines, and whether it is a heading."""
+
+    text: str
+    lines: int
+    heading: bool = False
+
+
+def paragraph_units(lines: list[str]) -> list[Unit]:
+    """A block's lines as units: a line that does not end a sentence was wrapped and goes on with the
+    next; a short Title Case line between sentences is a heading of its own.
+
+    Text pasted from a web page often has no blank lines at all, one paragraph a line, so a heading
+    is told from its neighbours: the line before it ended a sentence (or is a heading) and the line
+    after it starts one.
+    """
+    units: list[Unit] = []
+    for index, line in enumerate(lines):
+        after_a_break = not units or units[-1].heading or ENDS_SENTENCE.search(units[-1].text)
+        before_a_start = index + 1 == len(lines) or _STARTS_SENTENCE.match(lines[index + 1])
+        if after_a_break and before_a_start and title_case_heading(clean(line)):
+            units.append(Unit(line, 1, heading=True))
+        elif units and not after_a_break:
+            units[-1] = Unit(f"{units[-1].text} {line}", units[-1].lines + 1)
+        else:
+            units.append(Unit(line, 1))
+    return units

@@ -12,10 +12,31 @@ from .. import library
 from ..errors import GuidedError, OutputError
 from ..script import parse_script
 from .extraction import extract
+from .reading import DUPLICATE, EXAMPLE, HEADING, RHETORICAL
 
 
 class NoQuestionsError(GuidedError):
-    """The text holds nothing that reads as a reflection question."""
+    """The text holds nothing that reads as a reflection question; `left_out` says what it does hold."""
+
+    def __init__(self, message: str, left_out: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.left_out = left_out
+
+
+# How each reason for leaving a line out is counted in a message: singular, plural.
+_COUNTED = {HEADING: ("heading", "headings"), EXAMPLE: ("quoted example", "quoted examples"),
+            RHETORICAL: ("question of the writer's own", "questions of the writer's own"),
+            DUPLICATE: ("repeat", "repeats")}
+
+
+def _what_was_left_out(left_out: tuple[tuple[str, str], ...]) -> str:
+    """' (only 2 headings and 1 quoted example ending in '?')', or nothing when nothing was left out."""
+    counts = [(sum(1 for r, _ in left_out if r == reason), forms) for reason, forms in _COUNTED.items()]
+    parts = [f"{n} {forms[n != 1]}" for n, forms in counts if n]
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f" (only {listed} ending in '?')"
 
 
 @dataclass(frozen=True)
@@ -112,11 +133,10 @@ def import_questions(
     source = Path(name).name if name and name != "-" else None
     if not extracted.questions:
         where = source or "the text"
-        headings = sum(1 for reason, _ in extracted.left_out if reason == "heading")
-        also = f" (only {headings} heading{'s' if headings != 1 else ''} ending in '?')" if headings else ""
         raise NoQuestionsError(
-            f"found no reflection questions in {where}{also}: a question is a list item, line or paragraph "
-            "ending in '?', such as '1. What helps you feel safe?'"
+            f"found no reflection questions in {where}{_what_was_left_out(extracted.left_out)}: a question is a "
+            "list item, line or paragraph that asks you something, such as '1. What helps you feel safe?'",
+            extracted.left_out,
         )
     deck_title = (title or extracted.title or _title_from_name(name) or "Imported questions").strip()
     if script_id is None:

@@ -1,14 +1,41 @@
-"""Finding the reflection questions in a text: which blocks and sentences ask, which are headings or repeats."""
+"""Finding the reflection questions in a text: in order, as plain words, with what was left out and why.
+
+A question is a list item that asks, or what a paragraph asks its reader (see `reading`). Headings
+that ask (`# ...`, `<h2>`, a line underlined with `===` or `---`, a short Title Case line standing
+alone) are titles, not questions. Numbering and Markdown are stripped, and repeats are left out.
+Everything left out is kept with its reason, so a user (or a caller) can see what was decided.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from .blocks import ENDS_SENTENCE, text_blocks
+from .blocks import ENDS_SENTENCE, Block, paragraph_units, text_blocks
 from .cleaning import clean
 from .html_lines import html_to_lines
+from .reading import (
+    DUPLICATE,
+    EXAMPLE,
+    HEADING,
+    QUESTION,
+    RHETORICAL,
+    asks,
+    is_question,
+    read_paragraph,
+    sentences,
+    strip_lead_in,
+)
 from .sources import detect_format, split_front_matter
+
+# Why something that ends in '?' was left out: a short label, and the rule in a sentence.
+REASONS: dict[str, tuple[str, str]] = {
+    HEADING: ("a heading", "it names a section: a heading mark, or a short Title Case line standing alone"),
+    EXAMPLE: ("an example", "a quoted line the text gives as something said to someone, or as a question to move away from"),
+    RHETORICAL: ("the writer's question", "it ends a paragraph but is not put to you: it speaks of no one "
+                 "(no I, we or you), or it is a yes-or-no question checking in, such as 'Does this sound familiar?'"),
+    DUPLICATE: ("a repeat", "the same question came earlier"),
+}
 
 
 @dataclass(frozen=True)
@@ -18,50 +45,33 @@ class Extracted:
     questions: tuple[str, ...]
     title: str | None
     format: str  # "html", "markdown" or "text"
-    left_out: tuple[tuple[str, str], ...] = field(default=())  # (reason, text): "heading" or "duplicate"
+    left_out: tuple[tuple[str, str], ...] = field(default=())  # (reason, text); the reasons are REASONS' keys
 
 
-_QUESTION_END = re.compile(r"\?[\"'”’)\]]*$")
-# A sentence ends at . ! ? or … (and any closing quotes) before a space and a capital, or at the end.
-_SENTENCE = re.compile(r"\S.*?(?:[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(]?[A-Z0-9¿¡])|$)")
-_SMALL_WORDS = {"a", "an", "the", "and", "or", "but", "nor", "of", "to", "in", "on", "at", "for", "with", "by",
-                "from", "as", "vs", "via", "into", "up"}
+def _title_near_the_top(blocks: list[Block]) -> str | None:
+    """The first heading-like line near the top: a line standing alone that is in Title Case or does not
+    end a sentence ('Prompts for a slow Sunday'), among the first few, before the article begins."""
+    looked_at = 0
+    for block in blocks:
+        if block.kind != "paragraph":
+            return None
+        for unit in paragraph_units(block.lines):
+            text = clean(unit.text)
+            if unit.heading or (unit.lines == 1 and text and len(text) <= 80 and not ENDS_SENTENCE.search(text)):
+                return text
+            looked_at += 1
+            # A one-line summary may come first; a question or a whole paragraph means the article has begun.
+            if looked_at == 3 or "?" in text or len(text) > 160:
+                return None
+    return None
 
 
-def _is_question(text: str) -> bool:
-    return bool(_QUESTION_END.search(text)) and any(ch.isalpha() for ch in text)
-
-
-def _title_case_heading(text: str) -> bool:
-    """A short line in Title Case, such as 'What Is Trust?': a heading, not a question."""
-    words = re.findall(r"[^\W\d_][\w'’-]*", text)
-    if not 2 <= len(words) <= 8:
-        return False
-    rest = [w for w in words[1:] if w.lower() not in _SMALL_WORDS or not w[0].islower()]
-    return all(w[0].isupper() for w in words[:1] + rest) and any(len(w) >= 4 and w[0].isupper() for w in words[1:])
-
-
-def _units(lines: list[str]) -> list[list[str]]:
-    """A paragraph's lines joined where one was wrapped onto the next: a line that does not end a
-    sentence goes on with the next line."""
-    units: list[list[str]] = []
-    for line in lines:
-        if units and not ENDS_SENTENCE.search(units[-1][-1]):
-            units[-1].append(line)
-        else:
-            units.append([line])
-    return units
-
-
-def _trailing_questions(text: str) -> str:
-    """The sentences at the end of a paragraph that end in '?': the question it asks."""
-    sentences = _SENTENCE.findall(text)
-    kept: list[str] = []
-    for sentence in reversed(sentences):
-        if not _is_question(sentence.strip()):
-            break
-        kept.insert(0, sentence.strip())
-    return " ".join(kept)
+def _item_question(text: str) -> str | None:
+    """What a list item asks: all of it, or, when it asks and then adds a remark ('... ? See the guide.'), what it asks."""
+    text, _ = strip_lead_in(text)
+    if is_question(text):
+        return text
+    return " ".join(s for s in sentences(text) if asks(s)) or None
 
 
 def extract(text: str, fmt: str | None = None, name: str | None = None) -> Extracted:
@@ -75,12 +85,7 @@ def extract(text: str, fmt: str | None = None, name: str | None = None) -> Extra
         text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
         lines, title = split_front_matter(text.split("\n"))
     blocks, heading_title = text_blocks(lines)
-    title = title or heading_title
-    if title is None and blocks and blocks[0].kind == "paragraph" and len(blocks[0].lines) == 1:
-        # Notes often start with a short line that names them: "Prompts for a slow Sunday".
-        first = clean(blocks[0].lines[0])
-        if first and len(first) <= 80 and not ENDS_SENTENCE.search(first):
-            title = first
+    title = title or heading_title or _title_near_the_top(blocks)
 
     found: list[str] = []
     left_out: list[tuple[str, str]] = []
@@ -89,7 +94,7 @@ def extract(text: str, fmt: str | None = None, name: str | None = None) -> Extra
     def keep(question: str) -> None:
         key = " ".join(question.casefold().split())
         if key in seen:
-            left_out.append(("duplicate", question))
+            left_out.append((DUPLICATE, question))
             return
         seen.add(key)
         found.append(question)
@@ -97,28 +102,22 @@ def extract(text: str, fmt: str | None = None, name: str | None = None) -> Extra
     for block in blocks:
         if block.kind == "heading":
             cleaned = clean(" ".join(block.lines))
-            if _is_question(cleaned):
-                left_out.append(("heading", cleaned))
-            continue
-        if block.kind == "item":
-            cleaned = clean(" ".join(block.lines))
-            if _is_question(cleaned):
-                keep(cleaned)
-            else:
-                # An item that asks and then adds a remark ("... ? See the guide."): keep what it asks.
-                asked = " ".join(s for s in _SENTENCE.findall(cleaned) if _is_question(s))
-                if asked:
-                    keep(asked)
-            continue
-        units = _units(block.lines)
-        for unit in units:
-            cleaned = clean(" ".join(unit))
-            if not _is_question(cleaned):
-                continue
-            if len(units) == 1 and len(unit) == 1 and _title_case_heading(cleaned):
-                left_out.append(("heading", cleaned))
-                continue
-            question = _trailing_questions(cleaned)
+            if is_question(cleaned):
+                left_out.append((HEADING, cleaned))
+        elif block.kind == "item":
+            question = _item_question(clean(" ".join(block.lines)))
             if question:
                 keep(question)
+        else:
+            for unit in paragraph_units(block.lines):
+                cleaned = clean(unit.text)
+                if unit.heading:
+                    if is_question(cleaned):
+                        left_out.append((HEADING, cleaned))
+                    continue
+                for verdict, question in read_paragraph(cleaned):
+                    if verdict == QUESTION:
+                        keep(question)
+                    else:
+                        left_out.append((verdict, question))
     return Extracted(tuple(found), title, fmt, tuple(left_out))
