@@ -9,6 +9,7 @@ quoted examples and real questions, only the real questions are taken.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from hypothesis import strategies as st
 
 from guided.errors import GuidedError
 from guided.importer import REASONS, NoQuestionsError, decode, extract, import_questions
+
+from .helpers import run
 
 CORPUS = Path(__file__).parent / "import_corpus"
 ARTICLES = sorted(CORPUS.glob("*.txt"))
@@ -199,6 +202,23 @@ def test_text_with_only_headings_and_examples_is_refused_saying_what_it_held(gui
     with pytest.raises(NoQuestionsError, match=r"\(only 1 heading and 1 quoted example ending in '\?'\)") as caught:
         import_questions(text, name="draft.txt", dry_run=True)
     assert [reason for reason, _ in caught.value.left_out] == ["heading", "example"]
+
+
+# --- through the command -----------------------------------------------------------------------------
+
+
+def test_a_verbose_dry_run_says_why_each_line_was_left_out(guided_home):
+    article = CORPUS / "talking-about-trust.txt"
+    quiet = run("import", str(article), "--dry-run", check=True)
+    verbose = run("import", str(article), "--dry-run", "--verbose", check=True)
+    for reason, text in expected(article)["left_out"]:
+        label, why = REASONS[reason]
+        assert f"left out ({label}): {text}\n      why: {why}\n" in verbose.stderr
+        assert f"left out ({label}): {text}\n" in quiet.stderr and why not in quiet.stderr
+    assert "dry run: nothing written" in verbose.stderr
+    assert not (Path(guided_home) / "scripts").exists()
+    summary = json.loads(run("import", str(article), "--dry-run", "--json", check=True).stdout)
+    assert [(x["reason"], x["text"]) for x in summary["left_out"]] == expected(article)["left_out"]
 
 
 # --- properties --------------------------------------------------------------------------------------
