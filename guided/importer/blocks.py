@@ -109,7 +109,8 @@ _STARTS_SENTENCE = re.compile(r"\s*[\"'“‘(«]?[A-Z0-9¿¡]")
 
 @dataclass(frozen=True)
 class Unit:
-    """A paragraph as a reader sees it: its text (wrapped lines joined), how many lines, and whether it is a heading."""
+    """A paragraph as a reader sees it: its words cleaned (wrapped lines joined), how many lines, and
+    whether it is a heading."""
 
     text: str
     lines: int
@@ -124,14 +125,19 @@ def paragraph_units(lines: list[str]) -> list[Unit]:
     is told from its neighbours: the line before it ended a sentence (or is a heading) and the line
     after it starts one.
     """
-    units: list[Unit] = []
+    units: list[list[str]] = []
+    headings: list[bool] = []
+    cleaned: list[str | None] = []  # a one-line unit's words, when the heading test already cleaned them
     for index, line in enumerate(lines):
-        after_a_break = not units or units[-1].heading or ENDS_SENTENCE.search(units[-1].text)
+        after_a_break = not units or headings[-1] or ENDS_SENTENCE.search(units[-1][-1])
         before_a_start = index + 1 == len(lines) or _STARTS_SENTENCE.match(lines[index + 1])
-        if after_a_break and before_a_start and title_case_heading(clean(line)):
-            units.append(Unit(line, 1, heading=True))
-        elif units and not after_a_break:
-            units[-1] = Unit(f"{units[-1].text} {line}", units[-1].lines + 1)
+        words = clean(line) if after_a_break and before_a_start else None
+        if units and not after_a_break:
+            units[-1].append(line)
+            cleaned[-1] = None
         else:
-            units.append(Unit(line, 1))
-    return units
+            units.append([line])
+            headings.append(words is not None and title_case_heading(words))
+            cleaned.append(words)
+    return [Unit(words if words is not None else clean(" ".join(unit)), len(unit), heading)
+            for unit, heading, words in zip(units, headings, cleaned, strict=True)]

@@ -55,8 +55,8 @@ def _title_near_the_top(blocks: list[Block]) -> str | None:
     for block in blocks:
         if block.kind != "paragraph":
             return None
-        for unit in paragraph_units(block.lines):
-            text = clean(unit.text)
+        for unit in paragraph_units(block.lines[:20]):  # only the top matters, however long the block
+            text = unit.text
             if unit.heading or (unit.lines == 1 and text and len(text) <= 80 and not ENDS_SENTENCE.search(text)):
                 return text
             looked_at += 1
@@ -110,12 +110,11 @@ def extract(text: str, fmt: str | None = None, name: str | None = None) -> Extra
                 keep(question)
         else:
             for unit in paragraph_units(block.lines):
-                cleaned = clean(unit.text)
                 if unit.heading:
-                    if is_question(cleaned):
-                        left_out.append((HEADING, cleaned))
+                    if is_question(unit.text):
+                        left_out.append((HEADING, unit.text))
                     continue
-                for verdict, question in read_paragraph(cleaned):
+                for verdict, question in read_paragraph(unit.text):
                     if verdict == QUESTION:
                         keep(question)
                     else:

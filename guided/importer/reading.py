@@ -22,6 +22,7 @@ that nobody is meant to answer. The rules here, each a plain fact about how peop
 
 from __future__ import annotations
 
+import bisect
 import re
 
 QUESTION = "question"
@@ -99,6 +100,10 @@ def title_case_heading(text: str) -> bool:
     return all(w[0].isupper() for w in found[:1] + rest) and any(len(w) >= 4 and w[0].isupper() for w in found[1:])
 
 
+_OPENING = re.compile("[“\"‘]")
+_PARTNERS = {"“": re.compile("”"), '"': re.compile('"'), "‘": re.compile(r"’(?![^\W\d_])")}
+
+
 def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Where quotations are, as (start, end) including the marks: “...”, "..." and ‘...’.
 
@@ -106,32 +111,31 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     partner is left as it is.
     """
     spans: list[tuple[int, int]] = []
+    unmatched: set[str] = set()  # once a mark finds no partner, none after it will: the text stays linear
     index = 0
-    while index < len(text):
-        mark = text[index]
-        end = -1
-        if mark == "“":
-            end = text.find("”", index + 1)
-        elif mark == '"':
-            end = text.find('"', index + 1)
-        elif mark == "‘" and index + 1 < len(text) and text[index + 1].isalpha():
-            end = next((k for k in range(index + 1, len(text))
-                        if text[k] == "’" and (k + 1 == len(text) or not text[k + 1].isalpha())), -1)
-        if end > index:
-            spans.append((index, end + 1))
-            index = end + 1
-        else:
-            index += 1
+    while opening := _OPENING.search(text, index):
+        mark, start = opening.group(), opening.start()
+        index = start + 1
+        if mark in unmatched or (mark == "‘" and not text[index : index + 1].isalpha()):
+            continue
+        closing = _PARTNERS[mark].search(text, index)
+        if closing is None:
+            unmatched.add(mark)
+            continue
+        spans.append((start, closing.end()))
+        index = closing.end()
     return spans
 
 
 def sentences(text: str) -> list[str]:
     """The sentences of a paragraph; a sentence inside a quotation belongs to the sentence around it."""
     spans = quoted_spans(text)
+    starts = [s for s, _ in spans]
     pieces: list[str] = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        if any(s < match.end() < e for s, e in spans):
+        inside = bisect.bisect_left(starts, match.end()) - 1  # the last quotation opened before this end
+        if inside >= 0 and match.end() < spans[inside][1]:
             continue
         pieces.append(text[start : match.end()].strip())
         start = match.end()
@@ -149,9 +153,11 @@ def _unquoted(sentence: str) -> str:
 
 def asks(sentence: str) -> bool:
     """The sentence itself asks, not only a quotation in it: 'When someone asks “Are you okay?”, what do I say?'."""
-    sentence = _unquoted(sentence)
+    spans = quoted_spans(sentence)
+    if len(spans) == 1 and spans[0] == (0, len(sentence)):
+        return is_question(sentence[1:-1].strip())
     outside = sentence
-    for start, end in reversed(quoted_spans(sentence)):
+    for start, end in reversed(spans):
         outside = outside[:start] + " " + outside[end:]
     return is_question(outside.strip())
 
