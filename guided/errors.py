@@ -28,6 +28,14 @@ class MissingDependencyError(GuidedError):
     """A program or library the tool needs is not installed; the message names the fix."""
 
 
+class NoQuestionsError(GuidedError):
+    """A text to import holds nothing that reads as a reflection question; `left_out` says what it does hold."""
+
+    def __init__(self, message: str, left_out: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.left_out = left_out
+
+
 class SoundError(GuidedError):
     """A bell or background that cannot be made or decoded."""
 

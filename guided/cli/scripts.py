@@ -58,17 +58,19 @@ Examples:
 @click.option("--dry-run", is_flag=True, help="Show the questions found; write nothing.")
 @click.option("--force", is_flag=True, help="Replace a script that already has this id.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
-def import_command(source: str, script_id: str | None, title: str | None, dry_run: bool, force: bool, as_json: bool):
+@click.option("--verbose", is_flag=True, help="Say why each line ending in '?' was left out.")
+def import_command(source: str, script_id: str | None, title: str | None, dry_run: bool, force: bool, as_json: bool,
+                   verbose: bool):
     """Make a journal deck from the questions in an article or your notes.
 
     FILE may be plain text, Markdown or HTML; - reads standard input. Questions
-    are list items (1. 1) - * •) or lines and paragraphs ending in '?'; headings
-    are left out, and so are repeats. The deck, with a gentle opening and
-    closing, goes to your script folder: use it with guided journal, play,
-    show or export.
+    are list items (1. 1) - * •) or lines and paragraphs that ask you something;
+    headings, quoted examples, the writer's own questions and repeats are left
+    out (--verbose says why). The deck, with a gentle opening and closing, goes
+    to your script folder: use it with guided journal, play, show or export.
     """
     from ..errors import NotFoundError
-    from ..importer import decode, import_questions
+    from ..importer import REASONS, decode, import_questions
 
     if source == "-":
         data = sys.stdin.buffer.read()
@@ -93,7 +95,10 @@ def import_command(source: str, script_id: str | None, title: str | None, dry_ru
     lines = [f"found {count} question{'s' if count != 1 else ''} for {result.title!r}:"]
     lines += [f"  {number:>2}. {question}" for number, question in enumerate(result.questions, 1)]
     for reason, text in result.left_out:
-        lines.append(f"  left out ({'a heading' if reason == 'heading' else 'a repeat'}): {text}")
+        label, why = REASONS[reason]
+        lines.append(f"  left out ({label}): {text}")
+        if verbose:
+            lines.append(f"      why: {why}")
     for line in lines:
         click.echo(line, err=True)
     if not result.written:

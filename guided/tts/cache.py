@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import dsp, loudness
 from ..dsp import resample, resampled_length
-from ..errors import OutputError
+from ..errors import OutputError, TTSError
 from ..files import write_atomic
 
 MAGIC = b"GUIDEDCLIP1 "
