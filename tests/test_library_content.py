@@ -8,15 +8,14 @@ speaking pace (guided.tts.DEFAULT_RATE_WPM), the pace the library is written for
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from guided.library import builtin_dir
+from guided.catalog import builtin_dir
+from guided.estimate import EstimatedClip
 from guided.script import Question, Say, Script, Section, load_script
 from guided.timeline import RATE, Timeline, assemble, length_range
 from guided.tts import DEFAULT_RATE_WPM
-from guided.tts.cache import Clip
 
 BELL_SECONDS = 13  # about the length of the built-in bowl as it is heard
 
@@ -32,9 +31,8 @@ def spoken(s: Script) -> list[str]:
     return [c.text for c in s.cues if isinstance(c, (Say, Question))]
 
 
-def at_pace(text: str, wpm: float = DEFAULT_RATE_WPM) -> Clip:
-    frames = round(max(1, len(text.split())) * 60 / wpm * RATE)
-    return Clip(key=text, path=Path(), native_rate=RATE, native_frames=frames, rate=RATE, frames=frames, step_powers=())
+def at_pace(text: str, wpm: float = DEFAULT_RATE_WPM) -> EstimatedClip:
+    return EstimatedClip(round(max(1, len(text.split())) * 60 / wpm * RATE))
 
 
 def timeline(s: Script) -> Timeline:
