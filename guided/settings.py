@@ -33,6 +33,7 @@ FILE_NAME = "config.toml"
 SPEAKING_ENGINES = ("pyttsx3", "piper")
 ENGINES = ("auto", *SPEAKING_ENGINES)
 RATE_RANGE = (60, 300)
+DEFAULT_RATE_WPM = 120  # words a minute of speech: unhurried, as guided meditation is spoken
 LOUDNESS_RANGE = (-40.0, -6.0)
 
 

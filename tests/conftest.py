@@ -16,11 +16,42 @@ settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("GUIDED_FUZZ", "ci"))
 
 
+@pytest.fixture(scope="session")
+def pace_memo(tmp_path_factory) -> bytes | None:
+    """Each voice's pace, measured once for the whole run (guided keeps it in the cache folder;
+    every test has a cache of its own, so without this each would measure again)."""
+    home = tmp_path_factory.mktemp("pace-home")
+    saved = os.environ.get("GUIDED_HOME")
+    os.environ["GUIDED_HOME"] = str(home)
+    try:
+        from guided.errors import GuidedError
+        from guided.tts import make_engine
+        from guided.tts.piper_engine import installed_voices, piper_available
+
+        for engine in ("pyttsx3", "piper"):
+            if engine == "piper" and not (piper_available() and installed_voices()):
+                continue
+            try:
+                make_engine(engine).identity()  # measures the voice's pace, once
+            except GuidedError:
+                pass  # that engine is missing here; its own tests say so
+    finally:
+        if saved is None:
+            os.environ.pop("GUIDED_HOME", None)
+        else:
+            os.environ["GUIDED_HOME"] = saved
+    memo = home / "cache" / "pace.json"
+    return memo.read_bytes() if memo.is_file() else None
+
+
 @pytest.fixture(autouse=True)
-def guided_home(tmp_path_factory, monkeypatch):
-    """Every test gets its own user state, far from the real home."""
+def guided_home(tmp_path_factory, monkeypatch, pace_memo):
+    """Every test gets its own user state, far from the real home (with the voices' pace measured)."""
     home = tmp_path_factory.mktemp("guided-home")
     monkeypatch.setenv("GUIDED_HOME", str(home))
+    if pace_memo is not None:
+        (home / "cache").mkdir()
+        (home / "cache" / "pace.json").write_bytes(pace_memo)
     # The quick engine unless a test asks for another: Piper's tests choose it with --engine.
     monkeypatch.setenv("GUIDED_ENGINE", "pyttsx3")
     return home

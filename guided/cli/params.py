@@ -8,7 +8,7 @@ import sys
 import click
 
 from ..options import SAMPLE_RATES
-from ..settings import ENGINES
+from ..settings import DEFAULT_RATE_WPM, ENGINES
 from ..timefmt import clock
 
 __all__ = ["Duration", "Volume", "clock", "prepare_with_progress", "session_options", "sound_options"]
@@ -53,7 +53,7 @@ def sound_options(function):
                      help="Ambient bed under the voice: a built-in name (guided sounds), any audio file, or none. Default: the script's own."),
         click.option("--voice", metavar="ID", help="Voice of the speech engine (guided voices lists them)."),
         click.option("--rate", "rate_wpm", type=click.IntRange(60, 300), default=None, metavar="WPM",
-                     help="Speaking pace in words a minute.  [default: 135]"),
+                     help=f"Speaking pace in words a minute of speech (pauses not counted).  [default: {DEFAULT_RATE_WPM}]"),
         click.option("--engine", type=click.Choice(ENGINES), default=None,
                      help="Speech engine: piper (natural, when a voice is installed), pyttsx3 (the system voices), "
                           "or auto (piper when it can).  [default: auto, or GUIDED_ENGINE]"),

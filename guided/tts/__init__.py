@@ -12,9 +12,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import GuidedError, NotFoundError
-from ..settings import ENGINES
-
-DEFAULT_RATE_WPM = 135
+from ..settings import DEFAULT_RATE_WPM, ENGINES
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from ..errors import MissingDependencyError, NotFoundError, TTSError
 from ..files import write_atomic
 from . import VoiceInfo, trim_silence
 
-# Piper speaks about this many words a minute at length scale 1 (measured on en_US-joe-medium
-# with ordinary sentences); --rate means the same pace for every engine.
-PIPER_NATURAL_WPM = 200.0
 SENTENCE_GAP_MS = 280
+# Length scales measured once per voice to fit its pace model (seconds per word = a·scale + b).
+CALIBRATION_SCALES = (1.0, 2.0)
+SCALE_LIMITS = (0.3, 4.0)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ class PiperEngine:
 
     name = "piper"
 
-    def __init__(self, voice: str | None = None, rate_wpm: int = 135) -> None:
+    def __init__(self, voice: str | None = None, rate_wpm: int = 120) -> None:
         if not piper_available():
             raise MissingDependencyError(
                 "the Piper engine is not installed: pip install 'guided[piper]' (or use --engine pyttsx3)"
@@ -155,8 +155,8 @@ class PiperEngine:
         self.voice_file = find_voice(voice)
         self.rate_wpm = rate_wpm
         self._voice = None
-        self._config = None
         self._identity: str | None = None
+        self._length_scale: float | None = None
         self._load_lock = threading.Lock()
 
     @property
@@ -167,33 +167,57 @@ class PiperEngine:
     def _load(self):
         with self._load_lock:
             if self._voice is None:
-                from piper import PiperVoice, SynthesisConfig
+                from piper import PiperVoice
 
                 try:
-                    voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
+                    self._voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
                 except Exception as exc:  # onnxruntime and JSON errors of many kinds: a damaged voice
                     raise TTSError(f"cannot load the Piper voice {self.voice_file.model}: {exc}") from None
-                # Raw model output (no per-sentence normalising, which would make loudness jump between
-                # sentences); the whole session's loudness is set by the mixer, for every engine alike.
-                self._config = SynthesisConfig(length_scale=PIPER_NATURAL_WPM / self.rate_wpm, normalize_audio=False)
-                self._voice = voice
         return self._voice
+
+    def _base(self) -> str:
+        return f"piper {metadata.version('piper-tts')} voice={voice_fingerprint(self.voice_file.model)}"
+
+    @property
+    def length_scale(self) -> float:
+        """Piper's speed knob for this pace, from the voice's pace model (measured once, then remembered)."""
+        if self._length_scale is None:
+            from . import pace
+
+            a, b = pace.remembered(self._base(), self._measure).coefficients
+            scale = (60.0 / self.rate_wpm - b) / a if a > 0 else 1.0
+            self._length_scale = round(min(max(scale, SCALE_LIMITS[0]), SCALE_LIMITS[1]), 4)
+        return self._length_scale
+
+    def _measure(self):
+        from . import pace
+
+        samples = [((scale, 1.0), pace.seconds_per_word(lambda text, s=scale: self._render_at(text, s)))
+                   for scale in CALIBRATION_SCALES]
+        return pace.fit(samples)
 
     def identity(self) -> str:
         if self._identity is None:
-            version = metadata.version("piper-tts")
-            self._identity = f"piper {version} voice={voice_fingerprint(self.voice_file.model)} rate={self.rate_wpm}"
+            self._identity = f"{self._base()} rate={self.rate_wpm} scale={self.length_scale}"
         return self._identity
 
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
+        return self._render_at(text, self.length_scale)
+
+    def _render_at(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
         """Sentence by sentence, joined by a short breath of silence, as int16 without clipping."""
+        from piper import SynthesisConfig
+
         voice = self._load()
         rate = int(voice.config.sample_rate)
+        # Raw model output (no per-sentence normalising, which would make loudness jump between
+        # sentences); the whole session's loudness is set by the mixer, for every engine alike.
+        config = SynthesisConfig(length_scale=length_scale, normalize_audio=False)
         try:
-            chunks = [c.audio_float_array for c in voice.synthesize(text, self._config)]
+            chunks = [c.audio_float_array for c in voice.synthesize(text, config)]
         except Exception as exc:  # an unpronounceable input must not end the session with a traceback
             raise TTSError(f"Piper could not speak {text[:40]!r}: {exc}") from None
         if not chunks:

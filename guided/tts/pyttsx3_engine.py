@@ -6,6 +6,8 @@ import contextlib
 import errno
 import os
 import platform
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -19,6 +21,13 @@ from ..errors import MissingDependencyError, NotFoundError, OutputError, TTSErro
 from . import VoiceInfo, quiet_stdout, trim_silence
 
 FINISH_TIMEOUT_SECONDS = 30
+ESPEAK_SLOWEST, ESPEAK_FASTEST = 80, 450  # espeak-ng's own limits of its rate
+ESPEAK_WORDGAP = 7  # espeak_PARAMETER espeakWORDGAP: pause between words, in 10 ms at the default rate
+MAX_WORD_GAP = 12
+SETTLE_SECONDS = 2.0
+_APPLIED: dict = {}  # the settings espeak-ng (or the system voice) holds now, for every engine object
+# (rate, word gap) settings measured once per voice to fit its pace model
+CALIBRATION_POINTS = [(80, 0), (110, 0), (150, 0), (220, 0), (80, 3), (80, 7), (110, 5)]
 _INSTALL_HINT = {
     "Linux": "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng libespeak-ng1)",
     "Darwin": "pyttsx3 uses the macOS system voices; reinstall with: pip install --force-reinstall pyttsx3 pyobjc",
@@ -88,11 +97,20 @@ class _ShortNaps:
 
 
 class Pyttsx3Engine:
+    """pyttsx3, at a pace calibrated for the voice (see tts/pace.py): with espeak-ng, its rate and,
+    below its slowest rate, a gap between words; elsewhere the system voice's rate alone."""
+
     name = "pyttsx3"
 
-    def __init__(self, voice: str | None = None, rate_wpm: int = 135) -> None:
+    def __init__(self, voice: str | None = None, rate_wpm: int = 120) -> None:
         self._engine = _driver()
         self.rate_wpm = rate_wpm
+        proxy_driver = getattr(getattr(self._engine, "proxy", None), "_driver", None)
+        # espeak-ng is driven directly: pyttsx3 queues property changes, and a second engine in the
+        # same process was heard keeping the first one's rate.
+        self._espeak = sys.modules.get("pyttsx3.drivers._espeak") if type(proxy_driver).__name__ == "EspeakDriver" \
+            else None
+        self._driver = proxy_driver
         if voice:
             known = {v.id: v for v in self.voices()}
             match = known.get(voice) or next(
@@ -101,19 +119,58 @@ class Pyttsx3Engine:
             if match is None:
                 raise NotFoundError(f"unknown voice {voice!r} for pyttsx3; 'guided voices' lists them")
             voice = match.id
-            with quiet_stdout():
-                self._engine.setProperty("voice", voice)
         with quiet_stdout():
-            self._engine.setProperty("rate", rate_wpm)
+            if voice:
+                self._engine.setProperty("voice", voice)
             self._engine.setProperty("volume", 1.0)
             self.voice = voice or str(self._engine.getProperty("voice"))
         # The espeak driver's run loop can return before its synthesis thread has written the file;
         # the "finished-utterance" notice comes after the write, so that is what render waits for.
         self._finished = threading.Event()
-        self._engine.connect("finished-utterance", lambda name=None, completed=True: self._finished.set())
+        self._completed = True
+
+        def finished(name=None, completed=True) -> None:
+            self._completed = bool(completed)
+            self._finished.set()
+
+        self._engine.connect("finished-utterance", finished)
+        self._base = f"pyttsx3 {metadata.version('pyttsx3')} {_backend_version()} voice={self.voice}"
+        self.speed, self.word_gap = self._settings_for(rate_wpm)
+
+    # pace ---------------------------------------------------------------------------------------
+    def _settings_for(self, wpm: float) -> tuple[int, int]:
+        """The engine's rate and word gap that give `wpm` words a minute, from the voice's pace model."""
+        from . import pace
+
+        model = pace.remembered(self._base, self._measure)
+        wanted = 60.0 / wpm
+        gaps = range(MAX_WORD_GAP + 1) if self._espeak is not None else (0,)
+        for gap in gaps:
+            a, b, c = (model.coefficients + (0.0,))[:3]
+            room = wanted - b
+            speed = (a + c * gap) / room if room > 0 else float("inf")
+            if speed >= ESPEAK_SLOWEST or self._espeak is None:
+                return int(round(min(max(speed, 1.0), ESPEAK_FASTEST))), gap
+        return ESPEAK_SLOWEST, MAX_WORD_GAP
+
+    def _measure(self):
+        """Seconds per word on the calibration text at a few settings, fitted to a/rate + b + c·gap/rate."""
+        from . import pace
+
+        points = CALIBRATION_POINTS if self._espeak is not None else [(r, 0) for r, _ in CALIBRATION_POINTS[:4]]
+        # espeak-ng's own command runs the same library with the same voice, one setting a process:
+        # measured so, the pace does not depend on what this process set before (it can, in-process).
+        binary = shutil.which("espeak-ng") if self._espeak is not None else None
+        render = (lambda text, s, g: _espeak_command(binary, self.voice, text, s, g)) if binary else self._render_at
+        samples = []
+        for speed, gap in points:
+            spw = pace.seconds_per_word(lambda text, s=speed, g=gap: render(text, s, g))
+            features = (1 / speed, 1.0, gap / speed) if self._espeak is not None else (1 / speed, 1.0)
+            samples.append((features, spw))
+        return pace.fit(samples)
 
     def identity(self) -> str:
-        return f"pyttsx3 {metadata.version('pyttsx3')} {_backend_version()} voice={self.voice} rate={self.rate_wpm}"
+        return f"{self._base} rate={self.speed} gap={self.word_gap}"
 
     def voices(self) -> list[VoiceInfo]:
         with quiet_stdout():
@@ -130,6 +187,46 @@ class Pyttsx3Engine:
         ]
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
+        return self._render_at(text, self.speed, self.word_gap)
+
+    def _apply(self, speed: int, gap: int) -> bool:
+        """Set the voice, rate and word gap when they differ from what the library is set to now (one
+        espeak-ng per process, shared by every engine object); True when anything changed."""
+        wanted = (self.voice, int(speed), int(gap))
+        if _APPLIED.get("settings") == wanted:
+            return False
+        if self._espeak is not None:
+            if _APPLIED.get("settings", (None,))[0] != self.voice:
+                self._driver.setProperty("voice", self.voice)
+            self._espeak.SetParameter(self._espeak.RATE, int(speed), 0)
+            self._espeak.SetParameter(ESPEAK_WORDGAP, int(gap), 0)
+        else:
+            self._engine.setProperty("voice", self.voice)
+            self._engine.setProperty("rate", int(speed))
+        _APPLIED["settings"] = wanted
+        return True
+
+    def _render_at(self, text: str, speed: int, gap: int) -> tuple[np.ndarray, int]:
+        with quiet_stdout():
+            changed = self._apply(speed, gap)
+        if changed:
+            # Seen with espeak-ng: the first phrase after a change of settings can come back empty
+            # or at the old pace. A throwaway syllable takes that phrase's place.
+            self._synthesise("Ah.")
+        return self._synthesise(text)
+
+    def _settle(self) -> None:
+        """Wait for espeak-ng to finish the tail of the last phrase. pyttsx3's runAndWait first calls
+        the driver's stop(), which, while espeak-ng still reports itself playing, marks the driver as
+        stopping, and the new phrase is then cancelled part-way: clips were seen cut short or empty."""
+        if self._espeak is None:
+            return
+        deadline = time.monotonic() + SETTLE_SECONDS
+        while self._espeak.IsPlaying() and time.monotonic() < deadline:
+            time.sleep(0.002)
+        self._driver._stopping = False  # pyttsx3's own flag: nothing of ours is being stopped
+
+    def _synthesise(self, text: str) -> tuple[np.ndarray, int]:
         try:
             fd, path = tempfile.mkstemp(suffix=".wav", prefix="guided-tts-")
         except OSError as exc:
@@ -150,10 +247,14 @@ class Pyttsx3Engine:
         sys.unraisablehook = unraisable
         try:
             self._finished.clear()
+            self._settle()
             with quiet_stdout():
                 self._engine.save_to_file(text, path)
                 self._engine.runAndWait()
                 finished = self._finished.wait(FINISH_TIMEOUT_SECONDS)
+            if finished and not self._completed:
+                # The driver cancelled the phrase (see _settle): what was saved is cut short.
+                return np.zeros(0, dtype=np.int16), 22050
             if failures:
                 raise _save_failure(failures[0], text)
             if not finished and not os.path.getsize(path):
@@ -189,6 +290,21 @@ class Pyttsx3Engine:
         except Exception as exc:  # pydub raises several types for undecodable files
             raise TTSError(f"the speech engine wrote no usable audio for {text[:40]!r}: {exc}") from None
         return segment.frame_rate, segment.channels, 2, segment.raw_data
+
+
+def _espeak_command(binary: str, voice: str, text: str, speed: int, gap: int) -> tuple[np.ndarray, int]:
+    """One phrase through the espeak-ng command, trimmed like every rendered phrase."""
+    import io
+
+    try:
+        done = subprocess.run([binary, "-v", voice, "-s", str(speed), "-g", str(gap), "--stdout", text],
+                              capture_output=True, check=True, timeout=60)
+        with wave.open(io.BytesIO(done.stdout)) as f:
+            rate = f.getframerate()
+            samples = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+    except (OSError, subprocess.SubprocessError, wave.Error, EOFError) as exc:
+        raise TTSError(f"espeak-ng could not speak the calibration text: {exc}") from None
+    return trim_silence(samples, rate), rate
 
 
 def _save_failure(exc: BaseException, text: str) -> Exception:
