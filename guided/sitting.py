@@ -21,6 +21,7 @@ from .script import Say, Script, parse_span
 
 DEFAULT_REFLECT = "90s"
 WAIT_KEYS = {"r": "repeat", "R": "repeat", "q": "quit", "Q": "quit", "escape": "quit"}
+MODES = ("reflect", "wait", "record", "type")  # the ways to answer
 
 
 @dataclass
@@ -52,8 +53,8 @@ def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count:
          only: str | list[int] | None = None, shuffle: bool = False) -> SittingPlan:
     """Check the choices and pick the questions: `only` these numbers, or the next `count` not yet
     answered; with `reflect` (a time such as 90s or 1m..2m) the silence after each question."""
-    if mode not in journaling.MODES:
-        raise UsageError(f"unknown way to answer {mode!r}; expected one of {', '.join(journaling.MODES)}")
+    if mode not in MODES:
+        raise UsageError(f"unknown way to answer {mode!r}; expected one of {', '.join(MODES)}")
     if reflect is not None and mode != "reflect":
         raise UsageError("--reflect sets the timed silence; it does not go with --wait, --record or --type")
     span = parse_span(reflect or DEFAULT_REFLECT)
