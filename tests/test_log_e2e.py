@@ -210,3 +210,16 @@ def test_without_matplotlib_a_picture_is_one_line_saying_how_to_add_it(tmp_path)
         "guided: pictures need matplotlib, which is not installed: pip install 'guided[pictures]' "
         "(or pip install matplotlib)"]
     assert not (tmp_path / "map.png").exists()
+
+
+def test_a_python_caller_can_leave_the_log_alone(tmp_path, guided_home):
+    import guided
+    from guided import practice_log
+
+    session = guided.prepare("---\ntitle: Quiet\nkind: meditation\n---\nSettle.\n[pause 2s]\n")
+    session.export(tmp_path / "a.wav", log=False)
+    assert practice_log.entries() == [] and not (guided_home / "practice-log.sqlite3").exists()
+    session.export(tmp_path / "b.wav")
+    (entry,) = practice_log.entries()
+    assert (entry.kind, entry.session, entry.detail, entry.length_ms) == ("export", "quiet", "wav",
+                                                                         round(session.seconds * 1000))
