@@ -69,3 +69,7 @@ class UsageError(GuidedError):
     """Options that do not go together; exits 2 like any other usage mistake."""
 
     exit_code = 2
+
+
+class PracticeLogError(GuidedError):
+    """The practice log cannot be read or changed (writing it never fails what is being logged)."""

@@ -265,6 +265,7 @@ class Hooks:
     read_text: Callable[[str], str | None] | None = None  # a typed answer (None: skipped)
     key_stop: threading.Event | None = None  # set by a key press while recording
     listening: Callable[[], None] = lambda: None  # the microphone is about to open
+    started: Callable[[Sitting], None] = lambda sitting: None  # the entry exists; its answers fill in as given
 
 
 def run(
@@ -282,6 +283,7 @@ def run(
     folder = journal_dir()
     timeline = session.timeline
     sitting = Sitting(folder, deck_id, session.script.title, mode)
+    hooks.started(sitting)
     reads = {e.question: e for e in timeline.speech if e.question}
     reflections = {e.question: e for e in timeline.events if e.kind == "reflect"}
     numbers = [q.number for q in session.script.questions]

@@ -60,6 +60,7 @@ class Player:
         self.blocksize = blocksize
         self.start = start
         self.preparing = False  # true while the device waits for the worker (never expected)
+        self.heard = 0  # frames of the session sent to the device: what the listener heard, pauses left out
         self.finished = threading.Event()
         self.error: BaseException | None = None
         self._queue: queue.Queue = queue.Queue(maxsize=max(2, int(AHEAD_SECONDS * self.rate / FEED_BLOCK)))
@@ -196,6 +197,7 @@ class Player:
                 outdata[:] = 0
                 return
         data = self._read(frames)
+        self.heard += len(data)
         fade = self._fade.run(target, len(data), step)
         volume = self._volume.run(10 ** (c.volume_db / 20), len(data), 1.0 / (VOLUME_RAMP_MS * per_ms))
         gain = fade * volume

@@ -80,13 +80,19 @@ class Session:
 
     def export(self, output: str | os.PathLike, *, format: str | None = None, bitrate: str | None = None,
                captions: str | None = None, cover: str | None = None,
-               progress: Callable[[int, int], None] | None = None, metadata: dict[str, str] | None = None):
+               progress: Callable[[int, int], None] | None = None, metadata: dict[str, str] | None = None,
+               log: bool = True):
         """Encode to `output` (its extension picks the format, or `format`; "-" is stdout) with tags,
-        chapters and a cover; `captions` ("srt", "vtt", "lrc") writes captions beside it.
-        Returns an `ExportResult`."""
+        chapters and a cover; `captions` ("srt", "vtt", "lrc") writes captions beside it. With `log`
+        the export goes in the practice log. Returns an `ExportResult`."""
         from .export import export
 
-        return export(self, os.fspath(output), format, bitrate, progress, metadata, cover=cover, captions=captions)
+        result = export(self, os.fspath(output), format, bitrate, progress, metadata, cover=cover, captions=captions)
+        if log:
+            from . import practice_log
+
+            practice_log.record_export(self, result.format)
+        return result
 
     def controls(self):
         """A fresh `Controls` for this session: pause, seek, sections, volume, stop, from any thread."""
@@ -95,17 +101,27 @@ class Session:
         return Controls([c.start for c in self.timeline.sections], self.total, self.rate)
 
     def play(self, *, controls=None, device: int | str | None = None, section: int | str | None = None,
-             on_tick: Callable | None = None) -> str:
+             on_tick: Callable | None = None, log: bool = True) -> str:
         """Play on the sound card (blocking) until the end or until `controls.stop()`; returns
         "finished", "stopped" or "interrupted". `section` starts at a section (number from 1, or
-        words of its title); `device` is a device number or name (default: the system's)."""
+        words of its title); `device` is a device number or name (default: the system's). With `log`,
+        what was actually heard goes in the practice log, however the playing ended."""
         from .devices import choose_device
         from .player import Player
 
         device_index = device if isinstance(device, int) or device is None else choose_device(device)
         start = self.timeline.sections[self.timeline.section_index(section)].start if section else 0
         player = Player(self.mixer, controls or self.controls(), device=device_index, start=start)
-        return player.play(on_tick=on_tick)
+        ended = None
+        try:
+            ended = player.play(on_tick=on_tick)
+            return ended
+        finally:
+            # A device that never opened heard nothing; anything else heard is practice, Ctrl-C or not.
+            if log and (ended is not None or player.heard):
+                from . import practice_log
+
+                practice_log.record_play(self, player.heard, ended or "interrupted")
 
     def to_audiosegment(self, max_seconds: float = AUDIOSEGMENT_MAX_SECONDS):
         """The whole session as a pydub AudioSegment (16-bit). Its samples are filled block by block

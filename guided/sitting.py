@@ -21,6 +21,7 @@ from .script import Say, Script, parse_span
 
 DEFAULT_REFLECT = "90s"
 WAIT_KEYS = {"r": "repeat", "R": "repeat", "q": "quit", "Q": "quit", "escape": "quit"}
+MODES = ("reflect", "wait", "record", "type")  # the ways to answer
 
 
 @dataclass
@@ -52,8 +53,8 @@ def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count:
          only: str | list[int] | None = None, shuffle: bool = False) -> SittingPlan:
     """Check the choices and pick the questions: `only` these numbers, or the next `count` not yet
     answered; with `reflect` (a time such as 90s or 1m..2m) the silence after each question."""
-    if mode not in journaling.MODES:
-        raise UsageError(f"unknown way to answer {mode!r}; expected one of {', '.join(journaling.MODES)}")
+    if mode not in MODES:
+        raise UsageError(f"unknown way to answer {mode!r}; expected one of {', '.join(MODES)}")
     if reflect is not None and mode != "reflect":
         raise UsageError("--reflect sets the timed silence; it does not go with --wait, --record or --type")
     span = parse_span(reflect or DEFAULT_REFLECT)
@@ -93,16 +94,17 @@ def _numbers(only: str | list[int] | None) -> list[int] | None:
 
 def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None, *,
         silence_seconds: float = 8.0, max_answer_seconds: float = 300.0,
-        output_device: int | None = None, input_device: int | None = None) -> journaling.Sitting:
+        output_device: int | None = None, input_device: int | None = None, log: bool = True) -> journaling.Sitting:
     """Hold the sitting: narrate, take each answer, keep it in the journal; returns the saved sitting.
-    Ctrl-C (or `q` while waiting) ends it, keeping every answer given so far."""
+    Ctrl-C (or `q` while waiting) ends it, keeping every answer given so far. With `log`, the
+    narration heard and the questions answered go in the practice log, however the sitting ended."""
     from .player import Player
     from .session import prepare
 
     ui = ui or SittingUI()
     session = prepare(plan.script, id=plan.deck, options=options)
     tick = ui.display_for(session.timeline) if ui.display_for else None
-    state: dict = {"controls": None, "phase": "playing"}
+    state: dict = {"controls": None, "phase": "playing", "heard": 0, "sitting": None}
     keys_waiting: queue.Queue = queue.Queue()
     key_stop = threading.Event()
 
@@ -122,7 +124,10 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
             controls.at(position, action)
         state["controls"], state["phase"] = controls, "playing"
         player = Player(sess.mixer, controls, device=output_device, start=start, end=end)
-        return player.play(on_tick=tick if sess is session else None)
+        try:
+            return player.play(on_tick=tick if sess is session else None)
+        finally:
+            state["heard"] += player.heard
 
     def wait_key() -> str:
         state["phase"] = "waiting"
@@ -141,10 +146,29 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
     def listening() -> None:
         state["phase"] = "recording"  # from now on a key ends the answer
 
+    def started(held: journaling.Sitting) -> None:
+        state["sitting"] = held
+
     hooks = journaling.Hooks(play=play, say=ui.say, wait_key=wait_key, read_text=read_text, key_stop=key_stop,
-                             listening=listening)
-    with ui.keys(on_key) if plan.mode != "type" else contextlib.nullcontext(False):
-        return journaling.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
-                              max_answer_seconds=max_answer_seconds, input_device=input_device,
-                              ask_again=ask_again if plan.mode == "record" else None)
+                             listening=listening, started=started)
+    ended = "interrupted"
+    try:
+        with ui.keys(on_key) if plan.mode != "type" else contextlib.nullcontext(False):
+            held = journaling.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
+                                  max_answer_seconds=max_answer_seconds, input_device=input_device,
+                                  ask_again=ask_again if plan.mode == "record" else None)
+        ended = "finished"
+        return held
+    finally:
+        answers = _answered(state["sitting"]) if state["sitting"] is not None else 0
+        # A sitting that never reached the person (no device) is not practice; any other is.
+        if log and (ended == "finished" or state["heard"] or answers):
+            from . import practice_log
+
+            practice_log.record_sitting(session, plan.deck, state["heard"], answers, plan.mode, ended)
+
+
+def _answered(held: journaling.Sitting) -> int:
+    """Questions met in this sitting: answered in words or aloud, or reflected on in silence."""
+    return sum(1 for a in held.answers.values() if a.status in ("answered", "reflected", "interrupted"))
 

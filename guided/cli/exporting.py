@@ -39,12 +39,14 @@ Examples:
               help="For lossy formats, e.g. 128k.  [default: 160k mp3, 128k m4a/m4b/ogg, 96k opus]")
 @click.option("--cover", metavar="FILE|none", help="Cover image (PNG or JPEG), or none.  [default: a picture made with the title]")
 @click.option("--captions", type=click.Choice(CAPTION_FORMATS), help="Also write captions beside the audio, one cue per spoken phrase.")
+@click.option("--map", "map_png", metavar="FILE", help="Also draw the session's map to FILE (PNG), as guided show --png does.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), metavar="N", help="With --all: sessions exported at once.  [default: the number of cores]")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress on stderr.")
 @sound_options
 def export(session_id: str | None, output: str | None, all_dir: str | None, fmt: str | None, bitrate: str | None,
-           cover: str | None, captions: str | None, jobs: int | None, as_json: bool, quiet: bool, **kwargs):
+           cover: str | None, captions: str | None, map_png: str | None, jobs: int | None, as_json: bool, quiet: bool,
+           **kwargs):
     """Render a session to an audio file for offline listening.
 
     Tags, a cover and chapters (one per section and per question) go into the
@@ -56,6 +58,8 @@ def export(session_id: str | None, output: str | None, all_dir: str | None, fmt:
     if output is not None and all_dir is not None:
         raise click.UsageError("-o and --all do not go together: -o writes one file, --all a folder")
     if all_dir is not None:
+        if map_png is not None:
+            raise click.UsageError("--map draws one session's map: it goes with -o, not --all")
         _export_all(session_id, all_dir, fmt, bitrate, cover, captions, jobs, as_json, quiet, kwargs)
         return
     if jobs is not None:
@@ -65,6 +69,10 @@ def export(session_id: str | None, output: str | None, all_dir: str | None, fmt:
     from ..export import preflight
 
     picture = preflight(output, fmt, captions, cover)  # said before any rendering
+    if map_png is not None:
+        from ..pictures import preflight as map_preflight
+
+        map_preflight(map_png)
     if output == "-" and sys.stdout.isatty():
         raise GuidedError("not writing audio to a terminal: redirect it (> file.mp3) or pipe it to a player")
     options = session_options(kwargs)
@@ -72,6 +80,12 @@ def export(session_id: str | None, output: str | None, all_dir: str | None, fmt:
     with _bar(session.total, quiet) as progress:
         result = session.export(output, format=fmt, bitrate=bitrate, progress=progress, cover=picture,
                                 captions=captions)
+    if map_png is not None:
+        from ..pictures import session_map
+
+        drawn = session_map(session, map_png, minutes=options.minutes)
+        if not quiet:
+            click.echo(f"drew {drawn.path} ({drawn.width}×{drawn.height})", err=True)
     summary = {
         **asdict(result),
         "id": session.id,

@@ -47,14 +47,27 @@ def _origin_label(row: dict) -> str:
 @cli.command()
 @click.argument("session_id", metavar="ID|PATH", default=DEFAULT_SESSION)
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
+@click.option("--png", metavar="FILE", help="Draw the session's map instead: phrases, silences, bells, the bed, chapters.")
 @sound_options
-def show(session_id: str, as_json: bool, **kwargs):
+def show(session_id: str, as_json: bool, png: str | None, **kwargs):
     """Show a session's outline: sections, spoken lines, bells and pauses, with start times.
 
     Speech is rendered (and cached) so the times are exact. With --minutes N
-    the outline is fitted to that length.
+    the outline is fitted to that length. With --png FILE, draw its map.
     """
-    session = prepare_with_progress(session_id, session_options(kwargs))
+    options = session_options(kwargs)
+    if png:
+        from ..pictures import preflight
+
+        preflight(png)  # said before any speech is rendered
+    session = prepare_with_progress(session_id, options)
+    if png:
+        from ..pictures import session_map
+
+        drawn = session_map(session, png, minutes=options.minutes)
+        click.echo(f"drew {drawn.path} ({drawn.width}×{drawn.height}, {session.title})", err=True)
+        if not as_json:
+            return
     outline = session.outline()
     if as_json:
         click.echo(json.dumps({"id": session.id, **outline}, indent=2, ensure_ascii=False))
