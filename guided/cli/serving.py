@@ -50,7 +50,8 @@ def serve(ctx: click.Context, target: str | None, port: int, lan: bool, host: st
 
     Starts a small web server on this computer (127.0.0.1 unless --lan)
     with a page that plays every session, and a podcast feed at feed.xml.
-    Read-only: it serves exported audio, captions and covers, nothing else.
+    Read-only: it serves the audio, captions and covers of its export folder
+    and nothing else.
     Ctrl-C stops it.
     """
     from .. import library
