@@ -71,7 +71,10 @@ def test_the_page_on_a_phone_lists_the_library_plays_a_session_jumps_to_a_chapte
             phone.screenshot(path=str(shots / "library-360x740.png"))
 
             phone.tap('a.session[data-key="calm-minute"]')
-            phone.wait_for_selector("#play", timeout=120_000)  # exported on this first request
+            phone.wait_for_selector("#status progress", timeout=5_000)  # exported on this first request
+            assert phone.text_content("#status p").startswith(("Preparing the audio", "Waiting for another"))
+            phone.screenshot(path=str(shots / "preparing-360x740.png"))
+            phone.wait_for_selector("#play", timeout=120_000)
             chapters = phone.eval_on_selector_all(
                 ".chapter", "buttons => buttons.map(b => [b.firstChild.textContent, Number(b.dataset.start)])")
             assert [title for title, _ in chapters] == ["Arriving", "Breathing", "Closing"]

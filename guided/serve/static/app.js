@@ -153,9 +153,13 @@ async function prepare(row, box, mine) {
       if (row.state === "queued") {
         words.textContent = "Waiting for another session to be prepared first…";
         bar.removeAttribute("value");
+      } else if (!row.progress) {
+        // The speech is rendered first; the export counts its progress once the audio is encoded.
+        words.textContent = "Preparing the audio: rendering the speech…";
+        bar.removeAttribute("value");
       } else {
-        const percent = Math.round((row.progress || 0) * 100);
-        words.textContent = `Preparing the audio… ${percent}%`;
+        const percent = Math.round(row.progress * 100);
+        words.textContent = `Preparing the audio: ${percent}%`;
         bar.value = percent;
       }
       await new Promise((resolve) => { mine.poll = setTimeout(resolve, 700); });
