@@ -36,7 +36,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,piper,pictures]'
+	$(BIN)/python -m pip install -q -e '.[dev,piper,pictures,serve]'
 	@touch $(STAMP)
 
 benchmark: system-deps $(STAMP)

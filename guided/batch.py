@@ -4,7 +4,8 @@ Sessions are exported in parallel worker processes. `selection` says which sessi
 them are already up to date (a content hash per file, kept in the folder's `index.json`), so
 running the same batch again exports only what changed; `playlist` writes that index and an M3U8
 playlist beside the audio. Every file is written through a temporary file and renamed into place,
-so an interrupted batch leaves no partial files.
+so an interrupted batch leaves no partial files. `plan` says what a batch would do without doing it
+(the server uses it to know which files are ready).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import export as exporting
+from .catalog import Entry
 from .errors import GuidedError, OutputError
 from .options import SessionOptions
 from .playlist import INDEX, BatchItem, index_text, playlist_text, read_index, write_files, write_index
-from .selection import content_hash, file_name, load, select, up_to_date
+from .script import Script
+from .selection import Selection, content_hash, file_name, load, select, up_to_date
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,20 @@ class BatchProgress:
     total: float  # seconds of audio to write (estimated for the sessions not started yet)
     finished: int  # sessions exported so far
     count: int  # sessions to export (those already up to date are not counted)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One session of a batch: the file it becomes in the folder, the content hash that file must
+    have been made from, and whether the folder's index says it was (`current`)."""
+
+    entry: Entry
+    script: Script
+    file: str  # relative to the folder
+    hash: str
+    captions: str | None  # the caption file's name, when captions are asked for
+    current: bool
+    seconds: float  # the exported length, from the index, when current; else 0
 
 
 @dataclass
@@ -110,9 +127,42 @@ def _run_job(job: _Job) -> dict:
             "title": session.script.title, "captions": result.captions}
 
 
+def plan(
+    folder: str | os.PathLike,
+    selection: Selection,
+    options: SessionOptions = SessionOptions(),
+    fmt: str = "mp3",
+    bitrate: str | None = None,
+    *,
+    captions: str | None = None,
+    cover: str | None = None,
+    engine: str | None = None,
+) -> list[Planned]:
+    """What a batch of `selection` into `folder` would do with each session, without doing it: the
+    file name, the content hash, and whether the file there is already up to date. `engine` is the
+    speech engine's identity, worked out from `options` when not given."""
+    if engine is None:
+        from .tts import make_engine
+
+        engine = make_engine(options.engine, options.voice, options.rate_wpm).identity()
+    out = Path(folder).expanduser().absolute()
+    previous = read_index(out / INDEX)
+    found = []
+    for entry in selection.entries:
+        script = load(entry)
+        name = file_name(entry.id, fmt)
+        digest = content_hash(entry.path, options, script, fmt, bitrate, captions, cover, engine)
+        caption_name = str(Path(name).with_suffix(f".{captions}")) if captions else None
+        old = previous.get(entry.id)
+        current = up_to_date(old, digest, out, name, caption_name)
+        seconds = float(old.get("seconds", 0.0)) if current else 0.0
+        found.append(Planned(entry, script, name, digest, caption_name, current, seconds))
+    return found
+
+
 def export_all(
     folder: str,
-    target: str | None = None,
+    target: str | Selection | None = None,
     options: SessionOptions = SessionOptions(),
     fmt: str = "mp3",
     bitrate: str | None = None,
@@ -121,22 +171,27 @@ def export_all(
     cover: str | None = None,
     jobs: int | None = None,
     progress: Callable[[BatchProgress], None] | None = None,
+    playlist: bool = True,
+    engine: str | None = None,
 ) -> BatchResult:
-    """Export every session of `target` (None: the whole library) into `folder`, skipping the ones
-    whose file is already up to date; write the playlist and index. Ctrl-C: nothing partial stays."""
+    """Export every session of `target` (None: the whole library; or a `Selection` made already)
+    into `folder`, skipping the ones whose file is already up to date; write the index, and the
+    playlist unless `playlist` is False. `engine`: the speech engine's identity, when known already.
+    Ctrl-C: nothing partial stays."""
     started = time.monotonic()
     if fmt not in exporting.FORMATS:
         raise GuidedError(f"unknown audio format {fmt!r}; expected one of {', '.join(exporting.FORMATS)}")
     exporting.bitrate_for(fmt, bitrate)
     if cover is not None:
         exporting.resolve_cover(cover)  # a bad cover file is said before any work
-    selection = select(target)
+    selection = target if isinstance(target, Selection) else select(target)
     out = Path(folder).expanduser().absolute()
     created = _make_folder(out)
     exporting.ffmpeg()
-    from .tts import make_engine
+    if engine is None:
+        from .tts import make_engine
 
-    engine = make_engine(options.engine, options.voice, options.rate_wpm).identity()
+        engine = make_engine(options.engine, options.voice, options.rate_wpm).identity()
 
     index_path = out / INDEX
     previous = read_index(index_path)
@@ -145,20 +200,16 @@ def export_all(
     estimates: dict[int, float] = {}
     from .estimate import estimate_seconds
 
-    for number, entry in enumerate(selection.entries):
-        script = load(entry)
-        name = file_name(entry.id, fmt)
-        digest = content_hash(entry.path, options, script, fmt, bitrate, captions, cover, engine)
-        caption_name = str(Path(name).with_suffix(f".{captions}")) if captions else None
-        old = previous.get(entry.id)
-        if up_to_date(old, digest, out, name, caption_name):
-            items.append(BatchItem(entry.id, script.title, name, float(old.get("seconds", 0.0)), digest, "up to date",
-                                   captions=caption_name))
+    for number, p in enumerate(plan(out, selection, options, fmt, bitrate, captions=captions, cover=cover,
+                                    engine=engine)):
+        if p.current:
+            items.append(BatchItem(p.entry.id, p.script.title, p.file, p.seconds, p.hash, "up to date",
+                                   captions=p.captions))
             continue
-        items.append(BatchItem(entry.id, script.title, name, 0.0, digest, "pending", captions=caption_name))
-        source = str(entry.path)  # a worker needs no library folders to find it
-        jobs_to_run.append(_Job(number, entry.id, source, str(out / name), options, fmt, bitrate, captions, cover))
-        estimates[number] = options.minutes * 60 if options.minutes else estimate_seconds(script, options.rate_wpm)
+        items.append(BatchItem(p.entry.id, p.script.title, p.file, 0.0, p.hash, "pending", captions=p.captions))
+        source = str(p.entry.path)  # a worker needs no library folders to find it
+        jobs_to_run.append(_Job(number, p.entry.id, source, str(out / p.file), options, fmt, bitrate, captions, cover))
+        estimates[number] = options.minutes * 60 if options.minutes else estimate_seconds(p.script, options.rate_wpm)
 
     result = BatchResult(folder=str(out), playlist=None, index=str(index_path))
     try:
@@ -175,9 +226,11 @@ def export_all(
     result.items = [i for i in items if i is not None]
     good = [i for i in result.items if i.status in ("exported", "up to date")]
     with exporting.hold_interrupts():
-        playlist = out / f"{selection.name}.m3u8"
-        write_files([(playlist, playlist_text(selection.title, good)), (index_path, index_text(good, previous))])
-    result.playlist = str(playlist)
+        files = [(index_path, index_text(good, previous))]
+        if playlist:
+            result.playlist = str(out / f"{selection.name}.m3u8")
+            files.insert(0, (Path(result.playlist), playlist_text(selection.title, good)))
+        write_files(files)
     result.wall_seconds = round(time.monotonic() - started, 3)
     return result
 

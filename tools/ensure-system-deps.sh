@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the system packages guided needs, when they are missing: espeak-ng (speech), ffmpeg
-# (encoding and decoding) and PortAudio (playback). apt-get as root, sudo when it needs no
-# password; otherwise it prints the exact command to run and stops.
+# (encoding and decoding) and PortAudio (playback); where apt-get is, also Chromium, for the tests
+# of `guided serve`. apt-get as root, sudo when it needs no password; otherwise it prints the exact
+# command to run and stops.
 set -eu
 
 missing=""
@@ -11,6 +12,8 @@ command -v ffmpeg >/dev/null 2>&1 || missing="$missing ffmpeg"
 command -v ffprobe >/dev/null 2>&1 || missing="$missing ffmpeg"
 ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2' || missing="$missing libportaudio2"
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$missing python3-venv"
+# The tests of `guided serve` drive its page in a real headless browser: Debian's Chromium.
+[ -x /usr/bin/chromium ] || ! command -v apt-get >/dev/null 2>&1 || missing="$missing chromium"
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//')
 
 [ -z "$missing" ] && exit 0
