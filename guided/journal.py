@@ -22,7 +22,7 @@ from .config import paths
 from .errors import GuidedError, OutputError
 from .files import write_atomic
 from .recorder import record_answer, repair
-from .script import Bell, Question, Script, Span
+from .script import Question, Script, Span
 from .timefmt import clock
 
 ASK_AGAIN = "Take your time. Whenever you are ready, you can speak your answer, or simply stay with the question."
@@ -233,7 +233,7 @@ def choose(questions: list[int], done: set[int], count: int | None, only: list[i
     return chosen
 
 
-def sitting_script(deck: Script, chosen: list[int], reflect: Span | None, chime: bool) -> Script:
+def sitting_script(deck: Script, chosen: list[int], reflect: Span | None) -> Script:
     """The deck as this sitting will speak it: its opening, the chosen questions, its closing."""
     cues = list(deck.cues)
     positions = [i for i, c in enumerate(cues) if isinstance(c, Question)]
@@ -245,9 +245,7 @@ def sitting_script(deck: Script, chosen: list[int], reflect: Span | None, chime:
         question = by_number[number]
         if reflect is not None:
             question = replace(question, reflect=reflect)
-        middle.append(question)
-        if chime:
-            middle.append(Bell("chime", question.line))
+        middle.append(question)  # the timeline says its place and closes its reflection with a chime
     return replace(deck, cues=tuple(opening + middle + closing))
 
 

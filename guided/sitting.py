@@ -66,7 +66,7 @@ def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count:
         raise GuidedError(f"{deck} has no questions to journal with; try trust-questions")
     done = journaling.answered_in(entry.id)
     chosen = journaling.choose([q.number for q in script.questions], done, count, numbers, shuffle)
-    sitting = journaling.sitting_script(script, chosen, span if mode == "reflect" else None, mode == "reflect")
+    sitting = journaling.sitting_script(script, chosen, span if mode == "reflect" else None)
     return SittingPlan(entry.id, script.title, tuple(chosen), mode, sitting)
 
 

@@ -21,6 +21,8 @@ TAIL_MS = 4000  # after the last sound, time for the bed to fade away
 LINE_GAP_MS = 400  # between two spoken lines with nothing written between them
 BELL_ADVANCE_MS = 4000  # what follows a bell starts once it has been heard; the rest rings under it
 DEFAULT_INTERVAL_BELL = "chime"
+REFLECTION_BELL = "chime"  # the soft bell that closes each reflection on a question
+MINUTES = "{minutes}"
 SPOKEN_BREATHS = 3  # after three guided breaths the listener knows the rhythm: the rest keep time in silence
 BREATH_WORDS = {"in": "Breathe in", "hold": "Hold", "out": "Breathe out", "rest": "Rest"}
 
@@ -115,6 +117,7 @@ class Timeline:
             "words": words,
             "words_per_minute": round(words / (self.seconds / 60), 1) if self.total else 0.0,
             "speaking_words_per_minute": round(words / (speech / self.rate / 60), 1) if speech else 0.0,
+            "silence_share": round(1 - speech / self.total, 3) if self.total else 0.0,
             "bells": len(self.bells),
             "sections": len(self.sections),
             "questions": len(self.script.questions),
@@ -164,12 +167,22 @@ def assemble(
     seconds: float | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Timeline:
-    """Place the script's cues in time; with `seconds`, stretch pauses within their bounds to fit."""
-    items, titles = _items(script, speak, bell_frames, progress)
-    if seconds is None:
-        events, total = _place(items, rate, 0.5)
-    else:
-        events, total = _fit(items, rate, round(seconds * rate))
+    """Place the script's cues in time; with `seconds`, stretch pauses within their bounds to fit.
+
+    A `{minutes}` in a spoken line becomes the session's own length in words ("ten minutes"): the
+    fitted length when there is one, else the length the session turns out to have."""
+    minutes = round(seconds / 60) if seconds is not None else None
+    for _attempt in range(4):
+        spoken = with_minutes(script, minutes if minutes is not None else 10)
+        items, titles = _items(spoken, speak, bell_frames, progress)
+        if seconds is None:
+            events, total = _place(items, rate, 0.5)
+        else:
+            events, total = _fit(items, rate, round(seconds * rate))
+        heard = max(1, round(total / rate / 60))
+        if spoken is script or heard == minutes or seconds is not None:
+            break
+        minutes = heard  # say the length it really has, and place it again
     sections, renumber = _chapters(titles, events, total)
     events = [replace(e, section=renumber[e.section]) for e in events]
     return Timeline(
@@ -179,8 +192,32 @@ def assemble(
         total=total,
         events=tuple(events),
         sections=sections,
-        script=script,
+        script=spoken,
     )
+
+
+def minutes_in_words(minutes: int) -> str:
+    from num2words import num2words
+
+    return "one minute" if minutes == 1 else f"{num2words(minutes)} minutes"
+
+
+def with_minutes(script: Script, minutes: int) -> Script:
+    """The script with every `{minutes}` spoken as `minutes` in words (the same script when it has none)."""
+    if not any(isinstance(c, Say) and MINUTES in c.text for c in script.cues):
+        return script
+    words = minutes_in_words(max(1, minutes))
+    cues = tuple(replace(c, text=c.text.replace(MINUTES, words)) if isinstance(c, Say) else c for c in script.cues)
+    return replace(script, cues=cues)
+
+
+def question_place(position: int, count: int) -> str:
+    """How a question's place is said, so a listener knows how far along they are."""
+    from num2words import num2words
+
+    if position == count and count > 1:
+        return "The last question."
+    return f"The {num2words(position, to='ordinal')} question."
 
 
 def length_range(
@@ -194,7 +231,12 @@ def length_range(
 def spoken_texts(script: Script) -> list[str]:
     """Every phrase the script will speak, in order (for rendering ahead)."""
     texts: list[str] = []
+    questions = len(script.questions)
+    asked = 0
     for cue in script.cues:
+        if isinstance(cue, Question) and questions > 1:
+            asked += 1
+            texts.append(question_place(asked, questions))
         if isinstance(cue, (Say, Question)):
             texts.append(cue.text)
         elif isinstance(cue, Breathe):
@@ -226,6 +268,8 @@ def _items(script, speak, bell_frames, progress) -> tuple[list[_Item], list[str]
         items.append(item)
 
     previous_spoke = False
+    questions = len(script.questions)
+    asked = 0
     for cue in script.cues:
         if isinstance(cue, Section):
             titles.append(cue.title)
@@ -245,8 +289,14 @@ def _items(script, speak, bell_frames, progress) -> tuple[list[_Item], list[str]
         elif isinstance(cue, Bell):
             add(_Item("bell", section, cue.line, bell=cue.name, bell_frames=bell_frames(cue.name)))
         elif isinstance(cue, Question):
+            if questions > 1:
+                asked += 1
+                place = question_place(asked, questions)
+                add(_Item("speech", section, cue.line, clip=clip(place), text=place))
+                add(_Item("pause", section, cue.line, span=Span.fixed(LINE_GAP_MS)))
             add(_Item("speech", section, cue.line, clip=clip(cue.text), text=cue.text, question=cue.number))
             add(_Item("reflect", section, cue.line, span=cue.reflect, question=cue.number))
+            add(_Item("bell", section, cue.line, bell=REFLECTION_BELL, bell_frames=bell_frames(REFLECTION_BELL)))
         elif isinstance(cue, Sit):
             name = cue.bell or DEFAULT_INTERVAL_BELL
             frames = bell_frames(name) if cue.bell_every_ms else 0

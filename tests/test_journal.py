@@ -83,7 +83,7 @@ def test_a_sitting_speaks_the_opening_the_chosen_questions_and_the_closing():
         "---\ntitle: D\nkind: journal\n---\n## Open\nWelcome.\n## Q\n1. One?\n2. Two?\n3. Three?\n## Close\nGoodbye.\n",
         "d.md",
     )
-    script = journal.sitting_script(deck, [3, 1], None, chime=True)
+    script = journal.sitting_script(deck, [3, 1], None)
     spoken = [getattr(c, "text", None) for c in script.cues]
     assert "Welcome." in spoken and "Goodbye." in spoken
     assert [q.number for q in script.questions] == [3, 1]

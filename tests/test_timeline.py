@@ -65,9 +65,10 @@ def test_sections_become_chapters_starting_at_their_first_event(fake_engine, tmp
 def test_questions_are_read_then_given_time_to_reflect(fake_engine, tmp_path):
     head = "---\ntitle: T\nkind: journal\nreflect: 30s\n---\n"
     timeline = build("1. Why now?\n", fake_engine, tmp_path, head=head)
-    read, reflect = timeline.events
+    read, reflect, chime = timeline.events
     assert read.question == 1 and read.text == "Why now?"
     assert reflect.kind == "reflect" and reflect.question == 1 and reflect.length == ms(30_000)
+    assert chime.kind == "bell" and chime.bell == "chime" and chime.start == reflect.end
 
 
 def test_breathing_names_each_phase_within_its_time_for_three_breaths(fake_engine, tmp_path):
