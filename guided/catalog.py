@@ -262,6 +262,8 @@ class SessionInfo:
     kind: str
     questions: int
     seconds: int
+    speaking_words_per_minute: float  # the pace speech is rendered at (pauses not counted)
+    silence_share: float  # of the whole length: pauses, bells and time to reflect
     description: str
     series: str | None
     part: int | None
@@ -275,7 +277,7 @@ class SessionInfo:
 def sessions(on_skip: Callable[[GuidedError], None] | None = None) -> list[SessionInfo]:
     """Every session in the library. A broken script of the user's is skipped (and told to
     `on_skip`) so that it hides no other; a broken built-in one is an error."""
-    from .estimate import estimate_seconds
+    from .estimate import estimate
 
     rows = []
     for entry in entries():
@@ -287,9 +289,11 @@ def sessions(on_skip: Callable[[GuidedError], None] | None = None) -> list[Sessi
             if on_skip is not None:
                 on_skip(exc)
             continue
+        stats = estimate(script).stats()
         rows.append(SessionInfo(
             id=entry.id, title=script.title, kind=script.kind, questions=len(script.questions),
-            seconds=round(estimate_seconds(script)), description=script.description, series=script.series,
+            seconds=round(stats["seconds"]), speaking_words_per_minute=stats["speaking_words_per_minute"],
+            silence_share=stats["silence_share"], description=script.description, series=script.series,
             part=script.part, origin=entry.origin, overrides=tuple(e.origin for e in entry.overrides),
         ))
     return rows

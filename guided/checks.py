@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from . import catalog
 from .errors import GuidedError, ScriptError
+from .pronounce import traps_in
 
 
 @dataclass(frozen=True)
@@ -15,12 +16,14 @@ class ValidationResult:
     ok: bool
     title: str | None = None
     error: str | None = None  # one line, FILE:LINE:COL first for mistakes in the script
+    warnings: tuple[str, ...] = ()  # FILE:LINE: words the engines are likely to say wrong, with a rewording
 
     def as_dict(self) -> dict:
         found = {"script": self.script, "ok": self.ok}
         if self.ok:
             found["title"] = self.title
         found["error"] = self.error
+        found["warnings"] = list(self.warnings)
         return found
 
 
@@ -31,7 +34,8 @@ def validate_scripts(targets: Iterable[str] = ()) -> list[ValidationResult]:
     for target in targets:
         try:
             _, script = catalog.load(target)
-            results.append(ValidationResult(target, True, title=script.title))
+            warnings = tuple(str(w) for w in traps_in(script))
+            results.append(ValidationResult(target, True, title=script.title, warnings=warnings))
         except ScriptError as exc:
             results.append(ValidationResult(target, False, error=str(exc)))
         except GuidedError as exc:

@@ -18,10 +18,15 @@ class EstimatedClip:
 
 def estimate_seconds(script: Script, rate_wpm: int = DEFAULT_RATE_WPM) -> float:
     """The session's length with each phrase taking its words at `rate_wpm` (the engine's pace)."""
+    return estimate(script, rate_wpm).seconds
+
+
+def estimate(script: Script, rate_wpm: int = DEFAULT_RATE_WPM):
+    """The session's timeline with each phrase taking its words at `rate_wpm`: each voice's pace
+    is calibrated to that (tts/pace.py), so lengths are near what rendering gives."""
 
     def speak(text: str) -> EstimatedClip:
         frames = round(max(1, len(text.split())) * 60 / rate_wpm * RATE)
         return EstimatedClip(frames)
 
-    timeline = assemble(script, speak, lambda _name: round(ESTIMATED_BELL_SECONDS * RATE))
-    return timeline.seconds
+    return assemble(script, speak, lambda _name: round(ESTIMATED_BELL_SECONDS * RATE))

@@ -21,6 +21,7 @@ from .config import paths
 from .errors import UsageError
 from .mixer import BLOCK, Mixer, MixSettings
 from .options import SessionOptions, resolve
+from .pronounce import spoken_form
 from .script import Bell, Script, Sit
 from .timeline import DEFAULT_INTERVAL_BELL, Timeline, assemble
 from .tts import make_engine
@@ -193,7 +194,7 @@ def prepare(
 
         timeline = assemble(
             script,
-            lambda text: cache.get(engine, text, settings.rate),
+            lambda text: cache.get(engine, spoken_form(text, script.pronounce, engine.name), settings.rate),
             lambda name: len(bell_samples(name)),
             rate=settings.rate,
             seconds=options.minutes * 60 if options.minutes is not None else None,

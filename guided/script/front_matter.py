@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from ..errors import ScriptError
 from .durations import parse_span
-from .model import DEFAULT_REFLECT, JOURNAL_REFLECT, KINDS, MAX_REFLECT_MS
+from .model import DEFAULT_REFLECT, JOURNAL_REFLECT, KINDS, MAX_REFLECT_MS, Pronunciation
 
-FRONT_MATTER_KEYS = ("title", "kind", "description", "background", "series", "part", "reflect")
+FRONT_MATTER_KEYS = ("title", "kind", "description", "background", "series", "part", "reflect", "pronounce")
+PRONOUNCING_ENGINES = ("pyttsx3", "piper")
 
 
 def read_front_matter(lines: list[str], path: str) -> tuple[dict, int]:
@@ -125,4 +126,27 @@ class _FrontMatter:
             values["reflect"] = span
         elif kind == "journal":
             values["reflect"] = JOURNAL_REFLECT
+        if data.get("pronounce") is not None:
+            values["pronounce"] = self.pronunciations(data["pronounce"], end)
         return values
+
+    def pronunciations(self, table, end: int) -> tuple[Pronunciation, ...]:
+        """`pronounce:` maps a word to what to say instead, or to one such text per engine."""
+        line, column = self.value_position("pronounce", end)
+        expected = ("expected 'pronounce:' followed by lines such as '  close: kloze' or "
+                    "'  close: {pyttsx3: \"[[kl'oUz]]\", piper: \"[[klˈoʊz]]\"}'")
+        if not isinstance(table, dict):
+            raise self.error(line, column, expected)
+        found = []
+        for word, how in table.items():
+            if not isinstance(word, str) or not word.strip() or len(word.split()) != 1:
+                raise self.error(line, column, f"pronounce: {word!r} is not a single word; {expected}")
+            if isinstance(how, str) and how.strip():
+                found.append(Pronunciation(word.strip(), how.strip()))
+            elif isinstance(how, dict) and how and all(
+                    k in PRONOUNCING_ENGINES and isinstance(v, str) and v.strip() for k, v in how.items()):
+                found.append(Pronunciation(word.strip(), None, tuple((k, v.strip()) for k, v in how.items())))
+            else:
+                raise self.error(line, column, f"pronounce: {word!r} needs a text, or a text for "
+                                               f"{' and/or '.join(PRONOUNCING_ENGINES)}")
+        return tuple(found)

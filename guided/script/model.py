@@ -17,6 +17,19 @@ BLANK_LINE_MS = 1000
 
 
 @dataclass(frozen=True)
+class Pronunciation:
+    """A word said another way: a respelling ("Ah-NAH-ha-ta") or phonemes in an engine's notation
+    ("[[kl'oUz]]" for espeak-ng, "[[klˈoʊz]]" for Piper), for every engine or for one."""
+
+    word: str
+    say: str | None = None  # for every engine without its own
+    engines: tuple[tuple[str, str], ...] = ()  # (engine name, what to say)
+
+    def for_engine(self, engine: str) -> str | None:
+        return dict(self.engines).get(engine, self.say)
+
+
+@dataclass(frozen=True)
 class Span:
     """A length of time in milliseconds that may stretch between `low` and `high`."""
 
@@ -106,6 +119,7 @@ class Script:
     series: str | None = None
     part: int | None = None
     reflect: Span = field(default_factory=lambda: DEFAULT_REFLECT)
+    pronounce: tuple[Pronunciation, ...] = ()  # how the engines should say particular words
 
     @property
     def questions(self) -> tuple[Question, ...]:
