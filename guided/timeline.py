@@ -178,7 +178,12 @@ def assemble(
         if seconds is None:
             events, total = _place(items, rate, 0.5)
         else:
-            events, total = _fit(items, rate, round(seconds * rate))
+            try:
+                events, total = _fit(items, rate, round(seconds * rate))
+            except FitError as exc:
+                if spoken is script:
+                    raise
+                raise _spoken_range_error(script, speak, bell_frames, rate, exc, round(seconds * rate)) from None
         heard = max(1, round(total / rate / 60))
         if spoken is script or heard == minutes or seconds is not None:
             break
@@ -194,6 +199,21 @@ def assemble(
         sections=sections,
         script=spoken,
     )
+
+
+def _spoken_range_error(script, speak, bell_frames, rate, exc: FitError, target: int) -> FitError:
+    """The limits of a session that speaks its own length, each with the length it would then say:
+    what the message offers must be what can really be asked for."""
+    def limit(seconds: float, stretch: float) -> int:
+        items, _ = _items(with_minutes(script, max(1, round(seconds / 60))), speak, bell_frames, None)
+        return _place(items, rate, stretch)[1]
+
+    low, high = limit(exc.shortest, 0.0), limit(exc.longest, 1.0)
+    try:
+        _check_range(low, high, target, rate)
+    except FitError as precise:
+        return precise
+    return exc
 
 
 def minutes_in_words(minutes: int) -> str:
@@ -355,10 +375,16 @@ def _place(items: list[_Item], rate: int, stretch: float) -> tuple[list[Event], 
 def _fit(items: list[_Item], rate: int, target: int) -> tuple[list[Event], int]:
     shortest = _place(items, rate, 0.0)
     longest = _place(items, rate, 1.0)
-    if not shortest[1] <= target <= longest[1]:
-        low_s, high_s = shortest[1] / rate, longest[1] / rate
+    _check_range(shortest[1], longest[1], target, rate)
+    return _search(items, rate, target, shortest)
+
+
+def _check_range(shortest: int, longest: int, target: int, rate: int) -> None:
+    """A FitError saying what can be asked for, unless `target` samples lie in the range."""
+    if not shortest <= target <= longest:
+        low_s, high_s = shortest / rate, longest / rate
         asked = format_ms(round(target * 1000 / rate))
-        if shortest[1] == longest[1]:
+        if shortest == longest:
             raise FitError(
                 f"this session cannot change length: it has no stretchable pauses and lasts {_readable(low_s, 0)} "
                 f"(asked for {asked})", low_s, high_s,
@@ -369,6 +395,9 @@ def _fit(items: list[_Item], rate: int, target: int) -> tuple[list[Event], int]:
         raise FitError(
             f"this session can last from {low} to {high}, not {asked}; ask for between {minutes}", low_s, high_s,
         )
+
+
+def _search(items: list[_Item], rate: int, target: int, shortest: tuple[list[Event], int]) -> tuple[list[Event], int]:
     # The length grows steadily with the stretch, so halving the interval finds it to the sample.
     low, high = 0.0, 1.0
     best = shortest

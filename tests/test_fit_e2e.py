@@ -133,7 +133,7 @@ def _build(engine, tmp_path, seconds=None):
     return script, assemble(script, speak, lambda name: 10 * RATE, rate=RATE, seconds=seconds), speak
 
 
-@pytest.mark.parametrize("seconds", [91, 200, 333.3, 380])
+@pytest.mark.parametrize("seconds", [95, 200, 333.3, 384])
 def test_every_stretchable_silence_moves_in_the_same_proportion_of_its_range(fake_engine, tmp_path, seconds):
     script, timeline, _ = _build(fake_engine, tmp_path, seconds)
     assert abs(timeline.total - seconds * RATE) <= 1
@@ -156,6 +156,7 @@ def test_the_fit_error_carries_both_limits(fake_engine, tmp_path):
         _build(fake_engine, tmp_path, seconds=30)
     assert caught.value.shortest == pytest.approx(low / RATE)
     assert caught.value.longest == pytest.approx(high / RATE)
-    # Rounded inwards to whole seconds (90.5 s and 380.5 s), so that both ends can be asked for.
-    assert str(caught.value) == "this session can last from 1m31s to 6m20s, not 30s; ask for between 1.51 and 6.34 minutes"
-    assert (low / RATE, high / RATE) == (pytest.approx(90.5, abs=0.01), pytest.approx(380.5, abs=0.01))
+    # Rounded inwards to whole seconds (94.5 s and 384.5 s, the chime closing the reflection included),
+    # so that both ends can be asked for.
+    assert str(caught.value) == "this session can last from 1m35s to 6m24s, not 30s; ask for between 1.58 and 6.4 minutes"
+    assert (low / RATE, high / RATE) == (pytest.approx(94.5, abs=0.01), pytest.approx(384.5, abs=0.01))

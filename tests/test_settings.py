@@ -33,7 +33,7 @@ def write(home, text: str | bytes):
 def test_no_config_file_means_the_built_in_defaults(guided_home):
     assert load_settings() == Settings()
     chosen = options()
-    assert (chosen.loudness, chosen.voice_db, chosen.rate_wpm, chosen.background) == (-16.0, 0.0, 135, None)
+    assert (chosen.loudness, chosen.voice_db, chosen.rate_wpm, chosen.background) == (-16.0, 0.0, 120, None)
 
 
 def test_every_key_is_read(guided_home):
