@@ -11,10 +11,11 @@ a time, wall time, CPU time and peak resident memory of:
 * guided         `guided export SCRIPT -o out.mp3`, speech already in the clip cache; besides the
                  mix it writes tags, a generated cover picture and chapters;
 * guided (wav)   the same to WAV: no encoder, so mostly the mixer's own cost;
-* pydub, same mix  benchmarks/pydub_export.py `fair`: guided's mix (the same clips at the same
-                 samples, the bed looped and ducked with the same depth and ramps, the same relative
-                 levels, loudness target and peak ceiling, the same encoder and bitrate) built the
-                 way a competent pydub user would, linearly, with numpy where pydub has no operation;
+* pydub, same mix  benchmarks/pydub_export.py `fair`: guided's mix (the same clips, handed over
+                 at 44.1 kHz, at the same samples; the bed looped and ducked with the same depth and
+                 ramps; the same relative levels, loudness target and peak ceiling; the same encoder
+                 and bitrate) built the way a competent pydub user would, in linear time, with numpy
+                 where pydub has no operation;
 * pydub, naive   benchmarks/pydub_export.py `naive`: the first version anyone writes (`+=` per
                  event, an `overlay` of the whole session per bell, peak normalisation): less work
                  than guided (no ducking, no loudness target) and quadratic in the length.
