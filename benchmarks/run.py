@@ -4,7 +4,8 @@
 
 Each benchmark runs as its own process with --json (piper_speed prints text), with this checkout
 first on PYTHONPATH, so a failure in one is reported and the others still run. They take a while on a small machine: export (the longest,
-see export.py) about 15 minutes at the default lengths, batch a few minutes, the others under one.
+see export.py) about 20 minutes on two idle cores at its default lengths and rounds (33 minutes at a
+load average of 6 to 10), batch a few minutes, the others about a minute.
 Piper is skipped when piper-tts is not installed. Exit status 1 if any benchmark failed.
 """
 
