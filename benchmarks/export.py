@@ -1,45 +1,53 @@
-"""Export benchmark: guided against a naive pydub pipeline and against ffmpeg alone, side by side.
+"""Export benchmark: guided against pydub (a fair pipeline and a naive one) and ffmpeg alone, side by side.
 
-    python benchmarks/export.py [--minutes 20 60] [--format mp3] [--keep DIR] [--repeat N] [--engine NAME] [--json]
+    python benchmarks/export.py [--minutes 10 30] [--repeat 3] [--format mp3] [--keep DIR] [--engine NAME] [--json]
 
-For each length it writes a session script (repeated sections of spoken lines, stretchable pauses
-and a bell each), fits it to exactly that many minutes with `--minutes`, and then measures, one
-command at a time, wall time and peak resident memory of:
+For each length it writes a session script (one section a minute: five spoken lines, stretchable
+pauses, a bell), fits it to exactly that many minutes with `--minutes`, and measures, one command at
+a time, wall time, CPU time and peak resident memory of:
 
-* ffmpeg alone   encoding an equally long 44.1 kHz stereo WAV to the same format and bitrate:
-                 the floor any exporter that uses ffmpeg has to pay;
-* guided         `guided export SCRIPT -o out.mp3` with a warm clip cache (speech already rendered);
-* guided wav     the same to WAV: no encoder cost, so mostly the mixer's own;
-* naive pydub    the same session built the obvious way with pydub: the phrases (rendered once,
-                 untimed, with the espeak-ng CLI) concatenated with `AudioSegment.silent` between
-                 them, a looped bed and the bells overlaid, normalised, exported - the whole session
-                 in memory at once.
+* ffmpeg alone   encoding guided's own WAV of the session to the same format and bitrate: the floor
+                 any exporter that uses ffmpeg has to pay;
+* guided         `guided export SCRIPT -o out.mp3`, speech already in the clip cache; besides the
+                 mix it writes tags, a generated cover picture and chapters;
+* guided (wav)   the same to WAV: no encoder, so mostly the mixer's own cost;
+* pydub, same mix  benchmarks/pydub_export.py `fair`: guided's mix (the same clips, handed over
+                 at 44.1 kHz, at the same samples; the bed looped and ducked with the same depth and
+                 ramps; the same relative levels, loudness target and peak ceiling; the same encoder
+                 and bitrate) built the way a competent pydub user would, in linear time, with numpy
+                 where pydub has no operation;
+* pydub, naive   benchmarks/pydub_export.py `naive`: the first version anyone writes (`+=` per
+                 event, an `overlay` of the whole session per bell, peak normalisation): less work
+                 than guided (no ducking, no loudness target) and quadratic in the length.
 
-Peak memory comes from `/usr/bin/time -v` (Debian package `time`), or failing that from
-`getrusage(RUSAGE_CHILDREN)` in a small wrapper process. Either way it is the largest *single*
-process in the measured command's tree (for guided: the Python process or its ffmpeg child,
-whichever is larger), not their sum.
+Every row runs once per round, rounds repeated --repeat times (default 3), so a busy spell on a
+shared machine falls on all of them; each figure printed is the median, with the fastest and
+slowest run beside it. CPU is user + system time of the command and every process it waited for
+(ffmpeg included); peak memory is the largest single process's resident set (see measure.py).
+Each output is read back with ffmpeg's ebur128 meter (integrated loudness, true peak) and ffprobe
+(the seconds heard), and the fair pipeline's figures are checked against guided's: if they differ
+by more than a small tolerance, it is not the same work, and the report says so.
 
-Everything untimed (speech, the bell and bed WAVs, the long WAV for ffmpeg) is prepared first in a
-private GUIDED_HOME under a temporary folder, removed at the end unless --keep DIR is given.
-The timed commands run one after another, never in parallel; on a shared machine the wall times
-(and so the ratios) are noisy: use --repeat to keep the fastest of several runs.
+Everything untimed (speech, the session's parts for the pydub pipelines, the WAV for ffmpeg alone)
+is prepared first in a private GUIDED_HOME under a temporary folder, removed at the end unless
+--keep DIR is given. The guided measured is this checkout's (its folder goes first on PYTHONPATH).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import wave
 from pathlib import Path
+
+from measure import audio_facts, run_measured, spread
+
+BENCHMARKS = Path(__file__).resolve().parent
+CHECKOUT = BENCHMARKS.parent
 
 # Generic calm sentences; each section speaks five of them, cycling through the list.
 PHRASES = [
@@ -85,22 +93,24 @@ PHRASES = [
     "Rest here a while.",
 ]
 LINES_PER_SECTION = 5
-SPEAKING_RATE = 135  # words a minute: guided's default --rate, and the espeak-ng CLI's -s for the naive pipeline
+SPEAKING_RATE = 135  # words a minute: guided's default --rate
 SECONDS_PER_SECTION = 60  # roughly, with every pause at its midpoint
 
-TOOLS = {  # key → label, in the order the rows are printed
+ROWS = {  # key → label, in the order the rows run and are printed
     "ffmpeg": "ffmpeg alone",
     "guided": "guided",
     "guided-wav": "guided (wav)",
-    "naive": "naive pydub",
+    "fair": "pydub, same mix",
+    "naive": "pydub, naive",
 }
-CODECS = {  # format → ffmpeg encoder arguments and bitrate, the same for all three pipelines
+CODECS = {  # format → ffmpeg encoder arguments and bitrate, the same for every pipeline
     "mp3": (["-c:a", "libmp3lame"], "160k"),
     "ogg": (["-c:a", "libvorbis"], "128k"),
     "flac": (["-c:a", "flac"], None),
 }
-LIMITS = {"rss_mb": 150.0, "growth_mb": 10.0, "ratio": 1.3}
-TIME_BIN = "/usr/bin/time"
+# How close the fair pipeline's output must be to guided's to count as the same work.
+SAME_WORK = {"integrated_lufs": 0.5, "true_peak_dbtp": 0.5, "heard_s": 0.05}
+LIMITS = {"rss_mb": 150.0, "growth_mb": 10.0}
 
 
 def log(message: str) -> None:
@@ -145,291 +155,124 @@ def fingerprint_id(files: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
 
 
+def checkout_env(env: dict) -> dict:
+    """`env` with this checkout first on PYTHONPATH, so that `python -m guided` runs this code."""
+    if not (CHECKOUT / "guided" / "__init__.py").is_file():
+        return env
+    path = os.pathsep.join(p for p in (str(CHECKOUT), env.get("PYTHONPATH", "")) if p)
+    return {**env, "PYTHONPATH": path}
+
+
 def guided_command() -> list[str]:
-    beside = Path(sys.executable).with_name("guided")
-    return [str(beside)] if beside.is_file() else [sys.executable, "-m", "guided"]
+    return [sys.executable, "-m", "guided"]
 
 
-def run_quiet(command: list[str], env: dict | None = None) -> str:
+def run_quiet(command: list[str], env: dict) -> str:
     done = subprocess.run(command, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"failed ({done.returncode}): {' '.join(command)}\n{done.stderr.strip()}")
     return done.stdout
 
 
-# --- untimed preparation for the naive pipeline -----------------------------------------------
-def write_wav(path: Path, samples, rate: int) -> None:
-    """float (frames, channels) in -1..1 → 16-bit WAV."""
-    import numpy as np
-
-    samples = np.asarray(samples, dtype=np.float32)
-    if samples.ndim == 1:
-        samples = samples[:, None]
-    pcm = np.round(np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as f:
-        f.setnchannels(pcm.shape[1])
-        f.setsampwidth(2)
-        f.setframerate(rate)
-        f.writeframes(pcm.tobytes())
-
-
-def espeak_phrases(texts: list[str], folder: Path, rate_wpm: int) -> dict[str, str]:
-    """Each distinct phrase spoken once with the espeak-ng CLI, its silence trimmed as guided does."""
-    import numpy as np
-
-    folder.mkdir(parents=True, exist_ok=True)
-    found = {}
-    for index, text in enumerate(texts):
-        raw, path = folder / f"raw-{index:03d}.wav", folder / f"phrase-{index:03d}.wav"
-        run_quiet(["espeak-ng", "-s", str(rate_wpm), "-w", str(raw), text])
-        with wave.open(str(raw), "rb") as f:
-            rate, channels = f.getframerate(), f.getnchannels()
-            samples = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").reshape(-1, channels)
-        loud = np.flatnonzero(np.abs(samples).max(axis=1) > 0.004 * 32768)
-        keep = rate * 15 // 1000
-        if loud.size:
-            samples = samples[max(0, loud[0] - keep) : loud[-1] + 1 + keep]
-        write_wav(path, samples / 32768.0, rate)
-        raw.unlink()
-        found[text] = str(path)
-    return found
-
-
-# --- the naive pipeline (runs in its own process: `export.py --naive PLAN OUT`) ---------------
-def naive(plan_file: str, output: str) -> None:
-    """Build the whole session in memory with pydub, the way a first version would."""
-    from pydub import AudioSegment, effects
-
-    plan = json.loads(Path(plan_file).read_text())
-    rate = plan["rate"]
-
-    def silence(ms: float) -> AudioSegment:
-        return AudioSegment.silent(duration=ms, frame_rate=rate).set_channels(2)
-
-    voices = {
-        text: AudioSegment.from_wav(path).set_frame_rate(rate).set_channels(2)
-        for text, path in plan["phrases"].items()
-    }
-    bell = AudioSegment.from_wav(plan["bell"]).apply_gain(plan["bell_gain_db"])
-    bed = AudioSegment.from_wav(plan["bed"]).apply_gain(plan["bed_gain_db"])
-
-    session = silence(0)
-    bells = []
-    for event in plan["events"]:  # in time order
-        at = event["start"] * 1000
-        if event["kind"] == "bell":
-            bells.append(at)
-            continue
-        if at > len(session):
-            session += silence(at - len(session))  # the pause before this phrase
-        session += voices[event["text"]]
-    total = plan["seconds"] * 1000
-    if total > len(session):
-        session += silence(total - len(session))
-    session = session[:total]
-
-    loops = math.ceil(len(session) / len(bed))
-    background = (bed * loops)[: len(session)].fade_in(plan["fade_ms"]).fade_out(plan["fade_ms"])
-    session = session.overlay(background)
-    for at in bells:
-        session = session.overlay(bell, position=at)
-    session = effects.normalize(session, headroom=1.0)
-    session.export(output, format=plan["format"], bitrate=plan["bitrate"])
-
-
-# --- measuring --------------------------------------------------------------------------------
-def rusage_wrapper(result_file: str, command: list[str]) -> int:
-    """Run `command` and record its wall time and its tree's rusage (used without /usr/bin/time)."""
-    import resource
-
-    start = time.perf_counter()
-    code = subprocess.call(command)
-    wall = time.perf_counter() - start
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    Path(result_file).write_text(json.dumps({
-        "wall": wall, "maxrss_kb": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime, "code": code,
-    }))
-    return code
-
-
-def measure(command: list[str], env: dict, folder: Path, name: str) -> dict:
-    """Wall seconds, CPU seconds and peak RSS (MB) of one run of `command`, on its own."""
-    usage = folder / f"{name}.rusage"
-    output = folder / f"{name}.log"
-    if os.access(TIME_BIN, os.X_OK):
-        wrapped = [TIME_BIN, "-v", "-o", str(usage), *command]
-    else:
-        wrapped = [sys.executable, os.path.abspath(__file__), "--rusage-wrapper", str(usage), "--", *command]
-    with open(output, "wb") as out:
-        start = time.perf_counter()
-        code = subprocess.call(wrapped, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        wall = time.perf_counter() - start
-    if code != 0:
-        tail = output.read_text(errors="replace").strip().splitlines()[-5:]
-        raise SystemExit(f"{name} failed ({code}): {' '.join(command)}\n" + "\n".join(tail))
-    text = usage.read_text()
-    if wrapped[0] == TIME_BIN:
-        maxrss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text).group(1))
-        cpu = sum(float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", text).group(1)) for kind in ("User", "System"))
-    else:
-        found = json.loads(text)
-        maxrss_kb, cpu, wall = found["maxrss_kb"], found["cpu"], found["wall"]
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": maxrss_kb / 1024}
-
-
-def ebur128(path: Path) -> dict:
-    """Integrated loudness, loudness range and true peak, from ffmpeg's ebur128 summary."""
-    done = subprocess.run(
-        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True, text=True,
-    )
-    summary = done.stderr.rsplit("Summary:", 1)[-1]
-
-    def number(label: str) -> float | None:
-        found = re.search(rf"{label}:\s+(-?[\d.]+|-inf)", summary)
-        return float(found.group(1)) if found else None
-
-    return {"integrated_lufs": number("I"), "lra_lu": number("LRA"), "true_peak_dbtp": number("Peak")}
-
-
 # --- the run ----------------------------------------------------------------------------------
-def prepare_length(minutes: float, work: Path, env: dict, args, extras: dict) -> dict:
-    """Script, warm cache, timeline, naive plan and the long WAV for one length (all untimed)."""
-    guided = guided_command()
+def prepare_length(minutes: float, work: Path, env: dict, args) -> dict:
+    """Script, warm cache, the WAV for ffmpeg alone and the parts for pydub, for one length (untimed)."""
     folder = work / f"{minutes:g}min"
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / f"session-{minutes:g}min.md"
     script.write_text(make_script(minutes))
-    log(f"[{minutes:g} min] warming the clip cache and reading the timeline")
-    engine = ["--engine", args.engine, "--rate", str(SPEAKING_RATE)]
-    shown = json.loads(run_quiet([*guided, "show", str(script), "--json", "--minutes", f"{minutes:g}", *engine], env))
+    settings = ["--minutes", f"{minutes:g}", "--engine", args.engine, "--rate", str(SPEAKING_RATE)]
+    log(f"[{minutes:g} min] rendering the speech and reading the timeline")
+    shown = json.loads(run_quiet([*guided_command(), "show", str(script), "--json", *settings], env))
     seconds = shown["stats"]["seconds"]
     if abs(seconds - minutes * 60) > 60:
         raise SystemExit(f"the session lasts {seconds:.0f} s, not {minutes:g} min")
-    # One untimed export: every phrase is cached afterwards, and it is the WAV that ffmpeg alone encodes.
     long_wav = folder / "long.wav"
-    run_quiet([*guided, "export", str(script), "-o", str(long_wav), "--minutes", f"{minutes:g}", "-q", *engine], env)
-
-    texts = sorted({e["text"] for e in shown["events"] if e["kind"] == "speech"})
-    missing = [t for t in texts if t not in extras["phrases"]]
-    if missing:
-        log(f"[{minutes:g} min] speaking {len(missing)} phrases with the espeak-ng CLI for the naive pipeline")
-        extras["phrases"].update(espeak_phrases(missing, work / "espeak" / f"{len(extras['phrases'])}", SPEAKING_RATE))
-    plan = {
-        "rate": 44100,
-        "seconds": seconds,
-        "format": args.format,
-        "bitrate": extras["bitrate"],
-        "phrases": {t: extras["phrases"][t] for t in texts},
-        "bell": extras["bell"],
-        "bed": extras["bed"],
-        "bell_gain_db": -4.0,
-        "bed_gain_db": -14.0,
-        "fade_ms": 6000,
-        "events": [{"kind": e["kind"], "start": e["start"], "text": e["text"]}
-                   for e in shown["events"] if e["kind"] in ("speech", "bell")],
-    }
-    plan_file = folder / "naive-plan.json"
-    plan_file.write_text(json.dumps(plan))
+    run_quiet([*guided_command(), "export", str(script), "-o", str(long_wav), "-q", *settings], env)
+    log(f"[{minutes:g} min] writing the session's parts for the pydub pipelines")
+    parts = folder / "parts"
+    dumped = json.loads(run_quiet([sys.executable, str(BENCHMARKS / "session_parts.py"), str(script), str(parts),
+                                   *settings], env))
+    if abs(dumped["frames"] / dumped["rate"] - seconds) > 0.001:
+        raise SystemExit(f"the parts last {dumped['frames'] / dumped['rate']:.3f} s but guided show says {seconds:.3f} s")
+    empty = sorted({e["text"] for e in shown["events"] if e["kind"] == "speech" and not e["seconds"]})
     return {
         "minutes": minutes, "folder": folder, "script": script, "seconds": seconds, "long_wav": long_wav,
-        "plan": plan_file, "phrases": len(texts), "events": len(shown["events"]),
-        "bells": shown["stats"]["bells"],
-        "warnings": speech_warnings(minutes, shown, extras["phrases"], args.engine),
+        "plan": parts / "plan.json", "events": len(shown["events"]), "bells": shown["stats"]["bells"],
+        "phrases": len({e["text"] for e in shown["events"] if e["kind"] == "speech"}),
+        "warnings": [f"[{minutes:g} min] guided rendered {len(empty)} phrase(s) as empty clips: "
+                     + ", ".join(repr(t) for t in empty[:3])] if empty else [],
     }
-
-
-def speech_warnings(minutes: float, shown: dict, espeak: dict[str, str], engine: str) -> list[str]:
-    """Sanity checks on the speech guided rendered in the warm-up (it is cached for every timed run): no
-    phrase empty, and with pyttsx3 (espeak-ng) each phrase about as long as the espeak-ng CLI says it."""
-    found = []
-    lengths = {e["text"]: e["seconds"] for e in shown["events"] if e["kind"] == "speech"}
-    empty = sorted(t for t, seconds in lengths.items() if not seconds)
-    if empty:
-        found.append(f"[{minutes:g} min] guided rendered {len(empty)} phrase(s) as empty clips: "
-                     + ", ".join(repr(t) for t in empty[:3]))
-    if engine == "pyttsx3":
-        off = []
-        for text, seconds in lengths.items():
-            with wave.open(espeak[text], "rb") as f:
-                expected = f.getnframes() / f.getframerate()
-            if seconds and not 0.85 <= seconds / expected <= 1.15:
-                off.append(seconds / expected)
-        if off:
-            found.append(f"[{minutes:g} min] {len(off)} of guided's {len(lengths)} phrases last {min(off):.2f}-"
-                         f"{max(off):.2f}x as long as espeak-ng -s {SPEAKING_RATE} says them: the wrong speaking rate?")
-    return found
 
 
 def commands(prepared: dict, args) -> dict[str, tuple[list[str], Path]]:
     folder, fmt = prepared["folder"], args.format
     encoder, bitrate = CODECS[fmt]
-    codec = [*encoder, *(["-b:a", bitrate] if bitrate else [])]
-    out = {key: folder / f"{key}.{'wav' if key == 'guided-wav' else fmt}" for key in TOOLS}
+    out = {key: folder / f"{key}.{'wav' if key == 'guided-wav' else fmt}" for key in ROWS}
     settings = ["--minutes", f"{prepared['minutes']:g}", "--engine", args.engine, "--rate", str(SPEAKING_RATE), "-q"]
 
     def guided(target: Path, *more: str) -> list[str]:
         return [*guided_command(), "export", str(prepared["script"]), "-o", str(target), *settings, *more]
 
+    def pydub(pipeline: str) -> list[str]:
+        return [sys.executable, str(BENCHMARKS / "pydub_export.py"), pipeline, str(prepared["plan"]), str(out[pipeline]),
+                "--format", fmt, *(["--bitrate", bitrate] if bitrate else [])]
+
     return {
         "ffmpeg": ([shutil.which("ffmpeg"), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-                    "-i", str(prepared["long_wav"]), *codec, str(out["ffmpeg"])], out["ffmpeg"]),
+                    "-i", str(prepared["long_wav"]), *encoder, *(["-b:a", bitrate] if bitrate else []),
+                    str(out["ffmpeg"])], out["ffmpeg"]),
         "guided": (guided(out["guided"], *(["--bitrate", bitrate] if bitrate else [])), out["guided"]),
         "guided-wav": (guided(out["guided-wav"]), out["guided-wav"]),
-        "naive": ([sys.executable, os.path.abspath(__file__), "--naive", str(prepared["plan"]), str(out["naive"])],
-                  out["naive"]),
+        "fair": (pydub("fair"), out["fair"]),
+        "naive": (pydub("naive"), out["naive"]),
     }
 
 
-def run(args) -> dict:
-    from guided.beds import synth_bed_loop
-    from guided.bells import load_bell
+def same_work(fair: dict, guided: dict) -> dict:
+    """How far the fair pipeline's output is from guided's, and whether that is within tolerance."""
+    differences = {key: None if fair[key] is None or guided[key] is None else round(fair[key] - guided[key], 3)
+                   for key in SAME_WORK}
+    ok = all(d is not None and abs(d) <= SAME_WORK[key] for key, d in differences.items())
+    return {"differences": differences, "tolerances": SAME_WORK, "same": ok}
 
-    if shutil.which("ffmpeg") is None or shutil.which("espeak-ng") is None:
-        raise SystemExit("this benchmark needs ffmpeg and espeak-ng on PATH")
+
+def run(args) -> dict:
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"this benchmark needs {tool} on PATH")
     lengths = sorted(set(args.minutes))
+    sys.path.insert(0, str(CHECKOUT))
     fingerprint = source_fingerprint()
     work = Path(args.keep).resolve() if args.keep else Path(tempfile.mkdtemp(prefix="guided-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "GUIDED_HOME": str(work / "home")}
+    env = checkout_env({**os.environ, "GUIDED_HOME": str(work / "home")})
     env.pop("GUIDED_DEBUG", None)
     try:
-        sounds = work / "sounds"
-        sounds.mkdir(exist_ok=True)
-        write_wav(sounds / "bowl.wav", load_bell("bowl", 44100, 2), 44100)
-        write_wav(sounds / "warm-drone.wav", synth_bed_loop("warm-drone", 44100), 44100)
-        extras = {
-            "phrases": {},
-            "bell": str(sounds / "bowl.wav"),
-            "bed": str(sounds / "warm-drone.wav"),
-            "bitrate": CODECS[args.format][1],
-        }
-        prepared = [prepare_length(m, work, env, args, extras) for m in lengths]
-
-        rows = []
-        loudness = []
+        prepared = [prepare_length(m, work, env, args) for m in lengths]
+        rows, checks = [], []
         for p in prepared:
             runs = commands(p, args)
-            timings: dict[str, list[dict]] = {key: [] for key in TOOLS}
+            timings: dict[str, list[dict]] = {key: [] for key in ROWS}
             for attempt in range(args.repeat):
                 for key, (command, _) in runs.items():
-                    suffix = f" (run {attempt + 1}/{args.repeat})" if args.repeat > 1 else ""
-                    log(f"[{p['minutes']:g} min] timing {TOOLS[key]}{suffix}")
-                    timings[key].append(measure(command, env, p["folder"], f"{key}-{attempt}"))
-            base = min(t["wall_s"] for t in timings["ffmpeg"])
-            for key in TOOLS:
-                best = min(timings[key], key=lambda t: t["wall_s"])
+                    log(f"[{p['minutes']:g} min] round {attempt + 1}/{args.repeat}: {ROWS[key]}")
+                    timings[key].append(run_measured(command, env, p["folder"] / f"{key}-{attempt}.log"))
+            log(f"[{p['minutes']:g} min] reading the outputs back (ebur128, ffprobe)")
+            facts = {key: audio_facts(runs[key][1]) for key in ROWS}
+            guided_cpu = spread([t["cpu_s"] for t in timings["guided"]])["median"]
+            for key in ROWS:
+                wall = spread([round(t["wall_s"], 3) for t in timings[key]])
+                cpu = spread([round(t["cpu_s"], 3) for t in timings[key]])
                 rows.append({
-                    "minutes": p["minutes"], "tool": key, "label": TOOLS[key],
-                    "wall_s": round(best["wall_s"], 3), "cpu_s": round(best["cpu_s"], 3),
-                    "peak_rss_mb": round(max(t["peak_rss_mb"] for t in timings[key]), 1),
-                    "wall_runs_s": [round(t["wall_s"], 3) for t in timings[key]],
-                    "x_ffmpeg": round(best["wall_s"] / base, 3),
+                    "minutes": p["minutes"], "tool": key, "label": ROWS[key],
+                    "wall_s": wall, "cpu_s": cpu,
+                    "peak_rss_mb": spread([round(t["peak_rss_mb"], 1) for t in timings[key]]),
+                    "cpu_vs_guided": round(cpu["median"] / guided_cpu, 2),
                     "output_bytes": runs[key][1].stat().st_size,
+                    **facts[key],
                 })
-            log(f"[{p['minutes']:g} min] measuring loudness")
-            for key in ("guided", "guided-wav", "naive"):
-                loudness.append({"minutes": p["minutes"], "tool": key, **ebur128(runs[key][1])})
+            checks.append({"minutes": p["minutes"], **same_work(facts["fair"], facts["guided"])})
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -438,8 +281,8 @@ def run(args) -> dict:
     changed = sorted(name for name in set(after) | set(fingerprint) if after.get(name) != fingerprint.get(name))
     growth = {}
     if len(lengths) > 1:
-        for key in TOOLS:
-            by_length = {r["minutes"]: r["peak_rss_mb"] for r in rows if r["tool"] == key}
+        for key in ROWS:
+            by_length = {r["minutes"]: r["peak_rss_mb"]["median"] for r in rows if r["tool"] == key}
             growth[key] = round(by_length[lengths[-1]] - by_length[lengths[0]], 1)
     return {
         "format": args.format,
@@ -450,29 +293,31 @@ def run(args) -> dict:
         "sessions": [{"minutes": p["minutes"], "seconds": p["seconds"], "distinct_phrases": p["phrases"],
                       "events": p["events"], "bells": p["bells"]} for p in prepared],
         "machine": {"cpus": os.cpu_count(), "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-                    "peak_memory_from": TIME_BIN if os.access(TIME_BIN, os.X_OK) else "getrusage wrapper",
                     "python": sys.version.split()[0]},
         "results": rows,
+        "same_work": checks,
         "peak_rss_growth_mb": growth,
-        "loudness": loudness,
         "guided_source": {"sha256_prefix": fingerprint_id(fingerprint), "changed_during_run": changed},
-        "notes": [note for p in prepared for note in p["warnings"]] + notes(rows, growth, lengths)
+        "notes": [note for p in prepared for note in p["warnings"]] + notes(rows, checks, growth, lengths)
         + ([f"guided's source changed while the benchmark ran ({', '.join(changed[:6])}"
             f"{', ...' if len(changed) > 6 else ''}): the rows may come from different versions"] if changed else []),
         "kept_in": str(work) if args.keep else None,
     }
 
 
-def notes(rows: list[dict], growth: dict, lengths: list[float]) -> list[str]:
+def notes(rows: list[dict], checks: list[dict], growth: dict, lengths: list[float]) -> list[str]:
     found = []
+    for check in checks:
+        if not check["same"]:
+            found.append(f"at {check['minutes']:g} min the fair pydub pipeline's output differs from guided's by more "
+                         f"than the tolerance ({check['differences']}): it is not doing the same work")
     for row in rows:
-        if row["tool"] == "guided" and row["peak_rss_mb"] > LIMITS["rss_mb"]:
-            found.append(f"guided's peak RSS at {row['minutes']:g} min is {row['peak_rss_mb']:.0f} MB (> {LIMITS['rss_mb']:.0f} MB)")
-        if row["tool"] == "guided" and row["x_ffmpeg"] > LIMITS["ratio"]:
-            found.append(f"guided takes {row['x_ffmpeg']:.2f}x ffmpeg alone at {row['minutes']:g} min (> {LIMITS['ratio']})")
-    if any(r["tool"] == "ffmpeg" and r["wall_s"] > 1.15 * r["cpu_s"] for r in rows):
+        if row["tool"] == "guided" and row["peak_rss_mb"]["median"] > LIMITS["rss_mb"]:
+            found.append(f"guided's peak RSS at {row['minutes']:g} min is {row['peak_rss_mb']['median']:.0f} MB "
+                         f"(> {LIMITS['rss_mb']:.0f} MB)")
+    if any(r["tool"] == "ffmpeg" and r["wall_s"]["median"] > 1.15 * r["cpu_s"]["median"] for r in rows):
         found.append("ffmpeg alone (one thread) took longer in wall time than in CPU time: the machine was busy, "
-                     "so wall times and ratios are inflated; compare the cpu column, or rerun with --repeat")
+                     "so compare the CPU columns")
     if "guided" in growth and abs(growth["guided"]) > LIMITS["growth_mb"]:
         found.append(f"guided's peak RSS grows by {growth['guided']:+.1f} MB from {lengths[0]:g} to {lengths[-1]:g} min "
                      f"(> {LIMITS['growth_mb']:.0f} MB)")
@@ -480,31 +325,44 @@ def notes(rows: list[dict], growth: dict, lengths: list[float]) -> list[str]:
 
 
 # --- printing ---------------------------------------------------------------------------------
+def figure(values: dict, digits: int = 1) -> str:
+    """The median, with the fastest and slowest run after it when there were several."""
+    if len(values["runs"]) == 1:
+        return f"{values['median']:.{digits}f}"
+    return f"{values['median']:.{digits}f} ({values['min']:.{digits}f}-{values['max']:.{digits}f})"
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def print_report(result: dict) -> None:
-    fmt = result["format"]
     bitrate = f" {result['bitrate']}" if result["bitrate"] else ""
-    print(f"\nExport benchmark: {fmt}{bitrate}, 44.1 kHz stereo, guided --engine {result['engine']} "
-          f"--rate {SPEAKING_RATE}; {result['machine']['cpus']} CPUs, "
-          f"load average at the end {result['machine']['load_average_at_end'][0]:.2f}; "
-          f"peak RSS from {result['machine']['peak_memory_from']}; fastest of {result['repeat']} run(s); "
-          f"guided source {result['guided_source']['sha256_prefix']}\n")
+    print(f"\nExport benchmark: {result['format']}{bitrate}, 44.1 kHz stereo, guided --engine {result['engine']} "
+          f"--rate {SPEAKING_RATE}; {result['machine']['cpus']} CPUs, load average at the end "
+          f"{result['machine']['load_average_at_end'][0]:.2f}; median of {result['repeat']} run(s), "
+          f"(fastest-slowest); guided source {result['guided_source']['sha256_prefix']}\n")
     for s in result["sessions"]:
         print(f"  {s['minutes']:g} min session: {s['seconds']:.1f} s, {s['events']} events, "
               f"{s['distinct_phrases']} distinct phrases, {s['bells']} bells")
-    header = f"\n{'length':>7}  {'tool':<14} {'wall s':>8} {'cpu s':>8} {'x ffmpeg':>9} {'peak RSS MB':>12}"
+    header = (f"\n{'length':>7}  {'pipeline':<16} {'wall s':>18} {'CPU s':>18} {'CPU/guided':>10} {'peak MB':>8}"
+              f" {'LUFS':>6} {'dBTP':>5} {'heard s':>9}")
     print(header)
     print("-" * (len(header) - 1))
     for row in result["results"]:
-        print(f"{row['minutes']:>4g} min  {row['label']:<14} {row['wall_s']:>8.1f} {row['cpu_s']:>8.1f} "
-              f"{row['x_ffmpeg']:>9.2f} {row['peak_rss_mb']:>12.1f}")
-    lengths = result["lengths_minutes"]
+        print(f"{row['minutes']:>4g} min  {row['label']:<16} {figure(row['wall_s']):>18} {figure(row['cpu_s']):>18} "
+              f"{row['cpu_vs_guided']:>10.2f} {row['peak_rss_mb']['median']:>8.0f} {number(row['integrated_lufs']):>6} "
+              f"{number(row['true_peak_dbtp']):>5} {number(row['heard_s'], 3):>9}")
+    print("\nsame work (pydub, same mix, minus guided; tolerance "
+          + ", ".join(f"{k} {v}" for k, v in SAME_WORK.items()) + "):")
+    for check in result["same_work"]:
+        print(f"  {check['minutes']:g} min: " + ", ".join(f"{k} {v:+g}" if v is not None else f"{k} ?"
+                                                       for k, v in check["differences"].items())
+              + ("  -> the same" if check["same"] else "  -> NOT the same"))
     if result["peak_rss_growth_mb"]:
+        lengths = result["lengths_minutes"]
         print(f"\npeak RSS, {lengths[-1]:g} min minus {lengths[0]:g} min: "
-              + ", ".join(f"{TOOLS[k]} {v:+.1f} MB" for k, v in result["peak_rss_growth_mb"].items()))
-    print("\nloudness (ffmpeg ebur128):")
-    for item in result["loudness"]:
-        print(f"{item['minutes']:>4g} min  {TOOLS[item['tool']]:<14} integrated {item['integrated_lufs']} LUFS, "
-              f"LRA {item['lra_lu']} LU, true peak {item['true_peak_dbtp']} dBTP")
+              + ", ".join(f"{ROWS[k]} {v:+.1f} MB" for k, v in result["peak_rss_growth_mb"].items()))
     if result["notes"]:
         print("\nnotes:")
         for note in result["notes"]:
@@ -515,41 +373,30 @@ def print_report(result: dict) -> None:
 
 def markdown(result: dict) -> str:
     fmt = result["format"]
-    lines = [
-        "| length | tool | wall time | vs ffmpeg alone | peak memory |",
-        "|---|---|---:|---:|---:|",
-    ]
     labels = {"ffmpeg": f"ffmpeg alone (WAV → {fmt})", "guided": f"`guided export` → {fmt}",
-              "guided-wav": "`guided export` → wav", "naive": f"naive pydub → {fmt}"}
+              "guided-wav": "`guided export` → wav", "fair": f"pydub, same mix → {fmt}",
+              "naive": f"pydub, naive → {fmt}"}
+    lines = [
+        "| length | pipeline | wall time | CPU time | CPU vs guided | peak memory | loudness | true peak | heard |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in result["results"]:
-        lines.append(f"| {row['minutes']:g} min | {labels[row['tool']]} | {row['wall_s']:.1f} s | "
-                     f"{row['x_ffmpeg']:.2f}× | {row['peak_rss_mb']:.0f} MB |")
-    loud = [x for x in result["loudness"] if x["tool"] == "guided"]
-    if loud:
-        lines.append("")
-        lines.append("guided's output: " + "; ".join(
-            f"{x['minutes']:g} min {x['integrated_lufs']} LUFS integrated, {x['true_peak_dbtp']} dBTP true peak"
-            for x in loud) + ".")
+        lines.append(f"| {row['minutes']:g} min | {labels[row['tool']]} | {figure(row['wall_s'])} s | "
+                     f"{figure(row['cpu_s'])} s | {row['cpu_vs_guided']:.2f}× | {row['peak_rss_mb']['median']:.0f} MB | "
+                     f"{number(row['integrated_lufs'])} LUFS | {number(row['true_peak_dbtp'])} dBTP | "
+                     f"{number(row['heard_s'], 2)} s |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--rusage-wrapper"]:  # internal: `--rusage-wrapper RESULT -- COMMAND...`
-        sys.exit(rusage_wrapper(argv[1], argv[3:] if argv[2:3] == ["--"] else argv[2:]))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, nargs="+", default=[20, 60], metavar="N", help="session lengths (default: 20 60)")
-    parser.add_argument("--format", choices=["mp3", "ogg", "flac"], default="mp3", help="encoded format (default: mp3)")
-    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep scripts, logs and outputs there")
-    parser.add_argument("--repeat", type=int, default=1, metavar="N", help="time each command N times, keep the fastest")
-    parser.add_argument("--engine", default="pyttsx3", metavar="NAME",
-                        help="guided's speech engine (default: pyttsx3, the espeak-ng voice the naive pipeline uses too)")
+    parser.add_argument("--minutes", type=float, nargs="+", default=[10, 30], metavar="N", help="session lengths (default: 10 30)")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N", help="rounds of every row (default: 3); medians are printed")
+    parser.add_argument("--format", choices=sorted(CODECS), default="mp3", help="encoded format (default: mp3)")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and keep scripts, parts, logs and outputs there")
+    parser.add_argument("--engine", default="pyttsx3", metavar="NAME", help="guided's speech engine (default: pyttsx3)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of tables")
-    parser.add_argument("--naive", nargs=2, metavar=("PLAN", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.naive:
-        naive(*args.naive)
-        return
     if args.repeat < 1 or any(m <= 0 for m in args.minutes):
         parser.error("--repeat and --minutes must be positive")
     result = run(args)
@@ -561,6 +408,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\n(files kept in {result['kept_in']}, results also in results.json there)")
     if result["kept_in"]:
         (Path(result["kept_in"]) / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    if not all(check["same"] for check in result["same_work"]):
+        sys.exit(3)
 
 
 if __name__ == "__main__":
