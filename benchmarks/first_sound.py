@@ -25,6 +25,8 @@ import time
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK")
+# An installed package has its bytecode: let the runs write and use it, as a user's start would.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 MEMOS = ("pace.json", "voice-fingerprints.json")
 
 
@@ -38,7 +40,7 @@ def first_sound(session: str, guided_home: Path, alsa_home: Path, engine: str) -
     """Wall and CPU seconds from starting `guided play` to its first bytes on the sound card."""
     played = alsa_home / "played.raw"
     played.unlink(missing_ok=True)
-    env = {**os.environ, "HOME": str(alsa_home), "GUIDED_HOME": str(guided_home), "GUIDED_ENGINE": engine}
+    env = {**ENV, "HOME": str(alsa_home), "GUIDED_HOME": str(guided_home), "GUIDED_ENGINE": engine}
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "guided", "play", session, "-q"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -58,7 +60,7 @@ def first_sound(session: str, guided_home: Path, alsa_home: Path, engine: str) -
 def yardstick() -> tuple[float, float]:
     """Wall and CPU seconds of `python -c "import numpy"`."""
     start = time.perf_counter()
-    pid = os.spawnv(os.P_NOWAIT, sys.executable, [sys.executable, "-c", "import numpy"])
+    pid = os.spawnve(os.P_NOWAIT, sys.executable, [sys.executable, "-c", "import numpy"], ENV)
     _, _, usage = os.wait4(pid, 0)
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
@@ -66,7 +68,7 @@ def yardstick() -> tuple[float, float]:
 def prepare_memos(session: str, engine: str, work: Path) -> Path:
     """A home where the voice has been measured once (its pace and fingerprint), with no clips."""
     home = work / f"memo-{engine}"
-    env = {**os.environ, "GUIDED_HOME": str(home), "GUIDED_ENGINE": engine}
+    env = {**ENV, "GUIDED_HOME": str(home), "GUIDED_ENGINE": engine}
     subprocess.run([sys.executable, "-m", "guided", "show", session, "--json"], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     return home / "cache"
