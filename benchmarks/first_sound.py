@@ -1,11 +1,14 @@
-"""Time from pressing enter to the first sample reaching the sound device, warm and cold.
+"""Time from pressing enter to the first sample reaching the sound device, per engine, warm and cold.
 
 `guided play` runs with HOME pointing at an ALSA configuration whose default device is the `file`
 plugin, so the moment the first bytes land in its file is the moment sound would leave the speakers.
-Cold: an empty GUIDED_HOME (no speech, bell or bed cached). Warm: the same session played before.
-The interpreter's own start is included, as a user would feel it.
+Cold: no speech, bell or bed cached, but the voice's memos (pace.json, voice-fingerprints.json)
+kept, as on any machine where that voice has spoken once: a cold start is a new session, not a new
+voice. Warm: the same session played before. The interpreter's own start is included, as a user
+would feel it; `python -c "import numpy"` is timed too, as the yardstick of what any start costs.
+CPU time is the process's user + system time up to the first sample (from /proc, 10 ms ticks).
 
-    python benchmarks/first_sound.py [--runs 5] [SESSION]
+    python benchmarks/first_sound.py [--runs 5] [--engine pyttsx3 --engine piper] [SESSION]
 """
 
 from __future__ import annotations
@@ -21,24 +24,71 @@ import tempfile
 import time
 from pathlib import Path
 
+TICK = os.sysconf("SC_CLK_TCK")
+# An installed package has its bytecode: let the runs write and use it, as a user's start would.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+MEMOS = ("pace.json", "voice-fingerprints.json")
 
-def first_sound(session: str, guided_home: Path, alsa_home: Path, engine: str) -> float:
+
+def cpu_seconds(pid: int) -> float:
+    """User + system time of a live process and of the children it has waited for."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / TICK
+
+
+def first_sound(session: str, guided_home: Path, alsa_home: Path, engine: str) -> tuple[float, float]:
+    """Wall and CPU seconds from starting `guided play` to its first bytes on the sound card."""
     played = alsa_home / "played.raw"
     played.unlink(missing_ok=True)
-    env = {**os.environ, "HOME": str(alsa_home), "GUIDED_HOME": str(guided_home), "GUIDED_ENGINE": engine}
+    env = {**ENV, "HOME": str(alsa_home), "GUIDED_HOME": str(guided_home), "GUIDED_ENGINE": engine}
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "guided", "play", session, "-q"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     while True:
         if played.exists() and played.stat().st_size > 0:
             elapsed = time.perf_counter() - start
+            cpu = cpu_seconds(process.pid)
             break
         if process.poll() is not None:
             raise SystemExit(f"guided play ended before any sound: {process.stderr.read().decode()}")
         time.sleep(0.0005)
     process.kill()
     process.wait()
-    return elapsed
+    return elapsed, cpu
+
+
+def yardstick() -> tuple[float, float]:
+    """Wall and CPU seconds of `python -c "import numpy"`."""
+    start = time.perf_counter()
+    pid = os.spawnve(os.P_NOWAIT, sys.executable, [sys.executable, "-c", "import numpy"], ENV)
+    _, _, usage = os.wait4(pid, 0)
+    return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
+
+
+def prepare_memos(session: str, engine: str, work: Path) -> Path:
+    """A home where the voice has been measured once (its pace and fingerprint), with no clips."""
+    home = work / f"memo-{engine}"
+    env = {**ENV, "GUIDED_HOME": str(home), "GUIDED_ENGINE": engine}
+    subprocess.run([sys.executable, "-m", "guided", "show", session, "--json"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return home / "cache"
+
+
+def fresh_home(memos: Path, path: Path) -> Path:
+    (path / "cache").mkdir(parents=True)
+    for name in MEMOS:
+        if (memos / name).is_file():
+            shutil.copyfile(memos / name, path / "cache" / name)
+    return path
+
+
+def summary(pairs: list[tuple[float, float]]) -> dict:
+    return {
+        "wall_median_s": round(statistics.median(w for w, _ in pairs), 3),
+        "cpu_median_s": round(statistics.median(c for _, c in pairs), 3),
+        "wall_s": [round(w, 3) for w, _ in pairs],
+        "cpu_s": [round(c, 3) for _, c in pairs],
+    }
 
 
 def main() -> None:
@@ -46,8 +96,10 @@ def main() -> None:
     parser.add_argument("session", nargs="?", default="heart-breathing")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--engine", default="pyttsx3", choices=["pyttsx3", "piper"])
+    parser.add_argument("--engine", action="append", choices=["pyttsx3", "piper"],
+                        help="repeat for several (default: both)")
     args = parser.parse_args()
+    engines = args.engine or ["pyttsx3", "piper"]
     work = Path(tempfile.mkdtemp(prefix="guided-bench-"))
     alsa = work / "alsa"
     alsa.mkdir()
@@ -55,30 +107,28 @@ def main() -> None:
     (alsa / ".asoundrc").write_text(
         f'pcm.!default {{ type file slave.pcm "null" file "{alsa}/played.raw" infile "{alsa}/mic.raw" format "raw" }}\n'
     )
-    cold, warm = [], []
+    rows: dict[str, dict] = {}
     try:
-        for run in range(args.runs):
-            home = work / f"home-{run}"
-            cold.append(first_sound(args.session, home, alsa, args.engine))
-            warm.append(first_sound(args.session, home, alsa, args.engine))
+        rows["python -c 'import numpy'"] = summary([yardstick() for _ in range(args.runs)])
+        for engine in engines:
+            memos = prepare_memos(args.session, engine, work)
+            cold, warm = [], []
+            for run in range(args.runs):
+                home = fresh_home(memos, work / f"home-{engine}-{run}")
+                cold.append(first_sound(args.session, home, alsa, engine))
+                warm.append(first_sound(args.session, home, alsa, engine))
+            rows[f"{engine} cold"] = summary(cold)
+            rows[f"{engine} warm"] = summary(warm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result = {
-        "session": args.session,
-        "engine": args.engine,
-        "runs": args.runs,
-        "cold_median_s": round(statistics.median(cold), 3),
-        "warm_median_s": round(statistics.median(warm), 3),
-        "cold_s": [round(x, 3) for x in cold],
-        "warm_s": [round(x, 3) for x in warm],
-    }
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps({"session": args.session, "runs": args.runs, "rows": rows}, indent=2))
         return
-    print(f"guided play {args.session} --engine {args.engine}: time to first sound, interpreter start included "
-          f"({args.runs} runs)")
-    print(f"  cold (empty cache): median {result['cold_median_s']:.3f} s  {result['cold_s']}")
-    print(f"  warm (cached):      median {result['warm_median_s']:.3f} s  {result['warm_s']}")
+    print(f"guided play {args.session}: time to first sound, interpreter start included, "
+          f"median of {args.runs} runs")
+    print(f"  {'':<26} {'wall':>8} {'cpu':>8}   wall of each run")
+    for name, row in rows.items():
+        print(f"  {name:<26} {row['wall_median_s']:>7.3f}s {row['cpu_median_s']:>7.3f}s   {row['wall_s']}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import threading
 from dataclasses import dataclass
 from importlib import metadata
@@ -44,6 +45,20 @@ def _voice_at(model: Path, origin: str) -> PiperVoiceFile | None:
     return None
 
 
+def _piper_distributions():
+    """Installed distributions with "piper" in their name, found by their .dist-info folder's name:
+    reading every distribution's metadata to learn its name costs a warm start about 0.1 s."""
+    seen: set[Path] = set()
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        if not folder.is_dir():
+            continue
+        for info in sorted(folder.glob("*.dist-info")) + sorted(folder.glob("*.egg-info")):
+            if "piper" in info.name.lower() and info.resolve() not in seen:
+                seen.add(info.resolve())
+                yield metadata.Distribution.at(info)
+
+
 def installed_voices() -> list[PiperVoiceFile]:
     """Every Piper voice on this machine: the user's voices folder, then voice packages."""
     found: list[PiperVoiceFile] = []
@@ -53,7 +68,7 @@ def installed_voices() -> list[PiperVoiceFile]:
             voice = _voice_at(model, "user")
             if voice:
                 found.append(voice)
-    for dist in metadata.distributions():
+    for dist in _piper_distributions():
         name = dist.metadata.get("Name") or ""
         if "piper" not in name.lower() or name.lower() == "piper-tts":
             continue
