@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from . import catalog
 from .errors import GuidedError, ScriptError
+from .sound_check import missing_sounds
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ def validate_scripts(targets: Iterable[str] = ()) -> list[ValidationResult]:
     for target in targets:
         try:
             _, script = catalog.load(target)
+            missing = missing_sounds(script)  # a script that validates must also render
+            if missing:
+                raise missing[0]
             results.append(ValidationResult(target, True, title=script.title))
         except ScriptError as exc:
             results.append(ValidationResult(target, False, error=str(exc)))

@@ -116,7 +116,7 @@ def _toml_problem(path: Path, exc: Exception) -> str:
     return f"{where}: the config file is not valid TOML: {message}; fix it or delete the file"
 
 
-def _line_of(text: str, key: str) -> str:
+def line_of(text: str, key: str) -> str:
     """`:LINE:COL` of the key in the file's text, or '' when it cannot be found."""
     for number, line in enumerate(text.splitlines(), 1):
         match = re.match(rf"\s*\[*\s*[\"']?{re.escape(key)}[\"']?\s*[=.\]]", line)  # key = or [key]
@@ -181,5 +181,5 @@ def _settings(path: Path, text: str, table: dict) -> Settings:
         try:
             values[key] = check_value(key, value)
         except ValueError as exc:
-            raise ConfigError(f"{path}{_line_of(text, key)}: {exc}") from None
+            raise ConfigError(f"{path}{line_of(text, key)}: {exc}") from None
     return Settings(**values)

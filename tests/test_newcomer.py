@@ -1,0 +1,76 @@
+"""A newcomer's first evening: what validates renders, mistakes point at their place, completion
+offers what exists, and small messages say exactly what happened."""
+
+from __future__ import annotations
+
+from guided import doctor
+
+from .helpers import run
+
+SCRIPT_WITH_SOUNDS = """---
+title: Evening
+kind: meditation
+background: {background}
+---
+Let yourself settle. [bell {bell}]
+[sit 1m, bell {interval} every 20s]
+"""
+
+
+def write_script(tmp_path, background="rain", bell="bowl", interval="gong"):
+    path = tmp_path / "evening.md"
+    path.write_text(SCRIPT_WITH_SOUNDS.format(background=background, bell=bell, interval=interval))
+    return path
+
+
+# --- validate resolves every sound a render needs -------------------------------------------------
+
+
+def test_validate_names_the_place_of_an_unknown_bell_and_suggests_the_nearest(tmp_path):
+    path = write_script(tmp_path, bell="chimes")
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    assert f"{path}:6:28: unknown bell 'chimes'; did you mean 'chime'?" in result.stderr
+
+
+def test_validate_names_the_place_of_an_unknown_interval_bell(tmp_path):
+    path = write_script(tmp_path, interval="gongg")
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    assert f"{path}:7:15: unknown bell 'gongg'; did you mean 'gong'?" in result.stderr
+
+
+def test_validate_names_the_front_matter_line_of_an_unknown_background(tmp_path):
+    path = write_script(tmp_path, background="rian")
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    assert f"{path}:4:13: unknown background 'rian'; did you mean 'rain'?" in result.stderr
+
+
+def test_validate_accepts_sound_files_that_exist_and_refuses_ones_that_do_not(tmp_path):
+    from guided.catalog import load
+    from guided.sound_check import missing_sounds
+
+    bell = tmp_path / "my bell.wav"
+    bell.write_bytes(b"RIFF")  # found is enough: nothing is decoded when checking
+    fine = write_script(tmp_path, background="none", bell=str(bell))
+    assert missing_sounds(load(str(fine))[1]) == []
+    gone = write_script(tmp_path, background=str(tmp_path / "gone.flac"))
+    problems = missing_sounds(load(str(gone))[1])
+    assert [(p.line, p.column) for p in problems] == [(4, 13)]
+    assert "not found" in problems[0].detail
+
+
+def test_a_script_with_known_sounds_validates(tmp_path):
+    result = run("validate", str(write_script(tmp_path)))
+    assert result.returncode == 0, result.stderr
+
+
+def test_doctor_fails_on_an_unknown_background_in_the_config_file_naming_file_and_line(guided_home):
+    config = guided_home / "config.toml"
+    config.write_text('rate = 120\nbackground = "rian"\n')
+    checks = doctor.run_checks((doctor.check_config,))
+    assert not doctor.healthy(checks)
+    assert checks[0].detail.startswith(f"{config}:2:1: unknown background 'rian'; did you mean 'rain'?")
+    config.write_text('background = "rain"\n')
+    assert doctor.healthy(doctor.run_checks((doctor.check_config,)))
