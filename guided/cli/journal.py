@@ -9,11 +9,11 @@ from dataclasses import asdict
 import click
 
 from . import cli
-from .params import Duration, session_options, sound_options
+from .params import Duration, complete, session_options, sound_options
 
 
 @cli.command()
-@click.argument("deck", metavar="DECK", default="trust-questions")
+@click.argument("deck", metavar="[DECK]", default="trust-questions", shell_complete=complete("deck_ids", files=True))
 @click.option("--reflect", "reflect", metavar="TIME", default=None,
               help="Timed silence after each question, ending with a soft chime (the default mode).  [default: 90s]")
 @click.option("--wait", "mode", flag_value="wait", help="Continue on a key press; r repeats the question.")

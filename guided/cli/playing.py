@@ -10,11 +10,11 @@ import click
 
 from ..catalog import DEFAULT_SESSION
 from . import cli
-from .params import prepare_with_progress, session_options, sound_options
+from .params import complete, prepare_with_progress, session_options, sound_options
 
 
 @cli.command()
-@click.argument("session_id", metavar="ID|PATH", default=DEFAULT_SESSION)
+@click.argument("session_id", metavar="[ID|PATH]", default=DEFAULT_SESSION, shell_complete=complete("session_ids", files=True))
 @click.option("--device", "-d", metavar="NAME|INDEX", help="Output device (guided devices lists them).")
 @click.option("--section", metavar="N|TITLE", help="Start at this section (a number from 1, or words of its title).")
 @click.option("-q", "--quiet", is_flag=True, help="No display at all.")
