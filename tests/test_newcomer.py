@@ -128,3 +128,49 @@ def test_voice_completion_never_imports_a_speech_engine():
              "print(sorted(m for m in ('pyttsx3', 'piper', 'onnxruntime') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# --- small things that trip a newcomer ------------------------------------------------------------
+
+
+def test_ids_are_found_whatever_their_case():
+    from guided.catalog import find
+
+    assert find("Heart-Breathing").id == "heart-breathing"
+    assert find("REBUILDING-TRUST/2").id == "rebuilding-trust/2"
+
+
+def test_a_series_suggests_its_steps_in_order_from_the_first():
+    from guided.catalog import series_members
+
+    members = series_members("rebuilding-trust")
+    result = run("show", "rebuilding-trust")
+    assert result.returncode == 1
+    assert f"in order, from {members[0]} to {members[-1]}" in result.stderr
+    assert members[0] == "rebuilding-trust/1" and len(members) > 1
+
+
+def test_new_will_not_replace_a_built_in_session_unless_forced(guided_home):
+    refused = run("new", "heart-breathing")
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        "guided: heart-breathing is a built-in session; add --force to write your own version, used in its place, "
+        "or choose another id"
+    ]
+    assert not (guided_home / "scripts" / "heart-breathing.md").exists()
+    forced = run("new", "heart-breathing", "--force")
+    assert forced.returncode == 0 and (guided_home / "scripts" / "heart-breathing.md").is_file()
+
+
+def test_the_template_explains_the_time_to_reflect_without_pointing_at_a_missing_key():
+    from guided.templates import template
+
+    meditation = template("evening", "meditation")
+    assert "reflect:' above" not in meditation and "'reflect: 90s'" in meditation
+
+
+def test_usage_lines_show_optional_arguments_as_optional():
+    for command, usage in (("play", "[ID|PATH]"), ("show", "[ID|PATH]"), ("journal", "[DECK]"),
+                           ("export", "[ID|PATH|SERIES]")):
+        first = run(command, "--help").stdout.splitlines()[0]
+        assert first == f"Usage: guided {command} [OPTIONS] {usage}"

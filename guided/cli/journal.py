@@ -74,7 +74,8 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     input_index = choose_device(input_device, "input") if mode == "record" else None
     ui = _terminal(plan, quiet)
     if not quiet:
-        click.echo(f"{plan.title}: questions {', '.join(map(str, plan.questions))}", err=True)
+        noun = "question" if len(plan.questions) == 1 else "questions"
+        click.echo(f"{plan.title}: {noun} {', '.join(map(str, plan.questions))}", err=True)
     held = sitting.run(plan, options, ui, silence_seconds=silence, max_answer_seconds=max_answer,
                        output_device=output_index, input_device=input_index)
     if not quiet:

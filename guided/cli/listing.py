@@ -30,7 +30,7 @@ def list_command(as_json: bool):
         return
     width = max((len(r["id"]) for r in rows), default=2)
     for row in rows:
-        extra = f"{row['questions']} questions" if row["questions"] else ""
+        extra = f"{row['questions']} question{'s' if row['questions'] != 1 else ''}" if row["questions"] else ""
         click.echo(f"{row['id']:<{width}}  {clock(row['seconds']):>6}  {row['kind']:<12} {row['title']}"
                    + (f"  ({extra})" if extra else "") + _origin_label(row))
 
