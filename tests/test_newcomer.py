@@ -174,3 +174,61 @@ def test_usage_lines_show_optional_arguments_as_optional():
                            ("export", "[ID|PATH|SERIES]")):
         first = run(command, "--help").stdout.splitlines()[0]
         assert first == f"Usage: guided {command} [OPTIONS] {usage}"
+
+
+# --- a journal sitting ends the way it was left ---------------------------------------------------
+
+DECK = "---\ntitle: Two questions\nkind: journal\nreflect: 5s\n---\nWelcome.\n1. One?\n2. Two?\nGoodbye.\n"
+
+
+def sitting_with(keys: list[str], narration: list[str]):
+    """journal.run in --wait mode with these keys pressed and narration ending in these ways."""
+    import guided
+    from guided import journal
+
+    session = guided.prepare(DECK, id="two-questions", engine="pyttsx3")
+    keys, narration = list(keys), list(narration)
+    hooks = journal.Hooks(play=lambda *_: narration.pop(0) if narration else "finished",
+                          wait_key=lambda: keys.pop(0))
+    return journal.run(session, "two-questions", "wait", hooks)
+
+
+def test_q_while_waiting_ends_the_sitting_keeping_what_was_answered():
+    from guided import journal
+
+    held = sitting_with(["continue", "quit"], [])
+    assert held.stopped and sorted(held.answers) == [1]
+    assert held.path.is_file() and journal.answered_in("two-questions") == {1}
+
+
+def test_q_during_narration_stops_calmly_too():
+    held = sitting_with(["continue"], ["finished", "stopped"])
+    assert held.stopped and sorted(held.answers) == [1]
+
+
+def test_ctrl_c_before_any_answer_leaves_no_entry():
+    import pytest
+
+    from guided import journal
+
+    with pytest.raises(KeyboardInterrupt):
+        sitting_with([], ["interrupted"])
+    assert list(journal.journal_dir().glob("*.md")) == []
+
+
+def test_q_before_any_answer_leaves_no_entry_either():
+    from guided import journal
+
+    held = sitting_with(["quit"], [])
+    assert held.stopped and not held.answers and not held.path.exists()
+    assert list(journal.journal_dir().glob("*.md")) == []
+
+
+def test_ctrl_c_after_an_answer_keeps_the_entry():
+    import pytest
+
+    from guided import journal
+
+    with pytest.raises(KeyboardInterrupt):
+        sitting_with(["continue"], ["finished", "interrupted"])
+    assert journal.answered_in("two-questions") == {1}

@@ -78,8 +78,12 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
         click.echo(f"{plan.title}: {noun} {', '.join(map(str, plan.questions))}", err=True)
     held = sitting.run(plan, options, ui, silence_seconds=silence, max_answer_seconds=max_answer,
                        output_device=output_index, input_device=input_index)
-    if not quiet:
-        click.echo(f"saved to your journal: {held.path}", err=True)
+    if quiet:
+        return
+    if not held.answers:
+        click.echo("stopped before any question was answered; nothing saved", err=True)
+    else:
+        click.echo(f"{'stopped; ' if held.stopped else ''}saved to your journal: {held.path}", err=True)
 
 
 def _terminal(plan, quiet: bool):
