@@ -96,8 +96,26 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_toml_problem(path, exc)) from None
+        raise ConfigError(_unquoted(path, text, exc) or _toml_problem(path, exc)) from None
     return _settings(path, text, table)
+
+
+def _unquoted(path: Path, text: str, exc: Exception) -> str | None:
+    """The one-line fix for the likeliest mistake, a setting's value written bare as on the command
+    line (`voice_volume = 90%`, `background = rain`): TOML wants text in quotes. None otherwise."""
+    number = getattr(exc, "lineno", None)
+    if number is None:
+        found = re.search(r"at line (\d+)", str(exc))
+        number = int(found.group(1)) if found else None
+    lines = text.splitlines()
+    if number is None or not 0 < number <= len(lines):
+        return None
+    match = re.match(r"(\s*)([A-Za-z_]+)(\s*=\s*)([^\s\"'#=][^#]*?)\s*(#.*)?$", lines[number - 1])
+    if not match or match.group(2) not in KEYS:
+        return None
+    key, value = match.group(2), match.group(4)
+    column = len(match.group(1)) + len(key) + len(match.group(3)) + 1
+    return f'{path}:{number}:{column}: put the value in quotes: {key} = "{value}"'
 
 
 def _toml_problem(path: Path, exc: Exception) -> str:

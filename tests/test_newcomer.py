@@ -232,3 +232,31 @@ def test_ctrl_c_after_an_answer_keeps_the_entry():
     with pytest.raises(KeyboardInterrupt):
         sitting_with(["continue"], ["finished", "interrupted"])
     assert journal.answered_in("two-questions") == {1}
+
+
+# --- config.toml values as on the command line -----------------------------------------------------
+
+
+def test_a_bare_value_in_the_config_file_is_one_line_saying_to_quote_it(guided_home):
+    config = guided_home / "config.toml"
+    config.write_text("loudness = -18\nvoice_volume = 90%\n")
+    result = run("play")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f'guided: {config}:2:16: put the value in quotes: voice_volume = "90%"']
+    config.write_text('loudness = "-18"\nrate = "120"\nvoice_volume = "90%"\nbackground = rain  # a bed\n')
+    assert f'{config}:4:14: put the value in quotes: background = "rain"' in run("play").stderr
+
+
+def test_quoted_values_are_read_as_on_the_command_line(guided_home):
+    from guided.settings import load_settings
+
+    (guided_home / "config.toml").write_text('loudness = "-18"\nrate = "120"\nvoice_volume = "50%"\n')
+    settings = load_settings()
+    assert (settings.loudness, settings.rate) == (-18.0, 120)
+    assert abs(settings.voice_volume - (-6.02)) < 0.01
+
+
+def test_a_config_line_that_is_broken_otherwise_is_not_blamed_on_quotes(guided_home):
+    (guided_home / "config.toml").write_text("rate = = 120\n")
+    result = run("play")
+    assert result.returncode == 1 and "not valid TOML" in result.stderr and "quotes" not in result.stderr
