@@ -260,3 +260,42 @@ def test_a_config_line_that_is_broken_otherwise_is_not_blamed_on_quotes(guided_h
     (guided_home / "config.toml").write_text("rate = = 120\n")
     result = run("play")
     assert result.returncode == 1 and "not valid TOML" in result.stderr and "quotes" not in result.stderr
+
+
+# --- the script reference, installed and printed -------------------------------------------------
+
+
+def test_guided_help_script_prints_the_script_reference():
+    from pathlib import Path
+
+    reference = (Path(__file__).parent.parent / "docs" / "script-format.md").read_text(encoding="utf-8")
+    result = run("help", "script")
+    assert result.returncode == 0
+    assert result.stdout.rstrip("\n") == reference.rstrip("\n")
+
+
+def test_guided_help_of_a_command_is_its_help_and_an_unknown_topic_says_what_there_is():
+    assert run("help", "play").stdout == run("play", "--help").stdout
+    unknown = run("help", "scrpit")
+    assert unknown.returncode == 1 and "topics: script" in unknown.stderr
+
+
+def test_the_wheel_carries_the_script_reference_where_an_installed_package_reads_it(tmp_path):
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    subprocess.run([sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)], cwd=root,
+                   check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = archive.read("guided/_data/docs/script-format.md").decode("utf-8")
+    assert shipped == (root / "docs" / "script-format.md").read_text(encoding="utf-8")
+
+    from guided.reference import docs_dir
+
+    installed = tmp_path / "site" / "guided"
+    (installed / "_data" / "docs").mkdir(parents=True)
+    assert docs_dir(installed) == installed / "_data" / "docs"
