@@ -34,7 +34,7 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
     import signal
 
     from ..devices import choose_device
-    from ..display import Display
+    from ..display import Display, ending
     from ..keys import apply, key_reader
 
     options = session_options(kwargs)
@@ -49,17 +49,20 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
         controls.stop()
 
     previous = signal.signal(signal.SIGTERM, on_signal)
+    ended = "interrupted"
     try:
         with key_reader(lambda key: apply(controls, key)) as keys:
             display.start(keys)
             try:
                 ended = session.play(controls=controls, device=device_index, section=section, on_tick=display.update)
             finally:
-                display.finish()
+                display.finish(ended)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if ended == "interrupted" or terminated["by"] is not None:
         raise KeyboardInterrupt
+    if not quiet:
+        click.echo(ending(session.id, ended, controls.position, session.timeline), err=True)
 
 
 @cli.command()
