@@ -142,6 +142,8 @@ def find(id_or_path: str) -> Entry:
             return Entry(candidate.stem, candidate, "file")
         raise NotFoundError(f"no such script file: {id_or_path}")
     known = {e.id: e for e in entries()}
+    if id_or_path not in known and id_or_path.lower() in known:  # ids are lower-case; Heart-Breathing means it too
+        id_or_path = id_or_path.lower()
     if id_or_path in known:
         entry = known[id_or_path]
         if entry.overrides:
@@ -238,8 +240,9 @@ def load_session(id_or_path: str) -> tuple[Entry, Script]:
                               f"'guided export {id_or_path} --all DIR'")
         members = series_members(id_or_path)
         if members and id_or_path not in {e.id for e in entries()}:
-            raise GuidedError(f"{id_or_path} is a series of {len(members)} sessions; play or export one, such as "
-                              f"{members[0]}, or all of them with 'guided export {id_or_path} --all DIR'")
+            raise GuidedError(f"{id_or_path} is a series of {len(members)} sessions, one a step; play or export them "
+                              f"in order, from {members[0]} to {members[-1]}, or all of them with "
+                              f"'guided export {id_or_path} --all DIR'")
     return load(id_or_path)
 
 

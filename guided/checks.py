@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from . import catalog
 from .errors import GuidedError, ScriptError
 from .pronounce import traps_in
+from .sound_check import missing_sounds
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ def validate_scripts(targets: Iterable[str] = ()) -> list[ValidationResult]:
     for target in targets:
         try:
             _, script = catalog.load(target)
+            missing = missing_sounds(script)  # a script that validates must also render
+            if missing:
+                raise missing[0]
             warnings = tuple(str(w) for w in traps_in(script))
             results.append(ValidationResult(target, True, title=script.title, warnings=warnings))
         except ScriptError as exc:

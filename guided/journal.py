@@ -59,6 +59,7 @@ class Sitting:
     mode: str
     started: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     answers: dict[int, Answer] = field(default_factory=dict)
+    stopped: bool = False  # ended early with q, not by Ctrl-C
 
     stem: str = ""
 
@@ -84,6 +85,10 @@ class Sitting:
 
     def audio_path(self, number: int) -> Path:
         return self.folder / f"{self.stem}-q{number:02d}.wav"
+
+    def discard(self) -> None:
+        """Remove the entry: a sitting left before anything was answered is not journal."""
+        self.path.unlink(missing_ok=True)
 
     def set(self, answer: Answer) -> None:
         self.answers[answer.number] = answer
@@ -277,11 +282,39 @@ def run(
     input_device: int | None = None,
     ask_again: Callable[[], object] | None = None,
 ) -> Sitting:
-    """Narrate each question of the prepared sitting `session` and take its answer in `mode`."""
-    folder = journal_dir()
-    timeline = session.timeline
-    sitting = Sitting(folder, deck_id, session.script.title, mode)
+    """Narrate each question of the prepared sitting `session` and take its answer in `mode`.
+
+    `q` ends the sitting early and keeps what was answered (`stopped`); Ctrl-C raises
+    KeyboardInterrupt, likewise keeping it. An entry with nothing answered is removed either way."""
+    sitting = Sitting(journal_dir(), deck_id, session.script.title, mode)
     hooks.started(sitting)
+    try:
+        _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again)
+    except _Stopped:
+        sitting.stopped = True
+    except KeyboardInterrupt:
+        if not sitting.answers:
+            sitting.discard()
+        raise
+    if not sitting.answers:
+        sitting.discard()
+    return sitting
+
+
+class _Stopped(Exception):
+    """`q` pressed: the sitting ends early, calmly, keeping what was answered."""
+
+
+def _went_on(ended: str) -> None:
+    """Carry on after narration that ended this way: stopped with q, or interrupted by Ctrl-C."""
+    if ended == "stopped":
+        raise _Stopped
+    if ended != "finished":
+        raise KeyboardInterrupt
+
+
+def _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again):
+    timeline = session.timeline
     reads = {e.question: e for e in timeline.speech if e.question}
     reflections = {e.question: e for e in timeline.events if e.kind == "reflect"}
     numbers = [q.number for q in session.script.questions]
@@ -298,27 +331,23 @@ def run(
         for number in numbers:
             controls[reflections[number].end] = reflected(number)
         sitting.save()
-        ended = hooks.play(session, 0, timeline.total, controls)
-        if ended != "finished":
-            raise KeyboardInterrupt
-        return sitting
+        _went_on(hooks.play(session, 0, timeline.total, controls))
+        return
 
     position = 0
     sitting.save()
     for number in numbers:
         read = reads[number]
-        if hooks.play(session, position, read.end, {}) != "finished":
-            raise KeyboardInterrupt
+        _went_on(hooks.play(session, position, read.end, {}))
         position = reflections[number].end
         if mode == "wait":
             while True:
                 key = hooks.wait_key()
                 if key == "repeat":
-                    if hooks.play(session, read.start, read.end, {}) != "finished":
-                        raise KeyboardInterrupt
+                    _went_on(hooks.play(session, read.start, read.end, {}))
                     continue
                 if key == "quit":
-                    raise KeyboardInterrupt
+                    raise _Stopped
                 break
             sitting.set(Answer(number, texts[number], "reflected", at=now()))
         elif mode == "type":
@@ -330,9 +359,7 @@ def run(
         elif mode == "record":
             _record(sitting, number, texts[number], hooks, silence_seconds, max_answer_seconds, input_device,
                     ask_again, now)
-    if hooks.play(session, position, timeline.total, {}) != "finished":
-        raise KeyboardInterrupt
-    return sitting
+    _went_on(hooks.play(session, position, timeline.total, {}))
 
 
 def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, input_device, ask_again, now):

@@ -96,8 +96,26 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(_toml_problem(path, exc)) from None
+        raise ConfigError(_unquoted(path, text, exc) or _toml_problem(path, exc)) from None
     return _settings(path, text, table)
+
+
+def _unquoted(path: Path, text: str, exc: Exception) -> str | None:
+    """The one-line fix for the likeliest mistake, a setting's value written bare as on the command
+    line (`voice_volume = 90%`, `background = rain`): TOML wants text in quotes. None otherwise."""
+    number = getattr(exc, "lineno", None)
+    if number is None:
+        found = re.search(r"at line (\d+)", str(exc))
+        number = int(found.group(1)) if found else None
+    lines = text.splitlines()
+    if number is None or not 0 < number <= len(lines):
+        return None
+    match = re.match(r"(\s*)([A-Za-z_]+)(\s*=\s*)([^\s\"'#=][^#]*?)\s*(#.*)?$", lines[number - 1])
+    if not match or match.group(2) not in KEYS:
+        return None
+    key, value = match.group(2), match.group(4)
+    column = len(match.group(1)) + len(key) + len(match.group(3)) + 1
+    return f'{path}:{number}:{column}: put the value in quotes: {key} = "{value}"'
 
 
 def _toml_problem(path: Path, exc: Exception) -> str:
@@ -116,7 +134,7 @@ def _toml_problem(path: Path, exc: Exception) -> str:
     return f"{where}: the config file is not valid TOML: {message}; fix it or delete the file"
 
 
-def _line_of(text: str, key: str) -> str:
+def line_of(text: str, key: str) -> str:
     """`:LINE:COL` of the key in the file's text, or '' when it cannot be found."""
     for number, line in enumerate(text.splitlines(), 1):
         match = re.match(rf"\s*\[*\s*[\"']?{re.escape(key)}[\"']?\s*[=.\]]", line)  # key = or [key]
@@ -181,5 +199,5 @@ def _settings(path: Path, text: str, table: dict) -> Settings:
         try:
             values[key] = check_value(key, value)
         except ValueError as exc:
-            raise ConfigError(f"{path}{_line_of(text, key)}: {exc}") from None
+            raise ConfigError(f"{path}{line_of(text, key)}: {exc}") from None
     return Settings(**values)

@@ -96,7 +96,8 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         silence_seconds: float = 8.0, max_answer_seconds: float = 300.0,
         output_device: int | None = None, input_device: int | None = None, log: bool = True) -> journaling.Sitting:
     """Hold the sitting: narrate, take each answer, keep it in the journal; returns the saved sitting.
-    Ctrl-C (or `q` while waiting) ends it, keeping every answer given so far. With `log`, the
+    `q` ends it early (the sitting comes back `stopped`) and Ctrl-C raises KeyboardInterrupt, both
+    keeping every answer given so far (an entry with none is removed). With `log`, the
     narration heard and the questions answered go in the practice log, however the sitting ended."""
     from .player import Player
     from .session import prepare
@@ -157,7 +158,7 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
             held = journaling.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
                                   max_answer_seconds=max_answer_seconds, input_device=input_device,
                                   ask_again=ask_again if plan.mode == "record" else None)
-        ended = "finished"
+        ended = "stopped" if held.stopped else "finished"
         return held
     finally:
         answers = _answered(state["sitting"]) if state["sitting"] is not None else 0

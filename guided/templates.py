@@ -24,9 +24,10 @@ _GUIDE = """<!-- Your own session. Anything between these comment marks is never
        [bell]  [bell chime]    a bell: bowl (the default), chime or gong, or any sound file
        [breathe in 4s, hold 2s, out 6s, x5]   a paced breath, counted aloud for the first three
        [sit 3m..8m, bell every 1m]            silent sitting, with an optional soft interval bell
-       1. A question?          a reflection question, followed by quiet time ('reflect:' above)
+       1. A question?          a reflection question, followed by quiet time: a line 'reflect: 90s'
+                               in the front matter sets it for all; end one with [pause 2m] for its own
      Check it with 'guided validate {id}', see it with times with 'guided show {id}',
-     hear it with 'guided play {id}'. docs/script-format.md has the whole language. -->"""
+     hear it with 'guided play {id}'. 'guided help script' shows the whole language. -->"""
 
 _BODIES = {
     "meditation": """## Arriving
@@ -197,6 +198,10 @@ def new_script(script_id: str, kind: str, *, title: str | None = None, force: bo
     if hiding is not None:
         raise OutputError(f"{script_id} is already in {hiding.path.parent}, which is searched before your script "
                           "folder, so a new script there would never be used; choose another id")
+    existing = catalog.exists(script_id)
+    if existing is not None and existing.origin == catalog.BUILT_IN and not force:
+        raise OutputError(f"{script_id} is a built-in session; add --force to write your own version, used in its "
+                          "place, or choose another id")
     if path.exists() and not force:
         raise OutputError(f"{path} already exists; use --force to replace it, or choose another id")
     text = template(script_id, kind, title)

@@ -226,4 +226,4 @@ def test_new_will_not_write_a_script_that_a_library_folder_would_hide(tmp_path, 
     monkeypatch.setenv("GUIDED_LIBRARY", str(shared))
     with pytest.raises(OutputError, match="searched before your script folder"):
         new_script("evening", "meditation", force=True)
-    assert new_script("heart-breathing", "sit").is_file()  # a built-in may be replaced
+    assert new_script("heart-breathing", "sit", force=True).is_file()  # a built-in may be replaced, when asked

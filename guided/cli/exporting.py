@@ -12,7 +12,7 @@ from ..catalog import DEFAULT_SESSION
 from ..errors import GuidedError
 from ..formats import CAPTION_FORMATS, FORMATS
 from . import cli
-from .params import clock, prepare_with_progress, session_options, sound_options
+from .params import clock, complete, prepare_with_progress, session_options, sound_options
 
 EPILOG_EXPORT = """\b
 Examples:
@@ -27,7 +27,7 @@ Examples:
 
 
 @cli.command(epilog=EPILOG_EXPORT)
-@click.argument("session_id", metavar="[ID|PATH|SERIES]", required=False)
+@click.argument("session_id", metavar="[ID|PATH|SERIES]", required=False, shell_complete=complete("session_ids", files=True))
 @click.option("-o", "--output", metavar="FILE",
               help="Where to write: the extension picks the format (mp3, m4a, m4b, ogg, opus, flac, wav); - for stdout (with --format).")
 @click.option("--all", "all_dir", metavar="DIR",

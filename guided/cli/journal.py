@@ -9,11 +9,11 @@ from dataclasses import asdict
 import click
 
 from . import cli
-from .params import Duration, session_options, sound_options
+from .params import Duration, complete, session_options, sound_options
 
 
 @cli.command()
-@click.argument("deck", metavar="DECK", default="trust-questions")
+@click.argument("deck", metavar="[DECK]", default="trust-questions", shell_complete=complete("deck_ids", files=True))
 @click.option("--reflect", "reflect", metavar="TIME", default=None,
               help="Timed silence after each question, ending with a soft chime (the default mode).  [default: 90s]")
 @click.option("--wait", "mode", flag_value="wait", help="Continue on a key press; r repeats the question.")
@@ -74,11 +74,16 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     input_index = choose_device(input_device, "input") if mode == "record" else None
     ui = _terminal(plan, quiet)
     if not quiet:
-        click.echo(f"{plan.title}: questions {', '.join(map(str, plan.questions))}", err=True)
+        noun = "question" if len(plan.questions) == 1 else "questions"
+        click.echo(f"{plan.title}: {noun} {', '.join(map(str, plan.questions))}", err=True)
     held = sitting.run(plan, options, ui, silence_seconds=silence, max_answer_seconds=max_answer,
                        output_device=output_index, input_device=input_index)
-    if not quiet:
-        click.echo(f"saved to your journal: {held.path}", err=True)
+    if quiet:
+        return
+    if not held.answers:
+        click.echo("stopped before any question was answered; nothing saved", err=True)
+    else:
+        click.echo(f"{'stopped; ' if held.stopped else ''}saved to your journal: {held.path}", err=True)
 
 
 def _terminal(plan, quiet: bool):

@@ -9,7 +9,7 @@ import click
 
 from ..catalog import DEFAULT_SESSION
 from . import cli
-from .params import clock, prepare_with_progress, session_options, sound_options
+from .params import clock, complete, prepare_with_progress, session_options, sound_options
 
 
 @cli.command("list")
@@ -30,7 +30,7 @@ def list_command(as_json: bool):
         return
     width = max((len(r["id"]) for r in rows), default=2)
     for row in rows:
-        extra = f"{row['questions']} questions" if row["questions"] else ""
+        extra = f"{row['questions']} question{'s' if row['questions'] != 1 else ''}" if row["questions"] else ""
         click.echo(f"{row['id']:<{width}}  {clock(row['seconds']):>6}  {row['kind']:<12} {row['title']}"
                    + (f"  ({extra})" if extra else "") + _origin_label(row))
 
@@ -45,7 +45,7 @@ def _origin_label(row: dict) -> str:
 
 
 @cli.command()
-@click.argument("session_id", metavar="ID|PATH", default=DEFAULT_SESSION)
+@click.argument("session_id", metavar="[ID|PATH]", default=DEFAULT_SESSION, shell_complete=complete("session_ids", files=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
 @click.option("--png", metavar="FILE", help="Draw the session's map instead: phrases, silences, bells, the bed, chapters.")
 @sound_options
@@ -96,7 +96,7 @@ def show(session_id: str, as_json: bool, png: str | None, **kwargs):
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, metavar="[PATH|ID]...")
+@click.argument("paths", nargs=-1, metavar="[PATH|ID]...", shell_complete=complete("session_ids", files=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 def validate(paths: tuple[str, ...], as_json: bool):
     """Check scripts for mistakes (the whole built-in library when none is given).

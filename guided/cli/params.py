@@ -11,7 +11,22 @@ from ..options import SAMPLE_RATES
 from ..settings import DEFAULT_RATE_WPM, ENGINES
 from ..timefmt import clock
 
-__all__ = ["Duration", "Volume", "clock", "prepare_with_progress", "session_options", "sound_options"]
+__all__ = ["Duration", "Volume", "clock", "complete", "prepare_with_progress", "session_options", "sound_options"]
+
+
+def complete(names: str, files: bool = False):
+    """A Click shell_complete callback offering guided.completion's ``names`` (session_ids,
+    deck_ids, backgrounds, voices); with ``files``, the shell's file names when no name fits."""
+
+    def callback(ctx, param, incomplete):
+        from click.shell_completion import CompletionItem
+
+        from .. import completion
+
+        found = [CompletionItem(name) for name in getattr(completion, names)(incomplete)]
+        return found or ([CompletionItem(incomplete, type="file")] if files else [])
+
+    return callback
 
 
 class Volume(click.ParamType):
@@ -49,9 +64,9 @@ class Duration(click.ParamType):
 def sound_options(function):
     """The options that shape how a session sounds; shared by every command that renders one."""
     options = [
-        click.option("--background", "-b", metavar="NAME|FILE|none",
+        click.option("--background", "-b", metavar="NAME|FILE|none", shell_complete=complete("backgrounds", files=True),
                      help="Ambient bed under the voice: a built-in name (guided sounds), any audio file, or none. Default: the script's own."),
-        click.option("--voice", metavar="ID", help="Voice of the speech engine (guided voices lists them)."),
+        click.option("--voice", metavar="ID", shell_complete=complete("voices", files=True), help="Voice of the speech engine (guided voices lists them)."),
         click.option("--rate", "rate_wpm", type=click.IntRange(60, 300), default=None, metavar="WPM",
                      help=f"Speaking pace in words a minute of speech (pauses not counted).  [default: {DEFAULT_RATE_WPM}]"),
         click.option("--engine", type=click.Choice(ENGINES), default=None,

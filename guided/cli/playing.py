@@ -10,11 +10,11 @@ import click
 
 from ..catalog import DEFAULT_SESSION
 from . import cli
-from .params import prepare_with_progress, session_options, sound_options
+from .params import complete, prepare_with_progress, session_options, sound_options
 
 
 @cli.command()
-@click.argument("session_id", metavar="ID|PATH", default=DEFAULT_SESSION)
+@click.argument("session_id", metavar="[ID|PATH]", default=DEFAULT_SESSION, shell_complete=complete("session_ids", files=True))
 @click.option("--device", "-d", metavar="NAME|INDEX", help="Output device (guided devices lists them).")
 @click.option("--section", metavar="N|TITLE", help="Start at this section (a number from 1, or words of its title).")
 @click.option("-q", "--quiet", is_flag=True, help="No display at all.")
@@ -34,7 +34,7 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
     import signal
 
     from ..devices import choose_device
-    from ..display import Display
+    from ..display import Display, ending
     from ..keys import apply, key_reader
 
     options = session_options(kwargs)
@@ -49,17 +49,20 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
         controls.stop()
 
     previous = signal.signal(signal.SIGTERM, on_signal)
+    ended = "interrupted"
     try:
         with key_reader(lambda key: apply(controls, key)) as keys:
             display.start(keys)
             try:
                 ended = session.play(controls=controls, device=device_index, section=section, on_tick=display.update)
             finally:
-                display.finish()
+                display.finish(ended)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if ended == "interrupted" or terminated["by"] is not None:
         raise KeyboardInterrupt
+    if not quiet:
+        click.echo(ending(session.id, ended, controls.position, session.timeline), err=True)
 
 
 @cli.command()

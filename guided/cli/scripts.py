@@ -24,7 +24,7 @@ Examples:
 @click.option("--kind", type=click.Choice(KINDS),
               default="meditation", show_default=True, help="What sort of session to start from.")
 @click.option("--title", metavar="TEXT", help="Its title.  [default: made from the id]")
-@click.option("--force", is_flag=True, help="Replace a script of yours that already has this id.")
+@click.option("--force", is_flag=True, help="Replace a script of yours with this id, or write your own version of a built-in one.")
 def new(script_id: str, kind: str, title: str | None, force: bool):
     """Start a script of your own from a commented template.
 
