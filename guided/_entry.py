@@ -2,6 +2,7 @@
 early stop ends with one line and exit status 128 + the signal (130, 143, 129)."""
 
 import os
+import signal
 import sys
 
 # What GuidedGroup exits with after a stop by a signal: 128 + SIGHUP, SIGINT, SIGTERM.
@@ -9,18 +10,20 @@ STOP_STATUSES = (129, 130, 143)
 
 
 def main() -> None:
-    from . import signals
-
-    # A service manager's or `timeout`'s SIGTERM, or a closed terminal's SIGHUP, stops the work the
-    # way Ctrl-C does (cleaning up, one line), from the first moment.
-    signals.install()
     try:
+        from . import signals
+
+        # A service manager's or `timeout`'s SIGTERM, or a closed terminal's SIGHUP, stops the work
+        # the way Ctrl-C does (cleaning up, one line), from the first moment.
+        signals.install()
         from .cli import main as cli_main
 
         cli_main()
     except KeyboardInterrupt as stop:
-        _say(f"guided: {signals.describe(stop)}\n")
-        _exit_stopped(signals.exit_status(stop))
+        # `signals` itself may not have loaded yet: a Terminated carries its signal, Ctrl-C is 2.
+        signum = getattr(stop, "signum", signal.SIGINT)
+        _say("guided: interrupted\n" if signum == signal.SIGINT else f"guided: stopped by {signal.Signals(signum).name}\n")
+        _exit_stopped(128 + signum)
     except SystemExit as done:
         if done.code in STOP_STATUSES:
             _exit_stopped(done.code)
