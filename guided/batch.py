@@ -258,37 +258,49 @@ def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs
         progress(BatchProgress(done=done, total=max(total, done), finished=finished, count=len(jobs_to_run)))
 
     rate = ordered[0].options.sample_rate
+    submitted: list = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(queue, cancel))
     try:
-        pending = {pool.submit(_run_job, job) for job in ordered}
+        submitted.extend(pool.submit(_run_job, job) for job in ordered)
+        pending = set(submitted)
         report()
         while pending:
             completed, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             _drain(queue, done_frames, rate)
             for future in completed:
-                outcome = future.result()
-                number = outcome["number"]
-                item = items[number]
                 finished += 1
-                if "error" in outcome or outcome.get("cancelled"):
-                    estimates.pop(number, None)  # nothing more of it to wait for
-                    done_frames.pop(number, None)
-                if "error" in outcome:
-                    items[number] = BatchItem(item.id, item.title, item.file, 0.0, item.hash, "failed", outcome["error"])
-                elif not outcome.get("cancelled"):
-                    items[number] = BatchItem(item.id, outcome["title"], item.file, outcome["seconds"], item.hash,
-                                              "exported", captions=item.captions)
-                    done_frames[number] = (outcome["frames"], outcome["frames"], outcome["rate"])
+                _settle(future.result(), items, estimates, done_frames)
             report()
     except BaseException:
         cancel.set()
         with exporting.hold_interrupts():  # let every worker finish removing its temporary files
             pool.shutdown(wait=True, cancel_futures=True)
+        # A session that was renamed into place while the batch stopped is whole: keep it known.
+        for future in submitted:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                outcome = future.result()
+                if items[outcome["number"]].status == "pending":
+                    _settle(outcome, items, estimates, done_frames)
         raise
     else:
         pool.shutdown(wait=True)
     finally:
         queue.close()
+
+
+def _settle(outcome: dict, items: list, estimates: dict[int, float], done_frames: dict) -> None:
+    """Record what a worker says of its session in `items`."""
+    number = outcome["number"]
+    item = items[number]
+    if "error" in outcome or outcome.get("cancelled"):
+        estimates.pop(number, None)  # nothing more of it to wait for
+        done_frames.pop(number, None)
+    if "error" in outcome:
+        items[number] = BatchItem(item.id, item.title, item.file, 0.0, item.hash, "failed", outcome["error"])
+    elif not outcome.get("cancelled"):
+        items[number] = BatchItem(item.id, outcome["title"], item.file, outcome["seconds"], item.hash,
+                                  "exported", captions=item.captions)
+        done_frames[number] = (outcome["frames"], outcome["frames"], outcome["rate"])
 
 
 def _drain(queue, done_frames: dict, rate: int) -> None:

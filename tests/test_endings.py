@@ -93,7 +93,7 @@ def test_timeout_s_term_leaves_no_file_in_the_output_folder(tmp_path):
     (tmp_path / "long.md").write_text(LONG)
     out = tmp_path / "out"
     out.mkdir()
-    result = subprocess.run(["timeout", "-s", "TERM", "3", sys.executable, "-m", "guided", "export",
+    result = subprocess.run(["timeout", "--preserve-status", "-s", "TERM", "3", sys.executable, "-m", "guided", "export",
                              str(tmp_path / "long.md"), "-o", str(out / "out.flac")],
                             capture_output=True, text=True, env={**os.environ, **ENV}, timeout=60)
     assert result.returncode == 143, result.stderr
@@ -186,8 +186,9 @@ def test_two_exports_to_one_path_at_once_leave_one_whole_file(tmp_path):
         code, err = finish(process, timeout=120)
         assert code == 0, err
     assert os.listdir(target.parent) == ["s.flac"]
-    samples = decode(target)
-    assert abs(len(samples) / 44100 - 24) < 3  # whole: the full length, decodable to the end
+    alone = tmp_path / "alone.flac"
+    assert run("export", str(tmp_path / "s.md"), "-o", str(alone), env=ENV, timeout=120).returncode == 0
+    assert len(decode(target)) == len(decode(alone))  # whole: every sample, decodable to the end
 
 
 @pytest.mark.e2e
@@ -257,7 +258,7 @@ def test_an_odd_background_file_is_one_line_and_a_failure_in_bounded_time(tmp_pa
     background = BACKGROUNDS[kind](tmp_path)
     started = time.monotonic()
     result = run("show", str(tmp_path / "s.md"), "--background", str(background), env=ENV, timeout=60)
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 50
     assert result.returncode != 0 and "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(background) in lines[0], result.stderr
