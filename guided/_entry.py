@@ -1,39 +1,48 @@
-"""The console entry point: guards Ctrl-C from the very first import, so even an early interrupt
-ends with one line and exit status 130."""
+"""The console entry point: guards Ctrl-C, SIGTERM and SIGHUP from the very first import, so even an
+early stop ends with one line and exit status 128 + the signal (130, 143, 129)."""
 
 import os
+import signal
 import sys
 
-
-def _stop_like_ctrl_c(signum, frame) -> None:
-    raise KeyboardInterrupt
+# What GuidedGroup exits with after a stop by a signal: 128 + SIGHUP, SIGINT, SIGTERM.
+STOP_STATUSES = (129, 130, 143)
 
 
 def main() -> None:
-    import signal
-
-    # A service manager's or `timeout`'s SIGTERM stops the work the way Ctrl-C does (cleaning up,
-    # one line), from the first moment; `play` later turns it into a gentle fade.
-    signal.signal(signal.SIGTERM, _stop_like_ctrl_c)
     try:
+        from . import signals
+
+        # A service manager's or `timeout`'s SIGTERM, or a closed terminal's SIGHUP, stops the work
+        # the way Ctrl-C does (cleaning up, one line), from the first moment.
+        signals.install()
         from .cli import main as cli_main
 
         cli_main()
-    except KeyboardInterrupt:
-        sys.stderr.write("guided: interrupted\n")
-        _exit_interrupted()
+    except KeyboardInterrupt as stop:
+        # `signals` itself may not have loaded yet: a Terminated carries its signal, Ctrl-C is 2.
+        signum = getattr(stop, "signum", signal.SIGINT)
+        _say("guided: interrupted\n" if signum == signal.SIGINT else f"guided: stopped by {signal.Signals(signum).name}\n")
+        _exit_stopped(128 + signum)
     except SystemExit as done:
-        if done.code == 130:
-            _exit_interrupted()
+        if done.code in STOP_STATUSES:
+            _exit_stopped(done.code)
         raise
 
 
-def _exit_interrupted() -> None:
-    """Leave at once with status 130. An interrupt that is still pending when the interpreter shuts
-    down would otherwise turn it into death by SIGINT; everything worth keeping is already closed."""
+def _say(line: str) -> None:
+    try:
+        sys.stderr.write(line)
+    except Exception:  # a hung-up terminal: nobody is left to read it
+        pass
+
+
+def _exit_stopped(status: int) -> None:
+    """Leave at once with `status`. A stop that is still pending when the interpreter shuts down
+    would otherwise turn it into death by the signal; everything worth keeping is already closed."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:  # a closed or broken stream has nothing left to lose
             pass
-    os._exit(130)
+    os._exit(status)

@@ -108,6 +108,8 @@ def user_path(key: str, names: tuple[str, ...], kind: str) -> Path:
     if key and path.exists():
         if path.is_dir():
             raise SoundError(f"'{key}' is a folder; give the path of a sound file")
+        if not path.is_file():  # a FIFO would block forever, a device never ends
+            raise SoundError(f"'{key}' is not a regular file (a pipe or a device); give the path of a sound file")
         return path
     looks_like_path = "/" in key or os.sep in key or bool(path.suffix)
     if looks_like_path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -20,10 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import export as exporting
+from . import signals, tempfiles
 from .catalog import Entry
 from .errors import GuidedError, OutputError
 from .options import SessionOptions
-from .playlist import INDEX, BatchItem, index_text, playlist_text, read_index, write_files, write_index
+from .playlist import INDEX, BatchItem, index_text, locked, playlist_text, read_index, write_files, write_index
 from .script import Script
 from .selection import Selection, content_hash, file_name, load, select, up_to_date
 
@@ -92,9 +92,9 @@ _worker: dict = {}
 
 
 def _init_worker(queue, cancel) -> None:
-    # Ctrl-C at a terminal reaches every process in the group: only the parent acts on it, and tells
+    # Ctrl-C at a terminal (or `timeout`'s SIGTERM) reaches every process in the group: only the parent acts on it, and tells
     # the workers through `cancel`, so each one stops between two blocks and removes its own files.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signals.ignore_in_worker()
     _worker.update(queue=queue, cancel=cancel)
 
 
@@ -187,6 +187,7 @@ def export_all(
     selection = target if isinstance(target, Selection) else select(target)
     out = Path(folder).expanduser().absolute()
     created = _make_folder(out)
+    tempfiles.sweep(out)  # what a killed batch left here
     exporting.ffmpeg()
     if engine is None:
         from .tts import make_engine
@@ -194,7 +195,6 @@ def export_all(
         engine = make_engine(options.engine, options.voice, options.rate_wpm).identity()
 
     index_path = out / INDEX
-    previous = read_index(index_path)
     items: list[BatchItem | None] = []
     jobs_to_run: list[_Job] = []
     estimates: dict[int, float] = {}
@@ -219,14 +219,16 @@ def export_all(
         with exporting.hold_interrupts():
             finished = [i for i in items if i and i.status == "exported"]
             if finished:  # what did finish is kept, and known: the next run does not export it again
-                write_index(index_path, finished, previous)
+                with locked(out):
+                    write_index(index_path, finished, read_index(index_path))
             elif created:
                 _remove_if_empty(out)
         raise
     result.items = [i for i in items if i is not None]
     good = [i for i in result.items if i.status in ("exported", "up to date")]
-    with exporting.hold_interrupts():
-        files = [(index_path, index_text(good, previous))]
+    with exporting.hold_interrupts(), locked(out):
+        # Read again: another batch into this folder may have written its rows since this one began.
+        files = [(index_path, index_text(good, read_index(index_path)))]
         if playlist:
             result.playlist = str(out / f"{selection.name}.m3u8")
             files.insert(0, (Path(result.playlist), playlist_text(selection.title, good)))
@@ -256,37 +258,49 @@ def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs
         progress(BatchProgress(done=done, total=max(total, done), finished=finished, count=len(jobs_to_run)))
 
     rate = ordered[0].options.sample_rate
+    submitted: list = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(queue, cancel))
     try:
-        pending = {pool.submit(_run_job, job) for job in ordered}
+        submitted.extend(pool.submit(_run_job, job) for job in ordered)
+        pending = set(submitted)
         report()
         while pending:
             completed, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             _drain(queue, done_frames, rate)
             for future in completed:
-                outcome = future.result()
-                number = outcome["number"]
-                item = items[number]
                 finished += 1
-                if "error" in outcome or outcome.get("cancelled"):
-                    estimates.pop(number, None)  # nothing more of it to wait for
-                    done_frames.pop(number, None)
-                if "error" in outcome:
-                    items[number] = BatchItem(item.id, item.title, item.file, 0.0, item.hash, "failed", outcome["error"])
-                elif not outcome.get("cancelled"):
-                    items[number] = BatchItem(item.id, outcome["title"], item.file, outcome["seconds"], item.hash,
-                                              "exported", captions=item.captions)
-                    done_frames[number] = (outcome["frames"], outcome["frames"], outcome["rate"])
+                _settle(future.result(), items, estimates, done_frames)
             report()
     except BaseException:
         cancel.set()
         with exporting.hold_interrupts():  # let every worker finish removing its temporary files
             pool.shutdown(wait=True, cancel_futures=True)
+        # A session that was renamed into place while the batch stopped is whole: keep it known.
+        for future in submitted:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                outcome = future.result()
+                if items[outcome["number"]].status == "pending":
+                    _settle(outcome, items, estimates, done_frames)
         raise
     else:
         pool.shutdown(wait=True)
     finally:
         queue.close()
+
+
+def _settle(outcome: dict, items: list, estimates: dict[int, float], done_frames: dict) -> None:
+    """Record what a worker says of its session in `items`."""
+    number = outcome["number"]
+    item = items[number]
+    if "error" in outcome or outcome.get("cancelled"):
+        estimates.pop(number, None)  # nothing more of it to wait for
+        done_frames.pop(number, None)
+    if "error" in outcome:
+        items[number] = BatchItem(item.id, item.title, item.file, 0.0, item.hash, "failed", outcome["error"])
+    elif not outcome.get("cancelled"):
+        items[number] = BatchItem(item.id, outcome["title"], item.file, outcome["seconds"], item.hash,
+                                  "exported", captions=item.captions)
+        done_frames[number] = (outcome["frames"], outcome["frames"], outcome["rate"])
 
 
 def _drain(queue, done_frames: dict, rate: int) -> None:

@@ -357,6 +357,24 @@ def check_cache() -> Check:
     return Check("speech cache", OK, f"{detail}; all pass their checksum")
 
 
+def check_leftovers() -> Check:
+    """Temporary files of runs that no longer run (killed with SIGKILL, or a power cut), in guided's
+    own folders: the clip cache, the journal, the config and script folders."""
+    from . import tempfiles
+    from .config import paths
+
+    where = paths()
+    folders = [where.cache, where.journal, where.scripts, where.config]
+    if where.clips.is_dir():
+        folders += [where.clips, *(p for p in where.clips.iterdir() if p.is_dir())]
+    found = [path for folder in dict.fromkeys(folders) for path in tempfiles.leftovers(folder)]
+    if not found:
+        return Check("leftovers", OK, "no temporary files left by a stopped run")
+    shown = ", ".join(str(p) for p in found[:3]) + (" …" if len(found) > 3 else "")
+    return Check("leftovers", WARN, f"{len(found)} temporary file(s) left by a run that was killed: {shown}",
+                 "nothing to do: they are removed by the next run that writes into their folder (or delete them)")
+
+
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -372,6 +390,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_folders,
     check_config,
     check_cache,
+    check_leftovers,
 )
 
 

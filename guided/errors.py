@@ -73,3 +73,13 @@ class UsageError(GuidedError):
 
 class PracticeLogError(GuidedError):
     """The practice log cannot be read or changed (writing it never fails what is being logged)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop by a signal other than Ctrl-C (SIGTERM from a service manager
+    or `timeout`, SIGHUP from a closed terminal). A KeyboardInterrupt, so that every path that
+    tidies up after Ctrl-C tidies up after it the same way; the run then exits 128 + `signum`."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = int(signum)

@@ -14,12 +14,12 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import chapters as chapter_list
+from . import signals, tempfiles
 from . import tags as tagging
 from .errors import GuidedError, MissingDependencyError, OutputError
 from .formats import CAPTION_FORMATS, FORMATS
@@ -183,6 +183,7 @@ def export(
             target = "pipe:1"
         else:
             final = Path(output).expanduser()
+            tempfiles.sweep(folder)  # what a killed export left here
             temp = temp_in(folder, final.name)
             temps.append(temp)
             target = str(temp)
@@ -230,12 +231,13 @@ def export(
 
 
 def temp_in(folder: Path, name: str) -> Path:
+    """A new temporary file for `name` in `folder` (see `tempfiles`); raises OutputError."""
     try:
-        handle, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".partial")
+        handle, temp = tempfiles.create(folder, name, ".partial")
     except OSError as exc:  # a read-only or special folder (/proc, /sys), or a full disk
         raise _write_error(folder / name, exc) from None
     os.close(handle)
-    return Path(temp_name)
+    return temp
 
 
 def _temporary_metadata(text: str) -> str:
@@ -278,20 +280,9 @@ def commit(moves: list[tuple[Path, Path]]) -> None:
             os.replace(temp, final)
 
 
-@contextlib.contextmanager
 def hold_interrupts():
-    """Keep a Ctrl-C that arrives during a few quick steps until they are done, then raise it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if caught:
-        raise KeyboardInterrupt
+    """Keep a Ctrl-C (or SIGTERM, SIGHUP) that arrives during a few quick steps until they are done."""
+    return signals.held()
 
 
 def _escape(value: str) -> str:

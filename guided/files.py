@@ -1,10 +1,14 @@
-"""Writing a file whole or not at all: a temporary file in the same folder, renamed into place."""
+"""Writing a file whole or not at all: a temporary file in the same folder (named by `tempfiles`),
+renamed into place."""
 
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from . import tempfiles
+
+_swept: set[Path] = set()
 
 
 def write_atomic(path: Path, data: bytes, *, private: bool = False, durable: bool = False) -> None:
@@ -14,7 +18,10 @@ def write_atomic(path: Path, data: bytes, *, private: bool = False, durable: boo
     the disk before the rename, for what must survive a power cut. Raises OSError.
     """
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if path.parent not in _swept:  # once a run: what a killed run left in this folder
+        _swept.add(path.parent)
+        tempfiles.sweep(path.parent)
+    handle, temporary = tempfiles.create(path.parent, path.name, ".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)

@@ -15,7 +15,7 @@ import numpy as np
 
 from .controls import Controls
 from .devices import import_sounddevice
-from .errors import DeviceError
+from .errors import DeviceError, Terminated
 from .mixer import Mixer
 
 FEED_BLOCK = 8192  # frames the worker renders at a time
@@ -232,7 +232,7 @@ class Player:
         except (sd.PortAudioError, ValueError) as exc:
             self._stop_worker = True
             raise DeviceError(f"cannot open the sound device: {exc}; try another --device, or export the session instead") from None
-        interrupted = False
+        interrupted: KeyboardInterrupt | None = None
         try:
             with stream:
                 while True:
@@ -241,10 +241,10 @@ class Player:
                             break
                         if on_tick:
                             on_tick(self)
-                    except KeyboardInterrupt:
+                    except KeyboardInterrupt as stop:
                         if interrupted:
                             break  # a second Ctrl-C: stop now, without waiting for the fade
-                        interrupted = True
+                        interrupted = stop
                         self.controls.stop()
                 if on_tick:
                     on_tick(self)
@@ -252,6 +252,8 @@ class Player:
             self._stop_worker = True
         if self.error:
             raise self.error
+        if isinstance(interrupted, Terminated):
+            raise interrupted  # faded out; the run still ends by its signal (SIGTERM, SIGHUP)
         if interrupted:
             return "interrupted"
         return "stopped" if self.controls.stopping else "finished"

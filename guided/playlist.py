@@ -2,12 +2,15 @@
 says whether the file is up to date) and an extended M3U8 playlist.
 
 Both are written through temporary files renamed into place, so an interrupted batch leaves the
-old ones or the new ones, never half of either.
+old ones or the new ones, never half of either; and under a lock on the folder, so that batches
+running at once into one folder each add their rows to what the others wrote, never lose them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,23 @@ class BatchItem:
     status: str  # "exported", "up to date" or "failed"
     error: str | None = None
     captions: str | None = None
+
+
+@contextlib.contextmanager
+def locked(folder: Path):
+    """Hold the folder's lock (an flock on the folder itself: no lock file to leave behind) while
+    its index is read and written again. Where there is no flock, nothing is held."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing lets go of the lock
 
 
 def read_index(path: Path) -> dict[str, dict]:

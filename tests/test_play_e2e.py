@@ -187,7 +187,7 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(sound_home, tmp_path
     assert "Traceback" not in err
 
 
-def test_sigterm_fades_out_and_exits_130(sound_home, tmp_path):
+def test_sigterm_fades_out_and_exits_143(sound_home, tmp_path):
     script = tmp_path / "long.md"
     script.write_text("---\ntitle: Long\nkind: sit\n---\nSettle.\n[sit 3h]\n")
     process = subprocess.Popen([sys.executable, "-m", "guided", "play", str(script)], stderr=subprocess.PIPE,
@@ -195,5 +195,5 @@ def test_sigterm_fades_out_and_exits_130(sound_home, tmp_path):
     time.sleep(1.0)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    assert process.returncode == 143, err
     assert "Traceback" not in err

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from .. import __version__
+from .. import __version__, signals
 from ..errors import GuidedError
 
 
@@ -25,9 +25,12 @@ class GuidedGroup(click.Group):
         except GuidedError as exc:
             click.echo(f"guided: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("guided: interrupted", err=True)
-            ctx.exit(130)
+        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (signals.Terminated)
+            try:
+                click.echo(f"guided: {signals.describe(stop)}", err=True)
+            except OSError:  # a hung-up terminal: nobody is left to read it
+                pass
+            ctx.exit(signals.exit_status(stop))
         except BrokenPipeError:
             # The reader of our stdout went away (e.g. `| head`); nothing more to say.
             sys.stderr.close()

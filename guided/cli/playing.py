@@ -31,8 +31,6 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
       q          quit, with a gentle fade
     Ctrl-C also fades out. What you hear is exactly what 'guided export' writes.
     """
-    import signal
-
     from ..devices import choose_device
     from ..display import Display, ending
     from ..keys import apply, key_reader
@@ -42,24 +40,15 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
     session = prepare_with_progress(session_id, options, quiet)
     controls = session.controls()
     display = Display(session.timeline, enabled=not quiet and sys.stderr.isatty(), captions=not no_captions)
-    terminated = {"by": None}
-
-    def on_signal(signum, frame):
-        terminated["by"] = signum
-        controls.stop()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
+    # SIGTERM and SIGHUP fade out like Ctrl-C (the player), then end the run with their own status.
     ended = "interrupted"
-    try:
-        with key_reader(lambda key: apply(controls, key)) as keys:
-            display.start(keys)
-            try:
-                ended = session.play(controls=controls, device=device_index, section=section, on_tick=display.update)
-            finally:
-                display.finish(ended)
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    if ended == "interrupted" or terminated["by"] is not None:
+    with key_reader(lambda key: apply(controls, key)) as keys:
+        display.start(keys)
+        try:
+            ended = session.play(controls=controls, device=device_index, section=section, on_tick=display.update)
+        finally:
+            display.finish(ended)
+    if ended == "interrupted":
         raise KeyboardInterrupt
     if not quiet:
         click.echo(ending(session.id, ended, controls.position, session.timeline), err=True)

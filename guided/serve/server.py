@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..errors import GuidedError, MissingDependencyError, UsageError
+from ..errors import GuidedError, MissingDependencyError, Terminated, UsageError
 from .exports import Exports
 from .security import LOOPBACK_HOSTS, new_token
 
@@ -140,8 +140,9 @@ def serve(exports: Exports, *, host: str | None = None, port: int = DEFAULT_PORT
             on_ready(address)
         try:
             server.run(sockets=[sock])
-        except KeyboardInterrupt:
-            pass
+        except KeyboardInterrupt as stop:  # SIGHUP (signals.Terminated) is not one uvicorn catches
+            if not stopped and isinstance(stop, Terminated):
+                stopped.append(stop.signum)
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
