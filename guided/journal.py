@@ -25,6 +25,7 @@ from .recorder import record_answer, repair
 from .script import Bell, Question, Script, Span
 from .timefmt import clock
 
+MODES = ("reflect", "wait", "record", "type")
 ASK_AGAIN = "Take your time. Whenever you are ready, you can speak your answer, or simply stay with the question."
 
 
