@@ -79,4 +79,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # The commands register themselves on `cli` when their modules are imported.
-from . import exporting, journal, listing, playing, scripts, system  # noqa: E402, F401
+from . import exporting, journal, listing, playing, scripts, system, transcribe  # noqa: E402, F401
