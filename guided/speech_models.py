@@ -104,7 +104,8 @@ def add_model(path: str, name: str | None = None) -> ModelFolder:
     source = Path(path).expanduser()
     if not is_model_folder(source):
         raise NotFoundError(f"no Whisper model in {path}: a CTranslate2 Whisper folder holds {', '.join(MODEL_FILES)}")
-    label = name or source.resolve().name
+    folder = source.resolve()
+    label = name or (folder.name if folder.name.lower() not in _GENERIC else folder.parent.name)
     target = models_dir() / label
     temporary = models_dir() / f".{label}.guided-models.tmp"
     try:

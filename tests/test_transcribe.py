@@ -128,6 +128,14 @@ def test_models_added_by_the_user_come_first_and_are_found_by_name(tmp_path, gui
     assert find_model("small.en").path == guided_home / "models" / "small.en"
 
 
+def test_a_model_in_a_folder_called_model_is_added_under_its_parent_folder_name(tmp_path, guided_home):
+    from guided.speech_models import add_model
+
+    added = add_model(str(fake_model(tmp_path / "whisper-tiny-en" / "model")))
+    assert added.name == "whisper-tiny-en" and (guided_home / "models" / "whisper-tiny-en" / "config.json").is_file()
+    assert add_model(str(tmp_path / "whisper-tiny-en" / "model"), name="tiny").path == guided_home / "models" / "tiny"
+
+
 @needs_transcription
 def test_a_package_that_ships_a_model_is_found():
     from guided.speech_models import installed_models
@@ -237,6 +245,38 @@ def test_a_recording_becomes_its_words_with_their_times(tmp_path):
     timings = write_timings(path, transcript)
     assert timings == tmp_path / "answer.vtt" and stat.S_IMODE(timings.stat().st_mode) == 0o600
     assert timings.read_text().startswith("WEBVTT\n")
+
+
+def test_a_recording_that_cannot_be_read_is_reported_and_the_worker_goes_on(tmp_path):
+    from guided.speech_models import ModelFolder
+    from guided.transcribe import Worker
+
+    told, done = [], []
+    worker = Worker(ModelFolder("none", tmp_path, "folder"), on_error=told.append)
+    for name in ("a.wav", "b.wav"):
+        (tmp_path / name).write_bytes(b"not a recording")
+        worker.submit(tmp_path / name, lambda transcript, timings: done.append(timings))
+    worker.wait()
+    assert not done and not worker.busy
+    assert [m.split(" (")[0] for m in told] == ["could not transcribe a.wav", "could not transcribe b.wav"]
+    assert all(m.endswith("'guided transcribe' will try again") for m in told)
+    assert not list(tmp_path.glob("*.vtt"))
+
+
+def test_guided_transcribe_takes_an_entry_by_path_by_name_or_by_the_start_of_its_name(guided_home):
+    from guided.errors import UsageError
+    from guided.transcribe import journal_entries
+
+    folder = journal.journal_dir()
+    one = sitting_with(folder, [], started=datetime(2026, 5, 1, 8, 15))
+    two = sitting_with(folder, [], started=datetime(2026, 5, 8, 7, 0))
+    assert set(journal_entries()) == {one.path, two.path}
+    assert journal_entries(str(one.path)) == journal_entries(one.path.name) == journal_entries(one.stem) == [one.path]
+    assert journal_entries("2026-05-08") == [two.path]
+    with pytest.raises(UsageError, match="could be 2 entries"):
+        journal_entries("2026-05")
+    with pytest.raises(NotFoundError, match="no journal entry"):
+        journal_entries("2025")
 
 
 # --- search -----------------------------------------------------------------------------------

@@ -143,3 +143,22 @@ def test_guided_transcribe_fills_in_an_entry_recorded_without_it_even_after_a_ki
     assert [(f["deck"], f["number"]) for f in found] == [("trust-questions", 2)]
     assert "grateful" in found[0]["excerpt"].lower()
     assert run_json("journal", "--search", "submarine") == []
+
+
+def test_without_the_engine_answers_are_kept_as_recordings_with_one_line_saying_how_to_add_it(tmp_path, guided_home,
+                                                                                               voices):
+    hide = str(Path(__file__).parent / "hide_modules")
+    home = sound_home(tmp_path, int16(np.concatenate([silence(0.5), voices[0], silence(6)])))
+    result = run("journal", "--record", "--only", "1", "--silence", "3s",
+                 env={"HOME": str(home), "PYTHONPATH": hide, "GUIDED_TEST_HIDE_MODULES": "faster_whisper"})
+    assert result.returncode == 0, result.stderr
+    hints = [line for line in result.stderr.splitlines() if "guided[transcribe]" in line]
+    assert hints == ["  answers are kept as recordings only; for transcripts: pip install 'guided[transcribe]'"]
+    (entry,) = (guided_home / "journal").glob("*.md")
+    (recording,) = (guided_home / "journal").glob("*.wav")
+    text = entry.read_text()
+    assert f"[Listen to your answer]({recording.name})" in text and "*Transcript*" not in text
+    assert not recording.with_suffix(".vtt").exists()
+    # The listener fell back to loudness, and still ended the answer after the quiet.
+    voice_ends = int(0.5 * RATE) + np.flatnonzero(np.abs(voices[0]) > 0.01)[-1]
+    assert 2.8 * RATE <= len(wav_samples(recording)) - voice_ends <= 3.6 * RATE
