@@ -95,36 +95,32 @@ def load(model: ModelFolder, threads: int | None = None):
         if key not in _loaded:
             from faster_whisper import WhisperModel
 
-            try:
-                # A folder path, and local files only: nothing here may reach the network.
-                _loaded[key] = WhisperModel(str(model.path), device="cpu", compute_type=COMPUTE_TYPE,
-                                            cpu_threads=threads, num_workers=1, local_files_only=True)
-            except Exception as exc:  # CTranslate2 raises plain RuntimeErrors for a damaged model
-                raise GuidedError(f"cannot load the Whisper model in {model.path}: {exc}") from None
+            for compute_type in (COMPUTE_TYPE, "float32"):
+                try:
+                    # A folder path, and local files only: nothing here may reach the network.
+                    _loaded[key] = WhisperModel(str(model.path), device="cpu", compute_type=compute_type,
+                                                cpu_threads=threads, num_workers=1, local_files_only=True)
+                    break
+                except ValueError:  # a processor without fast int8: slower, but it works
+                    continue
+                except Exception as exc:  # CTranslate2 raises plain RuntimeErrors for a damaged model
+                    raise GuidedError(f"cannot load the Whisper model in {model.path}: {exc}") from None
+            else:
+                raise GuidedError(f"cannot load the Whisper model in {model.path} on this processor")
         return _loaded[key]
 
 
 def read_audio(path: Path) -> np.ndarray:
-    """A recording as 16 kHz mono float32, as Whisper hears it."""
-    import wave
-    from math import gcd
-
-    from scipy.signal import resample_poly
+    """A recording as 16 kHz mono float32, as Whisper hears it. faster-whisper's own decoder
+    resamples as it reads, so an hour-long answer costs its 16 kHz samples (230 MB), no more."""
+    if not engine_available():
+        raise MissingDependencyError(f"transcription is not installed: {INSTALL_HINT}")
+    from faster_whisper import decode_audio
 
     try:
-        with wave.open(str(path), "rb") as f:
-            rate, channels, width = f.getframerate(), f.getnchannels(), f.getsampwidth()
-            data = f.readframes(f.getnframes())
-    except (OSError, EOFError, wave.Error) as exc:
+        return np.ascontiguousarray(decode_audio(str(path), sampling_rate=WHISPER_RATE), dtype=np.float32)
+    except Exception as exc:  # PyAV raises its own errors for a missing, empty or damaged file
         raise OutputError(f"cannot read the recording {path}: {exc}") from None
-    if width != 2:
-        raise OutputError(f"cannot read the recording {path}: {8 * width}-bit samples, expected 16-bit")
-    samples = np.frombuffer(data[: len(data) // (2 * channels) * 2 * channels], dtype="<i2")
-    mono = samples.reshape(-1, channels).mean(axis=1) / 32768.0
-    if rate != WHISPER_RATE:
-        g = gcd(rate, WHISPER_RATE)
-        mono = resample_poly(mono, WHISPER_RATE // g, rate // g)
-    return np.ascontiguousarray(mono, dtype=np.float32)
 
 
 def transcribe_audio(audio: np.ndarray, model: ModelFolder, threads: int | None = None) -> Transcript:
