@@ -44,7 +44,7 @@ SENTENCES = [
     "Tomorrow I want to be patient with myself and take small steps.",
     "I was surprised by how much the small compliment meant to me.",
     "Sometimes I worry that I do not listen well enough to the people I love.",
-    "The best moment of the week was cooking dinner with my neighbours.",
+    "The best moment of the week was cooking dinner with my neighbors.",
     "I notice that I breathe more slowly when I sit by the window.",
     "It is hard to forgive myself for the mistake I made at work.",
     "I would like to spend more time outside and less time on my phone.",
