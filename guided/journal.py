@@ -21,6 +21,7 @@ from .catalog import slug
 from .config import paths
 from .errors import GuidedError, OutputError
 from .files import write_atomic
+from .journal_entry import transcript_lines
 from .recorder import record_answer, repair
 from .script import Question, Script, Span
 from .timefmt import clock
@@ -47,6 +48,8 @@ class Answer:
     text: str | None = None
     audio: str | None = None  # file name beside the entry
     seconds: float = 0.0
+    transcript: str | None = None  # the recording as text ("" when no words were heard)
+    timings: str | None = None  # the transcript's word timings (.vtt), beside the entry
 
 
 @dataclass
@@ -62,6 +65,8 @@ class Sitting:
     stopped: bool = False  # ended early with q, not by Ctrl-C
 
     stem: str = ""
+    # A background transcription updates answers while the sitting goes on: one writer at a time.
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Two sittings started in the same second must never share (and overwrite) an entry.
@@ -91,11 +96,21 @@ class Sitting:
         self.path.unlink(missing_ok=True)
 
     def set(self, answer: Answer) -> None:
-        self.answers[answer.number] = answer
-        self.save()
+        with self._lock:
+            self.answers[answer.number] = answer
+            self.save()
+
+    def set_transcript(self, number: int, text: str, timings: str | None) -> None:
+        """Put the transcript of answer `number`'s recording under it."""
+        with self._lock:
+            self.set(replace(self.answers[number], transcript=text, timings=timings))
 
     def save(self) -> None:
         """Write the whole entry to a temporary file, then rename it over the old one."""
+        with self._lock:
+            self._save()
+
+    def _save(self) -> None:
         done = sorted(n for n, a in self.answers.items() if a.status in ("answered", "reflected", "interrupted"))
         spoken = sum(a.seconds for a in self.answers.values())
         elapsed = (datetime.now() - self.started).total_seconds()
@@ -130,6 +145,8 @@ class Sitting:
                 lines.append(f"*Answered{when}{length}.*")
             if a.audio:
                 lines += ["", f"[Listen to your answer]({a.audio})"]
+                if a.transcript is not None:
+                    lines += transcript_lines(a.transcript, a.timings)
             if a.text:
                 lines += ["", a.text.strip()]
             lines.append("")
@@ -269,6 +286,7 @@ class Hooks:
     key_stop: threading.Event | None = None  # set by a key press while recording
     listening: Callable[[], None] = lambda: None  # the microphone is about to open
     started: Callable[[Sitting], None] = lambda sitting: None  # the entry exists; its answers fill in as given
+    kept: Callable[[Sitting, int, Path], None] = lambda sitting, number, audio: None  # an answer was recorded
 
 
 def run(
@@ -281,6 +299,7 @@ def run(
     max_answer_seconds: float = 300.0,
     input_device: int | None = None,
     ask_again: Callable[[], object] | None = None,
+    microphone=None,
 ) -> Sitting:
     """Narrate each question of the prepared sitting `session` and take its answer in `mode`.
 
@@ -289,7 +308,8 @@ def run(
     sitting = Sitting(journal_dir(), deck_id, session.script.title, mode)
     hooks.started(sitting)
     try:
-        _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again)
+        _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again,
+                      microphone)
     except _Stopped:
         sitting.stopped = True
     except KeyboardInterrupt:
@@ -313,7 +333,8 @@ def _went_on(ended: str) -> None:
         raise KeyboardInterrupt
 
 
-def _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again):
+def _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again,
+                  microphone=None):
     timeline = session.timeline
     reads = {e.question: e for e in timeline.speech if e.question}
     reflections = {e.question: e for e in timeline.events if e.kind == "reflect"}
@@ -358,11 +379,12 @@ def _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_sec
                 sitting.set(Answer(number, texts[number], "answered", at=now(), text=text))
         elif mode == "record":
             _record(sitting, number, texts[number], hooks, silence_seconds, max_answer_seconds, input_device,
-                    ask_again, now)
+                    ask_again, now, microphone)
     _went_on(hooks.play(session, position, timeline.total, {}))
 
 
-def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, input_device, ask_again, now):
+def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, input_device, ask_again, now,
+            microphone=None):
     audio = sitting.audio_path(number)
     started = now()
     sitting.set(Answer(number, text, "recording", at=started, audio=audio.name))
@@ -374,14 +396,16 @@ def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, i
     hooks.say("listening… (speak your answer; a pause ends it, or press a key)")
     try:
         result = record_answer(audio, silence_seconds=silence_seconds, max_seconds=max_answer_seconds,
-                               wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop)
+                               wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop,
+                               microphone=microphone)
         if not result.spoke and result.ended_by == "nothing said":
             audio.unlink(missing_ok=True)
             if ask_again is not None:
                 ask_again()
             hooks.listening()
             result = record_answer(audio, silence_seconds=silence_seconds, max_seconds=max_answer_seconds,
-                                   wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop)
+                                   wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop,
+                               microphone=microphone)
     except KeyboardInterrupt:
         sitting.set(Answer(number, text, "interrupted", at=started, audio=audio.name))
         raise
@@ -392,3 +416,4 @@ def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, i
         return
     sitting.set(Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds))
     hooks.say(f"kept your answer ({clock(result.seconds)})")
+    hooks.kept(sitting, number, audio)

@@ -6,13 +6,17 @@ audio, so a killed process loses at most that much; a file whose header lags beh
 repaired (header rewritten from the file's real size) the next time the journal starts.
 
 Silence is counted in samples, never in wall-clock time: a microphone delivers audio at its own
-pace, and a test device may deliver minutes in a moment.
+pace, and a test device may deliver minutes in a moment. Whether a stretch is speech is asked of a
+speech detector (guided/vad.py): Silero when it is installed, energy otherwise.
+
+A sitting keeps one `Microphone`: its stream is started for each answer and stopped between them
+(nothing is heard while a question is spoken), and it is read as the answer is written, so an
+answer is exactly the sound from its start to the end of its silence.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import struct
 import threading
 from collections.abc import Callable
@@ -23,11 +27,11 @@ import numpy as np
 
 from .devices import import_sounddevice
 from .errors import DeviceError, OutputError
+from .vad import EnergyDetector, SpeechDetector, silero_available, speech_detector
 
 HEADER_BYTES = 44
 FLUSH_EVERY_SECONDS = 0.5
-SPEECH_THRESHOLD_DB = -42.0  # RMS over a short window; a quiet voice at arm's length is above it
-WINDOW_MS = 30
+READ_SECONDS = 0.1  # how much is read at once: a key press ends an answer within this
 
 
 def _header(rate: int, channels: int, data_bytes: int) -> bytes:
@@ -118,34 +122,66 @@ class Recording:
 
 
 class SpeechGate:
-    """Decides, window by window, whether someone is speaking, and how long the quiet has lasted."""
+    """Decides, window by window, whether someone is speaking, and how long the quiet has lasted;
+    the detector says which windows are speech (energy unless one is given)."""
 
-    def __init__(self, rate: int, silence_seconds: float, threshold_db: float = SPEECH_THRESHOLD_DB) -> None:
-        self.window = max(1, rate * WINDOW_MS // 1000)
-        self.threshold = 10 ** (threshold_db / 20) * 32768
+    def __init__(self, rate: int, silence_seconds: float, detector: SpeechDetector | None = None) -> None:
+        self.detector = detector or EnergyDetector(rate)
         self.silence_needed = int(silence_seconds * rate)
         self.spoke = False
         self.quiet = 0  # samples of quiet since the last speech (or since the start)
-        self._pending = np.zeros(0, dtype=np.int16)
 
     def feed(self, samples: np.ndarray) -> None:
-        data = np.concatenate((self._pending, samples.reshape(-1)))
-        whole = len(data) // self.window * self.window
-        self._pending = data[whole:]
-        if not whole:
-            return
-        windows = data[:whole].astype(np.float64).reshape(-1, self.window)
-        loud = np.sqrt((windows**2).mean(axis=1)) > self.threshold
-        for is_loud in loud:
-            if is_loud:
+        for length, is_speech in self.detector.feed(samples):
+            if is_speech:
                 self.spoke = True
                 self.quiet = 0
             else:
-                self.quiet += self.window
+                self.quiet += length
 
     @property
     def done(self) -> bool:
         return self.spoke and self.quiet >= self.silence_needed
+
+
+class Microphone:
+    """One input stream, opened once and started only while an answer is taken. Blocking reads
+    take exactly what is written: nothing is read ahead and dropped between two answers."""
+
+    def __init__(self, device: int | None = None, rate: int = 44100) -> None:
+        self.device = device
+        self.rate = rate
+        self._stream = None
+
+    def __enter__(self) -> Microphone:
+        silero_available()  # the speech detector loads now, before the first question, not after it
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if self._stream is None:
+            sd = import_sounddevice()
+            try:
+                self._stream = sd.InputStream(samplerate=self.rate, channels=1, dtype="int16", device=self.device)
+            except (sd.PortAudioError, ValueError) as exc:
+                raise DeviceError(f"cannot open the microphone: {exc}; try another --input-device, or use --type") from None
+        self._stream.start()
+
+    def read(self, frames: int) -> np.ndarray:
+        data, _overflowed = self._stream.read(frames)
+        return data.reshape(-1)
+
+    def stop(self) -> None:
+        if self._stream is not None and self._stream.active:
+            self._stream.stop()
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self.stop()
+            self._stream.close()
+            self._stream = None
 
 
 def record_answer(
@@ -158,54 +194,50 @@ def record_answer(
     device: int | None = None,
     stop: threading.Event | None = None,
     on_level: Callable[[float, bool], None] | None = None,
+    microphone: Microphone | None = None,
 ) -> Recording:
     """Record one answer to `path` until `silence_seconds` of quiet after speech, `stop` being set
-    (a key), `max_seconds`, or `wait_for_speech_seconds` passing with nothing said."""
-    sd = import_sounddevice()
+    (a key), `max_seconds`, or `wait_for_speech_seconds` passing with nothing said. With no
+    `microphone`, one is opened on `device` for this answer alone."""
     stop = stop or threading.Event()
-    chunks: queue.Queue = queue.Queue()
+    own = microphone is None
+    microphone = microphone or Microphone(device, rate)
+    rate = microphone.rate
+    gate = SpeechGate(rate, silence_seconds, speech_detector(rate))  # loaded before listening starts
     writer = WavAppender(path, rate, 1)
-    gate = SpeechGate(rate, silence_seconds)
     limit = int(max_seconds * rate)
     no_speech_limit = int(wait_for_speech_seconds * rate) if wait_for_speech_seconds else None
     flush_every = int(FLUSH_EVERY_SECONDS * rate)
     unflushed = 0
-
-    def callback(indata, frames, time_info, status) -> None:
-        chunks.put(indata.copy())
-
     ended = "stopped"
     try:
-        try:
-            stream = sd.InputStream(samplerate=rate, channels=1, dtype="int16", device=device, callback=callback)
-        except (sd.PortAudioError, ValueError) as exc:
-            raise DeviceError(f"cannot open the microphone: {exc}; try another --input-device, or use --type") from None
-        with stream:
-            while True:
-                if stop.is_set():
-                    ended = "key"
-                    break
-                try:
-                    chunk = chunks.get(timeout=0.1)
-                except queue.Empty:
-                    continue
-                writer.append(chunk)
-                unflushed += len(chunk)
-                gate.feed(chunk)
-                if on_level:
-                    on_level(float(np.abs(chunk).max(initial=0)) / 32768, gate.spoke)
-                if unflushed >= flush_every:
-                    writer.flush()
-                    unflushed = 0
-                if gate.done:
-                    ended = "silence"
-                    break
-                if writer.frames >= limit:
-                    ended = "limit"
-                    break
-                if no_speech_limit is not None and not gate.spoke and writer.frames >= no_speech_limit:
-                    ended = "nothing said"
-                    break
+        microphone.start()
+        while True:
+            if stop.is_set():
+                ended = "key"
+                break
+            chunk = microphone.read(max(1, int(READ_SECONDS * rate)))
+            writer.append(chunk)
+            unflushed += len(chunk)
+            gate.feed(chunk)
+            if on_level:
+                on_level(float(np.abs(chunk).max(initial=0)) / 32768, gate.spoke)
+            if unflushed >= flush_every:
+                writer.flush()
+                unflushed = 0
+            if gate.done:
+                ended = "silence"
+                break
+            if writer.frames >= limit:
+                ended = "limit"
+                break
+            if no_speech_limit is not None and not gate.spoke and writer.frames >= no_speech_limit:
+                ended = "nothing said"
+                break
     finally:
         writer.close()
+        if own:
+            microphone.close()
+        else:
+            microphone.stop()
     return Recording(path=Path(path), seconds=writer.seconds, spoke=gate.spoke, ended_by=ended)

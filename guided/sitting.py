@@ -94,15 +94,25 @@ def _numbers(only: str | list[int] | None) -> list[int] | None:
 
 def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None, *,
         silence_seconds: float = 8.0, max_answer_seconds: float = 300.0,
-        output_device: int | None = None, input_device: int | None = None, log: bool = True) -> journaling.Sitting:
+        output_device: int | None = None, input_device: int | None = None, log: bool = True,
+        transcribe: bool = True, model: str | None = None) -> journaling.Sitting:
     """Hold the sitting: narrate, take each answer, keep it in the journal; returns the saved sitting.
     `q` ends it early (the sitting comes back `stopped`) and Ctrl-C raises KeyboardInterrupt, both
     keeping every answer given so far (an entry with none is removed). With `log`, the
-    narration heard and the questions answered go in the practice log, however the sitting ended."""
+    narration heard and the questions answered go in the practice log, however the sitting ended.
+    Recorded answers are transcribed in the background when transcription is installed
+    (`transcribe=False`: never)."""
     from .player import Player
+    from .recorder import Microphone
     from .session import prepare
+    from .transcribe import worker_for_sitting
 
     ui = ui or SittingUI()
+    worker = None
+    if plan.mode == "record" and transcribe:
+        worker, note = worker_for_sitting(model, on_error=ui.say)
+        if note:
+            ui.say(note)
     session = prepare(plan.script, id=plan.deck, options=options)
     tick = ui.display_for(session.timeline) if ui.display_for else None
     state: dict = {"controls": None, "phase": "playing", "heard": 0, "sitting": None}
@@ -150,14 +160,24 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
     def started(held: journaling.Sitting) -> None:
         state["sitting"] = held
 
+    def kept(held: journaling.Sitting, number: int, audio) -> None:
+        if worker is not None:
+            worker.submit(audio, lambda words, timings: held.set_transcript(number, words.text, timings.name))
+
     hooks = journaling.Hooks(play=play, say=ui.say, wait_key=wait_key, read_text=read_text, key_stop=key_stop,
-                             listening=listening, started=started)
+                             listening=listening, started=started, kept=kept)
     ended = "interrupted"
     try:
-        with ui.keys(on_key) if plan.mode != "type" else contextlib.nullcontext(False):
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(ui.keys(on_key) if plan.mode != "type" else contextlib.nullcontext(False))
+            # One microphone stream for the whole sitting, started only while an answer is taken.
+            microphone = stack.enter_context(Microphone(input_device)) if plan.mode == "record" else None
             held = journaling.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
                                   max_answer_seconds=max_answer_seconds, input_device=input_device,
-                                  ask_again=ask_again if plan.mode == "record" else None)
+                                  ask_again=ask_again if plan.mode == "record" else None, microphone=microphone)
+        if worker is not None and worker.busy:
+            ui.say("writing down your answers…")
+            worker.wait()
         ended = "stopped" if held.stopped else "finished"
         return held
     finally:

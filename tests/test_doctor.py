@@ -15,6 +15,7 @@ from guided import doctor
 
 from .conftest import needs
 from .helpers import run
+from .spoken import needs_transcription
 
 HIDE = str(Path(__file__).parent / "hide_libraries")
 SHORT = "---\ntitle: T\nkind: talk\n---\nHello there.\n"
@@ -232,3 +233,24 @@ def test_sudo_only_when_not_root(monkeypatch):
     assert doctor.fix_for("ffmpeg", "debian") == "sudo apt-get install ffmpeg"
     monkeypatch.setattr(os, "geteuid", lambda: 0, raising=False)
     assert doctor.fix_for("ffmpeg", "debian") == "apt-get install ffmpeg"
+
+
+@needs_transcription
+def test_the_doctor_reports_the_transcription_engine_and_its_model():
+    from guided.speech_models import installed_models
+
+    check = doctor.check_transcription()
+
+    model = installed_models()[0]
+    assert check.status == "ok", check
+    assert f"faster-whisper {doctor._version('faster-whisper')}" in check.detail
+    assert model.name in check.detail and str(model.path) in check.detail
+
+
+def test_without_faster_whisper_the_doctor_says_how_to_add_transcription(monkeypatch):
+    import guided.transcribe
+
+    monkeypatch.setattr(guided.transcribe, "engine_available", lambda: False)
+    check = doctor.check_transcription()
+    assert check.status == "info" and "optional" in check.detail
+    assert check.fix.endswith("pip install 'guided[transcribe]'")

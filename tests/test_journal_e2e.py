@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.e2e, needs("ffmpeg", "espeak-ng"),
 
 RATE = 44100
 ANSWER = "I learned to trust slowly, because promises were often broken when I was small."
+SECOND_ANSWER = "Trust means that I can rest when someone else holds the plan."
 
 
 def speech(text: str, tmp_path: Path) -> np.ndarray:
@@ -51,9 +52,12 @@ def wav_samples(path: Path) -> np.ndarray:
 
 
 def test_recorded_answers_hold_the_spoken_words_and_end_after_the_silence(tmp_path, guided_home):
-    spoken = speech(ANSWER, tmp_path)
-    home = sound_home(tmp_path, np.concatenate([spoken, np.zeros(6 * RATE, dtype=np.int16)]))
-    result = run("journal", "trust-questions", "--record", "--questions", "2", "--silence", "3s",
+    first, second = speech(ANSWER, tmp_path), speech(SECOND_ANSWER, tmp_path)
+    # One microphone stream serves the whole sitting, heard only while an answer is taken: the
+    # second answer is what the microphone gives after the first one ended.
+    microphone = np.concatenate([first, np.zeros(4 * RATE, dtype=np.int16), second, np.zeros(6 * RATE, dtype=np.int16)])
+    home = sound_home(tmp_path, microphone)
+    result = run("journal", "trust-questions", "--record", "--questions", "2", "--silence", "3s", "--no-transcribe",
                  env={"HOME": str(home)}, timeout=300)
     assert result.returncode == 0, result.stderr
     folder = guided_home / "journal"
@@ -61,19 +65,24 @@ def test_recorded_answers_hold_the_spoken_words_and_end_after_the_silence(tmp_pa
     text = entry.read_text()
     recordings = sorted(folder.glob("*.wav"))
     assert len(recordings) == 2
+    one, two = (wav_samples(r) for r in recordings)
+    # Nothing is lost between the answers, nor heard twice: together they are the microphone's
+    # sound from its start, and each is the speech that was fed.
+    assert np.array_equal(np.concatenate([one, two]), microphone[: len(one) + len(two)])
+    assert np.array_equal(one[: len(first)], first)
+    second_at = len(first) + 4 * RATE - len(one)  # where the second voice starts in the second answer
+    assert second_at > 0 and np.array_equal(two[second_at: second_at + len(second)], second)
+    # Each ended after 3 s of quiet (counted in samples) from the last sound of its voice.
+    ends = [np.flatnonzero(np.abs(first) > 0.01 * 32768)[-1],
+            second_at + np.flatnonzero(np.abs(second) > 0.01 * 32768)[-1]]
+    for samples, voice_ends in zip((one, two), ends, strict=True):
+        assert -0.2 * RATE < len(samples) - (voice_ends + 3 * RATE) < 0.5 * RATE
+        assert not samples[voice_ends + RATE // 10:].any()  # followed by the silence
     for recording in recordings:
-        samples = wav_samples(recording)
-        # Every stream re-reads the microphone file from its start: each answer is the whole phrase,
-        # then the 3 s of quiet (counted from the last sound of the voice) that ended it.
-        voice_ends = np.flatnonzero(np.abs(spoken) > 0.01 * 32768)[-1]
-        assert abs(len(samples) - (voice_ends + 3 * RATE)) < 0.1 * RATE
-        head = samples[: len(spoken)].astype(np.float64)
-        assert np.sqrt(np.mean(head**2)) > 0.02 * 32768  # the speech is there
-        assert np.array_equal(samples[: len(spoken)], spoken)  # and it is the speech that was fed
-        assert not samples[len(spoken) + RATE // 10:].any()  # followed by the silence
         assert f"]({recording.name})" in text
     assert "## 1. " in text and "## 2. " in text
     assert "answered: [1, 2]" in text
+    assert "*Transcript*" not in text  # --no-transcribe
 
 
 def test_questions_are_worked_through_over_several_sittings(tmp_path):

@@ -27,13 +27,17 @@ from .params import Duration, complete, session_options, sound_options
 @click.option("--only", metavar="7,12", help="Just these questions, by number.")
 @click.option("--shuffle", is_flag=True, help="Ask the questions in a random order.")
 @click.option("--status", "show_status", is_flag=True, help="Show progress per deck and exit.")
-@click.option("--json", "as_json", is_flag=True, help="With --status: print JSON.")
+@click.option("--search", "search", metavar="WORDS", help="List the answers that hold these words, and exit.")
+@click.option("--json", "as_json", is_flag=True, help="With --status or --search: print JSON.")
+@click.option("--no-transcribe", "no_transcribe", is_flag=True,
+              help="With --record: keep the recordings only, without writing them down as text.")
+@click.option("--model", metavar="FOLDER|NAME", help="With --record: the Whisper model that writes answers down.")
 @click.option("--device", "-d", metavar="NAME|INDEX", help="Output device.")
 @click.option("--input-device", metavar="NAME|INDEX", help="Microphone, with --record.")
 @click.option("-q", "--quiet", is_flag=True, help="No display.")
 @sound_options
-def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show_status, as_json, device,
-            input_device, quiet, **kwargs):
+def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show_status, search, as_json,
+            no_transcribe, model, device, input_device, quiet, **kwargs):
     """Hands-free journaling: hear one question at a time, reflect, answer.
 
     \b
@@ -45,14 +49,19 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     \b
     Your journal is plain Markdown (and your recorded answers, WAV files), kept
     privately in the journal folder of your user data (GUIDED_HOME/journal).
-    --questions 3 takes the next three you have not answered yet; --status
-    shows how far you are in each deck.
+    With guided[transcribe] installed, recorded answers are also written down as
+    text, on this machine. --questions 3 takes the next three you have not
+    answered yet; --status shows how far you are in each deck; --search finds
+    answers by their words.
     """
     from .. import journal as journaling
     from .. import sitting
     from ..devices import choose_device
     from ..errors import UsageError
 
+    if search is not None:
+        _print_search(search, as_json)
+        return
     if show_status:
         rows = sitting.status()
         if as_json:
@@ -77,13 +86,34 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
         noun = "question" if len(plan.questions) == 1 else "questions"
         click.echo(f"{plan.title}: {noun} {', '.join(map(str, plan.questions))}", err=True)
     held = sitting.run(plan, options, ui, silence_seconds=silence, max_answer_seconds=max_answer,
-                       output_device=output_index, input_device=input_index)
+                       output_device=output_index, input_device=input_index, transcribe=not no_transcribe,
+                       model=model)
     if quiet:
         return
     if not held.answers:
         click.echo("stopped before any question was answered; nothing saved", err=True)
     else:
         click.echo(f"{'stopped; ' if held.stopped else ''}saved to your journal: {held.path}", err=True)
+
+
+def _print_search(words: str, as_json: bool) -> None:
+    from ..journal_search import search
+
+    found = search(words)
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo(f"no answer holds {words!r}", err=True)
+        return
+    for f in found:
+        excerpt, shift = f.excerpt, 0
+        for start, end in f.marks:
+            word = click.style(excerpt[start + shift:end + shift], bold=True)
+            excerpt = excerpt[:start + shift] + word + excerpt[end + shift:]
+            shift += len(word) - (end - start)
+        click.echo(f"{f.date[:16].replace('T', ' ')}  {f.deck}  {f.number}. {f.question}")
+        click.echo(f"    {excerpt}")
 
 
 def _terminal(plan, quiet: bool):
