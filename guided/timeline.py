@@ -14,6 +14,7 @@ from typing import Protocol
 
 from .errors import FitError, NotFoundError
 from .script import Bell, Breathe, Pause, Question, Say, Script, Section, Sit, Span, format_ms
+from .spoken_words import question_place, with_minutes
 
 RATE = 44100
 LEAD_IN_MS = 1500  # a breath of quiet (and the bed fading in) before the first word
@@ -22,7 +23,6 @@ LINE_GAP_MS = 400  # between two spoken lines with nothing written between them
 BELL_ADVANCE_MS = 4000  # what follows a bell starts once it has been heard; the rest rings under it
 DEFAULT_INTERVAL_BELL = "chime"
 REFLECTION_BELL = "chime"  # the soft bell that closes each reflection on a question
-MINUTES = "{minutes}"
 SPOKEN_BREATHS = 3  # after three guided breaths the listener knows the rhythm: the rest keep time in silence
 BREATH_WORDS = {"in": "Breathe in", "hold": "Hold", "out": "Breathe out", "rest": "Rest"}
 
@@ -215,29 +215,6 @@ def _spoken_range_error(script, speak, bell_frames, rate, exc: FitError, target:
         return precise
     return exc
 
-
-def minutes_in_words(minutes: int) -> str:
-    from num2words import num2words
-
-    return "one minute" if minutes == 1 else f"{num2words(minutes)} minutes"
-
-
-def with_minutes(script: Script, minutes: int) -> Script:
-    """The script with every `{minutes}` spoken as `minutes` in words (the same script when it has none)."""
-    if not any(isinstance(c, Say) and MINUTES in c.text for c in script.cues):
-        return script
-    words = minutes_in_words(max(1, minutes))
-    cues = tuple(replace(c, text=c.text.replace(MINUTES, words)) if isinstance(c, Say) else c for c in script.cues)
-    return replace(script, cues=cues)
-
-
-def question_place(position: int, count: int) -> str:
-    """How a question's place is said, so a listener knows how far along they are."""
-    from num2words import num2words
-
-    if position == count and count > 1:
-        return "The last question."
-    return f"The {num2words(position, to='ordinal')} question."
 
 
 def length_range(

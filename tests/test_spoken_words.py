@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import guided
-from guided.timeline import minutes_in_words
+from guided.spoken_words import minutes_in_words
 
 
 @pytest.fixture
