@@ -99,6 +99,11 @@ def test_the_page_on_a_phone_lists_the_library_plays_a_session_jumps_to_a_chapte
             phone.wait_for_function("() => document.getElementById('caption').textContent.includes('open your eyes')",
                                     timeout=10_000)
             phone.evaluate("() => document.querySelector('audio').pause()")
+            phone.wait_for_function("() => { const m = document.getElementById('map'); return m && m.complete }",
+                                    timeout=60_000)
+            shown = phone.evaluate("() => { const m = document.getElementById('map');"
+                                   " return [m.naturalWidth, m.naturalHeight, m.getBoundingClientRect().width] }")
+            assert shown[:2] == [1200, 400] and shown[2] <= 360  # the session map, fitted to the phone
             phone.screenshot(path=str(shots / "player-360x740.png"))
             phone.screenshot(path=str(shots / "player-360-full.png"), full_page=True)
 
@@ -174,6 +179,23 @@ def test_audio_answers_head_ranges_and_conditional_requests_the_way_players_resu
     assert served.request("audio/tiny-01.mp3", headers={"If-None-Match": '"other"'}).status == 200
     captions = served.request("captions/tiny-01.vtt")
     assert captions.status == 200 and captions.headers["content-type"] == "text/vtt; charset=utf-8"
+
+
+def test_each_session_page_offers_its_map_drawn_from_its_timeline(served):
+    import struct
+
+    row = served.json("api/sessions/tiny-02")
+    if row["state"] != "ready":
+        assert served.request("audio/tiny-02.mp3").status == 200  # exports it
+        row = served.json("api/sessions/tiny-02")
+    assert row["map"] == "map/tiny-02.png"
+    picture = served.request(row["map"])
+    assert picture.status == 200 and picture.headers["content-type"] == "image/png"
+    assert picture.body[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", picture.body[16:24]) == (1200, 400)
+    again = served.request(row["map"], headers={"If-None-Match": picture.headers["etag"]})
+    assert again.status == 304  # drawn once, then served as a file
+    assert served.request("map/no-such-session.png").status == 404
 
 
 def test_two_first_requests_for_a_session_at_once_render_it_once(served):

@@ -10,6 +10,7 @@ Addresses (relative to the server's root, which is /TOKEN/ on the local network)
   captions/FILE           its WebVTT captions
   chapters/KEY.json       its chapters in the podcast namespace's JSON format
   art/KEY.png|jpg         the cover inside its file; art/library.png the feed's own
+  map/KEY.png             the session's map (when matplotlib is installed), drawn once per content hash
   feed.xml                the podcast feed
 Every name in an address is looked up among the names the server made; nothing from an address
 is ever joined to a folder unchecked.
@@ -37,6 +38,7 @@ from .security import LOOPBACK_HOSTS, AccessLog, Gate, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 LIBRARY_ART = "library.png"
+MAPS = ".maps"  # session maps, inside the export folder (never served but through map/KEY.png)
 NO_STORE = {"cache-control": "no-store"}
 ART_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
 
@@ -53,6 +55,7 @@ def make_app(exports: Exports, *, token: str | None = None, hosts: tuple[str, ..
         Route("/captions/{name}", captions),
         Route("/chapters/{name}", chapters),
         Route("/art/{name}", art),
+        Route("/map/{name}", session_map),
         Route("/feed.xml", feed),
         Mount("/static", StaticFiles(directory=STATIC, follow_symlink=False)),
     ])
@@ -107,6 +110,8 @@ async def session(request: Request) -> Response:
             row.update(audio=f"audio/{item.file}", captions=f"captions/{item.captions}", mime=media.mime_of(item.file),
                        bytes=path.stat().st_size, chapters_url=f"chapters/{item.key}.json",
                        chapters=[{"title": c.title, "start": c.start, "end": c.end} for c in found])
+            if pictures_available():
+                row["map"] = f"map/{item.key}.png"
             picture = await run_in_threadpool(media.cover, path)
             if picture is not None:
                 row["art"] = f"art/{item.key}.{ART_EXTENSIONS.get(picture[1], 'jpg')}"
@@ -179,6 +184,38 @@ async def art(request: Request) -> Response:
     if picture is None or ART_EXTENSIONS.get(picture[1]) != extension:
         return _missing()
     return Response(picture[0], media_type=picture[1], headers={"cache-control": "no-cache"})
+
+
+async def session_map(request: Request) -> Response:
+    exports, name = _exports(request), request.path_params["name"]
+    item = exports.item(name.removesuffix(".png")) if name.endswith(".png") else None
+    if item is None or not pictures_available():
+        return _missing()
+    found = await _ready_path(exports, item, item.file)  # its speech is cached once it is exported
+    if isinstance(found, Response):
+        return found
+    # Drawn once for each version of the session: the content hash names the picture.
+    drawn = exports.folder / MAPS / f"{item.key}.{item.hash[:16]}.png"
+    if not drawn.is_file():
+        from ..pictures import session_map as draw
+
+        def make() -> None:
+            session = exports.session(item.key)
+            if session is not None:
+                drawn.parent.mkdir(exist_ok=True)
+                draw(session, drawn)
+
+        try:
+            await run_in_threadpool(make)
+        except GuidedError as exc:
+            return PlainTextResponse(f"not available: {exc}", status_code=503, headers=NO_STORE)
+    return _file(request, drawn, "image/png") if drawn.is_file() else _missing()
+
+
+def pictures_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
 
 
 def _file(request: Request, path: Path, mime: str) -> Response:

@@ -128,6 +128,13 @@ class Exports:
     def item(self, key: str) -> Item | None:
         return self._items.get(key)
 
+    def session(self, key: str):
+        """The prepared session behind `key` (speech from the cache once it is exported), or None."""
+        from ..session import prepare
+
+        planned = self._planned.get(key)
+        return None if planned is None else prepare(str(planned.entry.path), id=planned.entry.id, options=self.options)
+
     def find(self, name: str) -> Item | None:
         """The session whose audio or caption file is called `name` (as last planned)."""
         return next((i for i in self._items.values() if name in (i.file, i.captions)), None)

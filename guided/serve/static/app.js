@@ -203,6 +203,10 @@ function showPlayer(row, box) {
   box.after(
     chapters.length ? h("section", { class: "panel" }, h("h2", {}, "Chapters"),
       h("ol", { class: "chapters", id: "chapters" }, chapters)) : "",
+    row.map ? h("section", { class: "panel" }, h("h2", {}, "The shape of this session"),
+      h("a", { href: row.map, target: "_blank", title: "Open the map full size" },
+        h("img", { class: "map", id: "map", src: row.map, loading: "lazy",
+          alt: "A map of the session over time: spoken phrases, silences, bells and the background's level" }))) : "",
     h("div", { class: "actions" },
       h("a", { class: "button", href: row.audio, download: name }, `Download (${Math.round(row.bytes / 1e5) / 10} MB)`),
       h("a", { class: "button", href: row.captions, download: row.captions.split("/").pop() }, "Captions")));
