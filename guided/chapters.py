@@ -37,9 +37,18 @@ def chapter_marks(timeline: Timeline) -> list[Mark]:
     points: list[tuple[int, int, str, str, int | None]] = []  # (anchor, order, title, kind, question)
     for chapter in timeline.sections:
         points.append((chapter.start, 0, chapter.title, "section", None))
+    # A question is titled by its own words and starts with the first thing said of it (its place,
+    # "The third question.", when the timeline says one).
+    first: dict[int, int] = {}
+    words: dict[int, str] = {}
     for event in timeline.speech:
+        if event.leads is not None:
+            first.setdefault(event.leads, event.start)
         if event.question is not None:
-            points.append((event.start, 1, event.text, "question", event.question))
+            first.setdefault(event.question, event.start)
+            words[event.question] = event.text
+    for number, anchor in first.items():
+        points.append((anchor, 1, words[number], "question", number))
     points.sort(key=lambda p: (p[0], p[1]))
     kept: list[tuple[int, int, str, str, int | None]] = []
     for point in points:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .script import Script
-from .timeline import RATE, assemble
+from .timeline import RATE, EstimatedClip, assemble
 from .tts import DEFAULT_RATE_WPM
 
 ESTIMATED_BELL_SECONDS = 10.0
-
-
-@dataclass(frozen=True)
-class EstimatedClip:
-    frames: int
 
 
 def estimate_seconds(script: Script, rate_wpm: int = DEFAULT_RATE_WPM) -> float:

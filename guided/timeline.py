@@ -47,6 +47,7 @@ class Event:
     clip: Clip | None = None
     bell: str | None = None  # the bell's name; None is the default bell
     question: int | None = None  # the question read (speech) or reflected on (reflect)
+    leads: int | None = None  # the question whose place this phrase says ("The third question.")
     line: int = 0  # where the script wrote it
 
     @property
@@ -133,7 +134,8 @@ class Timeline:
             "sections": [{"title": c.title, "start": round(c.start / rate, 3), "end": round(c.end / rate, 3)}
                          for c in self.sections],
             "events": [{"kind": e.kind, "start": round(e.start / rate, 3), "seconds": round(e.length / rate, 3),
-                        "section": e.section, "text": e.text or None, "bell": e.bell, "question": e.question}
+                        "section": e.section, "text": e.text or None, "bell": e.bell, "question": e.question,
+                        "leads": e.leads}
                        for e in self.events],
         }
 
@@ -156,6 +158,7 @@ class _Item:
     bell_frames: int = 0
     every_ms: int | None = None
     question: int | None = None
+    leads: int | None = None
 
 
 def assemble(
@@ -171,10 +174,21 @@ def assemble(
 
     A `{minutes}` in a spoken line becomes the session's own length in words ("ten minutes"): the
     fitted length when there is one, else the length the session turns out to have."""
+    rendered: dict[str, Clip] = {}
+
+    def once(text: str) -> Clip:  # each phrase is rendered (or fetched) once, whatever the passes
+        if text not in rendered:
+            rendered[text] = speak(text)
+        return rendered[text]
+
     minutes = round(seconds / 60) if seconds is not None else None
     for _attempt in range(4):
         spoken = with_minutes(script, minutes if minutes is not None else 10)
-        items, titles = _items(spoken, speak, bell_frames, progress)
+        # Not yet knowing its length, the first pass only estimates the lines that say it.
+        guessed = {c.text for c in spoken.cues if isinstance(c, Say)} - {c.text for c in script.cues if isinstance(c, Say)} \
+            if minutes is None else set()
+        items, titles = _items(spoken, lambda text, guessed=guessed: _estimated(text, rate) if text in guessed else once(text),
+                               bell_frames, progress)
         if seconds is None:
             events, total = _place(items, rate, 0.5)
         else:
@@ -183,9 +197,9 @@ def assemble(
             except FitError as exc:
                 if spoken is script:
                     raise
-                raise _spoken_range_error(script, speak, bell_frames, rate, exc, round(seconds * rate)) from None
+                raise _spoken_range_error(script, once, bell_frames, rate, exc, round(seconds * rate)) from None
         heard = max(1, round(total / rate / 60))
-        if spoken is script or heard == minutes or seconds is not None:
+        if spoken is script or (heard == minutes and not guessed) or seconds is not None:
             break
         minutes = heard  # say the length it really has, and place it again
     sections, renumber = _chapters(titles, events, total)
@@ -199,6 +213,17 @@ def assemble(
         sections=sections,
         script=spoken,
     )
+
+
+@dataclass(frozen=True)
+class EstimatedClip:
+    """A phrase's length without rendering it (listings, and a first guess at a length)."""
+
+    frames: int
+
+
+def _estimated(text: str, rate: int) -> EstimatedClip:
+    return EstimatedClip(round(max(1, len(text.split())) * 0.5 * rate))  # at an unhurried pace
 
 
 def _spoken_range_error(script, speak, bell_frames, rate, exc: FitError, target: int) -> FitError:
@@ -289,7 +314,8 @@ def _items(script, speak, bell_frames, progress) -> tuple[list[_Item], list[str]
             if questions > 1:
                 asked += 1
                 place = question_place(asked, questions)
-                add(_Item("speech", section, cue.line, clip=clip(place), text=place))
+                # The place leads into the question: its chapter starts when the listener hears it.
+                add(_Item("speech", section, cue.line, clip=clip(place), text=place, leads=cue.number))
                 add(_Item("pause", section, cue.line, span=Span.fixed(LINE_GAP_MS)))
             add(_Item("speech", section, cue.line, clip=clip(cue.text), text=cue.text, question=cue.number))
             add(_Item("reflect", section, cue.line, span=cue.reflect, question=cue.number))
@@ -325,7 +351,7 @@ def _place(items: list[_Item], rate: int, stretch: float) -> tuple[list[Event], 
             length = item.clip.frames
             events.append(
                 Event("speech", cursor, length, item.section, text=item.text, clip=item.clip,
-                      question=item.question, line=item.line)
+                      question=item.question, leads=item.leads, line=item.line)
             )
             reach = max(reach, cursor + length)
             cursor += max(length, _ms(item.slot_ms, rate))

@@ -73,9 +73,11 @@ def test_chapters_interleave_sections_and_questions_in_time_order(fake_engine, t
     assert [m.title for m in marks] == ["Arriving", "Questions", "What do you trust?", "Who taught you that?",
                                         "Straight in", "Closing"]
     assert [m.kind for m in marks] == ["section", "section", "question", "question", "section", "section"]
-    speech = {e.text: e for e in timeline.speech}
-    assert marks[2].anchor == speech["What do you trust?"].start  # the first spoken sample of the question
-    assert marks[4].anchor == speech["What would you change?"].start
+    first_said = {}
+    for event in timeline.speech:  # a question's place ("The first question.") is said first
+        first_said.setdefault(event.question or event.leads, event.start)
+    assert marks[2].anchor == first_said[1]  # the first spoken sample of the question
+    assert marks[4].anchor == first_said[3]
     for mark, section in zip([m for m in marks if m.kind == "section"], timeline.sections, strict=True):
         assert mark.anchor == section.start  # a section's chapter starts at its first event
     assert marks[0].start == 0 and marks[0].anchor == round(LEAD_IN_MS * RATE / 1000)
@@ -170,9 +172,16 @@ def questions(home, tmp_path_factory):
 
 
 def expected_chapters(shown: dict) -> list[tuple[str, float]]:
-    """(title, anchor seconds) for each section (its first event) and question (its first spoken sample)."""
+    """(title, anchor seconds) for each section (its first event) and question (its first spoken sample,
+    its place when one is said; titled with the question's own words, said last)."""
     points = [(s["start"], 0, s["title"]) for s in shown["sections"]]
-    points += [(e["start"], 1, e["text"]) for e in shown["events"] if e["kind"] == "speech" and e["question"]]
+    first, words = {}, {}
+    for e in shown["events"]:
+        if e["kind"] == "speech" and (e["question"] or e["leads"]):
+            first.setdefault(e["question"] or e["leads"], e["start"])
+        if e["kind"] == "speech" and e["question"]:
+            words[e["question"]] = e["text"]
+    points += [(start, 1, words[number]) for number, start in first.items()]
     points.sort()
     kept = []
     for point in points:
