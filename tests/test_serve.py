@@ -95,6 +95,10 @@ def test_the_page_on_a_phone_lists_the_library_plays_a_session_jumps_to_a_chapte
             phone.wait_for_function(
                 f"() => {{ const t = document.querySelector('audio').currentTime; return t >= {closing - 0.3} && t < {closing + 3} }}",
                 timeout=5_000)
+            # The highlight follows the audio's next timeupdate, a moment after the seek itself.
+            phone.wait_for_function(
+                "() => { const b = document.querySelector('.chapter.now'); return b && b.firstChild.textContent === 'Closing' }",
+                timeout=5_000)
             assert phone.eval_on_selector(".chapter.now", "b => b.firstChild.textContent") == "Closing"
             phone.wait_for_function("() => document.getElementById('caption').textContent.includes('open your eyes')",
                                     timeout=10_000)
