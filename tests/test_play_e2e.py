@@ -183,7 +183,10 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(sound_home, tmp_path
     time.sleep(delay)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 130, err
+    # A signal that arrives before the interpreter has set up its handlers ends the process by the
+    # default action, silently: a shell reports that as 130 too. Anything later must be ours.
+    killed_before_start = process.returncode == -signal.SIGINT and err == ""
+    assert process.returncode == 130 or killed_before_start, err
     assert "Traceback" not in err
 
 
