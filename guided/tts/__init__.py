@@ -38,6 +38,9 @@ class Engine(Protocol):
     def render(self, text: str) -> tuple[np.ndarray, int]:
         """The phrase as int16 mono samples, without leading or trailing silence, and their rate."""
 
+    def seconds_per_word(self) -> float:
+        """The pace its settings give by the voice's pace model (tts/pace.py), to estimate unrendered phrases."""
+
     def voices(self) -> list[VoiceInfo]: ...
 
 

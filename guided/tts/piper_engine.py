@@ -216,6 +216,12 @@ class PiperEngine:
             self._identity = f"{self._base()} rate={self.rate_wpm} scale={self.length_scale}"
         return self._identity
 
+    def seconds_per_word(self) -> float:
+        """What the voice's pace model says this length scale gives: for estimating unrendered phrases."""
+        from . import pace
+
+        return pace.remembered(self._base(), self._measure).seconds_per_word((self.length_scale, 1.0))
+
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
 

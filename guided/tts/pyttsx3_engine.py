@@ -172,6 +172,15 @@ class Pyttsx3Engine:
     def identity(self) -> str:
         return f"{self._base} rate={self.speed} gap={self.word_gap}"
 
+    def seconds_per_word(self) -> float:
+        """What the voice's pace model says these settings give (whole settings only come near the
+        pace asked for): for estimating phrases not yet rendered."""
+        from . import pace
+
+        model = pace.remembered(self._base, self._measure)
+        gap = self.word_gap / self.speed
+        return model.seconds_per_word((1 / self.speed, 1.0, gap) if self._espeak is not None else (1 / self.speed, 1.0))
+
     def voices(self) -> list[VoiceInfo]:
         with quiet_stdout():
             found = self._engine.getProperty("voices")
