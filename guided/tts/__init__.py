@@ -81,7 +81,9 @@ def list_voices(engine: str = "all") -> list[VoiceInfo]:
     found: list[VoiceInfo] = []
     if engine in ("all", "pyttsx3"):
         try:
-            found += make_engine("pyttsx3").voices()
+            from .pyttsx3_engine import system_voices
+
+            found += system_voices()[0]
         except GuidedError:
             if engine == "pyttsx3":
                 raise

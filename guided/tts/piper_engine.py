@@ -81,7 +81,8 @@ def installed_voices() -> list[PiperVoiceFile]:
 
 
 def find_voice(spec: str | None) -> PiperVoiceFile:
-    if spec and (spec.endswith(".onnx") or "/" in spec or "\\" in spec):
+    # A path names a voice file; "gmw/en-us" (no such file) is more likely another engine's voice name.
+    if spec and (spec.endswith(".onnx") or (("/" in spec or "\\" in spec) and Path(spec).expanduser().exists())):
         voice = _voice_at(Path(spec).expanduser(), "file")
         if voice is None:
             raise NotFoundError(f"no Piper voice at {spec}: it needs the .onnx file with its .onnx.json beside it")
@@ -97,8 +98,11 @@ def find_voice(spec: str | None) -> PiperVoiceFile:
     for voice in voices:
         if spec in (voice.name, voice.model.name):
             return voice
+    from .voices import unknown_voice
+
     names = ", ".join(v.name for v in voices)
-    raise NotFoundError(f"unknown Piper voice {spec!r}; installed: {names}")
+    raise unknown_voice(spec, [VoiceInfo("piper", v.name, v.name) for v in voices], "piper",
+                        otherwise=f"unknown Piper voice {spec!r}; installed: {names}")
 
 
 def add_voice(path: str) -> PiperVoiceFile:
