@@ -258,13 +258,15 @@ def parse_text(text: str, name: str = "<text>") -> Script:
 
 @dataclass(frozen=True)
 class SessionInfo:
-    """One row of the library, as `guided list` shows it (lengths estimated without rendering)."""
+    """One row of the library, as `guided list` shows it: the length `show` and `play` will give,
+    from the clip cache where its phrases are rendered and estimated (`estimated`) where not."""
 
     id: str
     title: str
     kind: str
     questions: int
     seconds: int
+    estimated: bool  # some phrases are not rendered yet with this voice: their length is the pace's guess
     speaking_words_per_minute: float  # the pace speech is rendered at (pauses not counted)
     silence_share: float  # of the whole length: pauses, bells and time to reflect
     description: str
@@ -277,25 +279,28 @@ class SessionInfo:
         return {**self.__dict__, "overrides": list(self.overrides)}
 
 
-def sessions(on_skip: Callable[[GuidedError], None] | None = None) -> list[SessionInfo]:
-    """Every session in the library. A broken script of the user's is skipped (and told to
+def sessions(on_skip: Callable[[GuidedError], None] | None = None, options=None) -> list[SessionInfo]:
+    """Every session in the library, with its length for `options` (a `SessionOptions`; by default
+    the environment's and config.toml's). A broken script of the user's is skipped (and told to
     `on_skip`) so that it hides no other; a broken built-in one is an error."""
-    from .estimate import estimate
+    from .lengths import session_lengths
 
-    rows = []
+    loaded = []
     for entry in entries():
         try:
-            script = load_script(entry.path, display_name(entry))
+            loaded.append((entry, load_script(entry.path, display_name(entry))))
         except GuidedError as exc:
             if not entry.user:
                 raise
             if on_skip is not None:
                 on_skip(exc)
-            continue
-        stats = estimate(script).stats()
+    rows = []
+    for (entry, script), length in zip(loaded, session_lengths([s for _, s in loaded], options), strict=True):
+        stats = length.timeline.stats()
         rows.append(SessionInfo(
             id=entry.id, title=script.title, kind=script.kind, questions=len(script.questions),
-            seconds=round(stats["seconds"]), speaking_words_per_minute=stats["speaking_words_per_minute"],
+            seconds=round(stats["seconds"]), estimated=length.estimated,
+            speaking_words_per_minute=stats["speaking_words_per_minute"],
             silence_share=stats["silence_share"], description=script.description, series=script.series,
             part=script.part, origin=entry.origin, overrides=tuple(e.origin for e in entry.overrides),
         ))
@@ -308,8 +313,12 @@ class Library:
     def __init__(self, folders: Iterable[str | Path] = ()) -> None:
         use_folders(folders)  # these folders, and no others named before, are searched first
 
-    def sessions(self) -> list[SessionInfo]:
-        return sessions()
+    def sessions(self, **choices) -> list[SessionInfo]:
+        """Every session with its length for these sound options (engine, voice, rate, minutes,
+        sample_rate: as `guided.prepare` takes them; by default the environment's and config.toml's)."""
+        from .options import resolve
+
+        return sessions(options=resolve(**choices) if choices else None)
 
     def ids(self) -> list[str]:
         return [e.id for e in entries()]

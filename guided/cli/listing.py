@@ -18,9 +18,12 @@ def list_command(as_json: bool):
     """List the sessions in the library.
 
     Each has an id (use it with show, export and play), a title, a kind,
-    the number of reflection questions and an estimated length. Scripts of
-    your own (your script folder, --library, GUIDED_LIBRARY) say where they
-    come from, and whether they replace a built-in session.
+    the number of reflection questions and its length with your voice and
+    rate: what show and play will take. A length marked ~ is estimated from
+    the voice's pace, for speech not yet rendered (show, play or export
+    render it; the length is then exact). Scripts of your own (your script
+    folder, --library, GUIDED_LIBRARY) say where they come from, and whether
+    they replace a built-in session.
     """
     from ..catalog import sessions
 
@@ -31,8 +34,11 @@ def list_command(as_json: bool):
     width = max((len(r["id"]) for r in rows), default=2)
     for row in rows:
         extra = f"{row['questions']} question{'s' if row['questions'] != 1 else ''}" if row["questions"] else ""
-        click.echo(f"{row['id']:<{width}}  {clock(row['seconds']):>6}  {row['kind']:<12} {row['title']}"
+        length = ("~" if row["estimated"] else "") + clock(row["seconds"])
+        click.echo(f"{row['id']:<{width}}  {length:>7}  {row['kind']:<12} {row['title']}"
                    + (f"  ({extra})" if extra else "") + _origin_label(row))
+    if any(row["estimated"] for row in rows):
+        click.echo("~ estimated: not yet rendered with this voice and rate (show or play makes it exact)", err=True)
 
 
 def _origin_label(row: dict) -> str:

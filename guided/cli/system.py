@@ -20,23 +20,29 @@ from . import cli
 def voices(as_json: bool, engine: str, add: str | None):
     """List the voices of every speech engine (use one with --engine and --voice ID).
 
-    Piper voices come from your voices folder (guided voices --add) and from
-    installed voice packages.
+    The default voice (marked *) comes first, then the natural Piper voices,
+    then the system's (espeak-ng). Piper voices come from your voices folder
+    (guided voices --add) and from installed voice packages.
     """
     from ..tts import list_voices
     from ..tts.piper_engine import add_voice
+    from ..tts.voices import default_voice, listed
 
     if add:
         voice = add_voice(add)
         click.echo(f"added Piper voice {voice.name} ({voice.model})", err=True)
         return
-    found = list_voices(engine)
+    found = listed(list_voices(engine), default_voice())
     if as_json:
-        click.echo(json.dumps([asdict(v) for v in found], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([v.as_dict() for v in found], indent=2, ensure_ascii=False))
         return
     for voice in found:
         langs = ",".join(voice.languages)
-        click.echo(f"{voice.engine:<8} {voice.id:<24} {voice.name:<28} {langs}")
+        click.echo(f"{'*' if voice.default else ' '} {voice.engine:<8} {voice.id:<24} {voice.name:<28} {langs}")
+    chosen = next((v for v in found if v.default), None)
+    if chosen is not None:
+        click.echo(f"* the default voice ({chosen.engine} {chosen.id}); choose another with --engine and --voice, "
+                   "or GUIDED_VOICE, or voice = \"ID\" in config.toml", err=True)
 
 
 @cli.command()

@@ -38,6 +38,9 @@ class Engine(Protocol):
     def render(self, text: str) -> tuple[np.ndarray, int]:
         """The phrase as int16 mono samples, without leading or trailing silence, and their rate."""
 
+    def seconds_per_word(self) -> float:
+        """The pace its settings give by the voice's pace model (tts/pace.py), to estimate unrendered phrases."""
+
     def voices(self) -> list[VoiceInfo]: ...
 
 
@@ -78,7 +81,9 @@ def list_voices(engine: str = "all") -> list[VoiceInfo]:
     found: list[VoiceInfo] = []
     if engine in ("all", "pyttsx3"):
         try:
-            found += make_engine("pyttsx3").voices()
+            from .pyttsx3_engine import system_voices
+
+            found += system_voices()[0]
         except GuidedError:
             if engine == "pyttsx3":
                 raise

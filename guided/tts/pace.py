@@ -11,6 +11,8 @@ measure again.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import threading
 from collections.abc import Callable, Sequence
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import paths
+from ..errors import PaceNotMeasured
 from ..files import write_atomic
 from .cache import MIN_SECONDS_PER_WORD
 
@@ -51,6 +54,8 @@ CALIBRATION_TEXT = (
 )
 
 _lock = threading.Lock()
+# Inside `only_remembered()`, a voice whose pace is not in the memo is not measured (listings).
+_measuring_allowed = contextvars.ContextVar("guided_pace_measuring", default=True)
 
 
 def words_in(texts: Sequence[str]) -> int:
@@ -96,6 +101,8 @@ def remembered(key: str, measure: Callable[[], PaceModel]) -> PaceModel:
         found = known.get(full_key)
         if isinstance(found, list) and found and all(isinstance(c, (int, float)) for c in found):
             return PaceModel(tuple(float(c) for c in found))
+        if not _measuring_allowed.get():
+            raise PaceNotMeasured(f"the pace of {key} has not been measured yet")
         model = measure()
         known = _read(memo)  # another process may have added voices meanwhile
         known[full_key] = list(model.coefficients)
@@ -105,6 +112,17 @@ def remembered(key: str, measure: Callable[[], PaceModel]) -> PaceModel:
         except OSError:
             pass  # only a memo: the next run measures again
         return model
+
+
+@contextlib.contextmanager
+def only_remembered():
+    """Within this block a voice's pace comes from the memo or not at all (`PaceNotMeasured`):
+    measuring renders speech for seconds, which a listing of lengths must never do."""
+    token = _measuring_allowed.set(False)
+    try:
+        yield
+    finally:
+        _measuring_allowed.reset(token)
 
 
 def _read(memo) -> dict:

@@ -81,7 +81,8 @@ def installed_voices() -> list[PiperVoiceFile]:
 
 
 def find_voice(spec: str | None) -> PiperVoiceFile:
-    if spec and (spec.endswith(".onnx") or "/" in spec or "\\" in spec):
+    # A path names a voice file; "gmw/en-us" (no such file) is more likely another engine's voice name.
+    if spec and (spec.endswith(".onnx") or (("/" in spec or "\\" in spec) and Path(spec).expanduser().exists())):
         voice = _voice_at(Path(spec).expanduser(), "file")
         if voice is None:
             raise NotFoundError(f"no Piper voice at {spec}: it needs the .onnx file with its .onnx.json beside it")
@@ -97,8 +98,11 @@ def find_voice(spec: str | None) -> PiperVoiceFile:
     for voice in voices:
         if spec in (voice.name, voice.model.name):
             return voice
+    from .voices import unknown_voice
+
     names = ", ".join(v.name for v in voices)
-    raise NotFoundError(f"unknown Piper voice {spec!r}; installed: {names}")
+    raise unknown_voice(spec, [VoiceInfo("piper", v.name, v.name) for v in voices], "piper",
+                        otherwise=f"unknown Piper voice {spec!r}; installed: {names}")
 
 
 def add_voice(path: str) -> PiperVoiceFile:
@@ -215,6 +219,12 @@ class PiperEngine:
         if self._identity is None:
             self._identity = f"{self._base()} rate={self.rate_wpm} scale={self.length_scale}"
         return self._identity
+
+    def seconds_per_word(self) -> float:
+        """What the voice's pace model says this length scale gives: for estimating unrendered phrases."""
+        from . import pace
+
+        return pace.remembered(self._base(), self._measure).seconds_per_word((self.length_scale, 1.0))
 
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]

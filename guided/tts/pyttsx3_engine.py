@@ -17,7 +17,7 @@ from importlib import metadata
 
 import numpy as np
 
-from ..errors import MissingDependencyError, NotFoundError, OutputError, TTSError
+from ..errors import MissingDependencyError, OutputError, TTSError
 from . import VoiceInfo, quiet_stdout, trim_silence
 
 FINISH_TIMEOUT_SECONDS = 30
@@ -112,12 +112,12 @@ class Pyttsx3Engine:
             else None
         self._driver = proxy_driver
         if voice:
-            known = {v.id: v for v in self.voices()}
-            match = known.get(voice) or next(
-                (v for v in known.values() if voice.lower() in (v.id.lower(), v.name.lower())), None
-            )
+            from .voices import matching, unknown_voice
+
+            known = self.voices()
+            match = matching(voice, known)
             if match is None:
-                raise NotFoundError(f"unknown voice {voice!r} for pyttsx3; 'guided voices' lists them")
+                raise unknown_voice(voice, known, self.name)
             voice = match.id
         with quiet_stdout():
             if voice:
@@ -172,19 +172,17 @@ class Pyttsx3Engine:
     def identity(self) -> str:
         return f"{self._base} rate={self.speed} gap={self.word_gap}"
 
+    def seconds_per_word(self) -> float:
+        """What the voice's pace model says these settings give (whole settings only come near the
+        pace asked for): for estimating phrases not yet rendered."""
+        from . import pace
+
+        model = pace.remembered(self._base, self._measure)
+        gap = self.word_gap / self.speed
+        return model.seconds_per_word((1 / self.speed, 1.0, gap) if self._espeak is not None else (1 / self.speed, 1.0))
+
     def voices(self) -> list[VoiceInfo]:
-        with quiet_stdout():
-            found = self._engine.getProperty("voices")
-        return [
-            VoiceInfo(
-                engine=self.name,
-                id=str(v.id),
-                name=str(v.name),
-                languages=tuple(str(x) for x in (v.languages or ())),
-                gender=v.gender,
-            )
-            for v in found
-        ]
+        return _voices_of(self._engine)
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
         return self._render_at(text, self.speed, self.word_gap)
@@ -290,6 +288,30 @@ class Pyttsx3Engine:
         except Exception as exc:  # pydub raises several types for undecodable files
             raise TTSError(f"the speech engine wrote no usable audio for {text[:40]!r}: {exc}") from None
         return segment.frame_rate, segment.channels, 2, segment.raw_data
+
+
+def _voices_of(driver) -> list[VoiceInfo]:
+    with quiet_stdout():
+        found = driver.getProperty("voices")
+    return [
+        VoiceInfo(
+            engine=Pyttsx3Engine.name,
+            id=str(v.id),
+            name=str(v.name),
+            languages=tuple(str(x) for x in (v.languages or ())),
+            gender=v.gender,
+        )
+        for v in found
+    ]
+
+
+def system_voices() -> tuple[list[VoiceInfo], str]:
+    """The voices pyttsx3 offers, and the id of the one it speaks with unless told: without making
+    an engine, which would measure the default voice's pace the first time."""
+    driver = _driver()
+    with quiet_stdout():
+        spoken = str(driver.getProperty("voice"))
+    return _voices_of(driver), spoken
 
 
 def _espeak_command(binary: str, voice: str, text: str, speed: int, gap: int) -> tuple[np.ndarray, int]:
