@@ -106,8 +106,10 @@ class Sitting:
         return self.folder / f"{self.stem}-q{number:02d}.wav"
 
     def discard(self) -> None:
-        """Remove the entry: a sitting left before anything was answered is not journal."""
-        self.path.unlink(missing_ok=True)
+        """Remove the entry: a sitting left before anything was answered is not journal. (On a disk
+        that stopped taking changes it stays, saying where the sitting stopped.)"""
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
 
     @contextlib.contextmanager
     def spare_room(self) -> Iterator[None]:

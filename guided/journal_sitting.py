@@ -70,7 +70,7 @@ def run(
             sitting.discard()
         raise
     except GuidedError:  # the disk full, no microphone: an entry that holds nothing is no journal
-        if not any(a.audio or a.text or a.status == "reflected" for a in sitting.answers.values()):
+        if not _holds_anything(sitting):
             sitting.discard()
         raise
     if not sitting.answers:
@@ -180,7 +180,11 @@ def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, i
             sitting.set(Answer(number, text, "no answer", at=started))
             hooks.say("no answer; moving on")
             return
-        sitting.set(Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds))
+        try:
+            sitting.set(Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds))
+        except OutputError as exc:  # the folder stopped taking new files: the recording itself is whole
+            raise StorageError(f"{exc}; your answer to question {number} was recorded whole in {audio}, and the "
+                               "next start marks it as kept; the sitting ends here", "") from None
     hooks.say(f"kept your answer ({clock(result.seconds)})")
     hooks.kept(sitting, number, audio)
 
@@ -213,5 +217,11 @@ def _try_set(sitting, answer: Answer) -> str:
     try:
         sitting.set(answer)
     except OutputError as exc:
-        return f" (the journal entry could not be updated: {exc}; the next start marks the recording as kept)"
-    return f" (see {sitting.path})"
+        later = "; the next start marks the recording as kept" if answer.audio else ""
+        return f" (the journal entry could not be updated: {exc}{later})"
+    return f" (see {sitting.path})" if _holds_anything(sitting) else ""
+
+
+def _holds_anything(sitting: Sitting) -> bool:
+    """Whether the entry keeps something given: a recording, typed words, a reflection."""
+    return any(a.audio or a.text or a.status == "reflected" for a in sitting.answers.values())
