@@ -13,6 +13,7 @@ What can go wrong while an answer is recorded, and what then happens:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,7 +58,9 @@ def run(
     """Narrate each question of the prepared sitting `session` and take its answer in `mode`.
 
     `q` ends the sitting early and keeps what was answered (`stopped`); Ctrl-C raises
-    KeyboardInterrupt, likewise keeping it. An entry with nothing answered is removed either way."""
+    KeyboardInterrupt, likewise keeping it. An entry with nothing answered is removed either way.
+    A recording the disk stops taking raises StorageError, a microphone that cannot be opened
+    DeviceError: both keep what was recorded and say so in the entry (module docstring)."""
     sitting = Sitting(journal_dir(), deck_id, session.script.title, mode)
     hooks.started(sitting)
     try:
@@ -166,7 +169,8 @@ def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, i
                     ask_again()
                 result = take()
         except KeyboardInterrupt:
-            sitting.set(Answer(number, text, "interrupted", at=started, audio=audio.name))
+            with contextlib.suppress(OutputError):  # a full disk must not turn Ctrl-C into an error
+                sitting.set(Answer(number, text, "interrupted", at=started, audio=audio.name))
             raise
         except (StorageError, DeviceError) as exc:  # nothing recorded: no file, or no microphone
             reason = exc.reason if isinstance(exc, StorageError) else "the microphone could not be opened"
