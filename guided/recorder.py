@@ -28,7 +28,6 @@ import errno
 import os
 import struct
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,11 +225,11 @@ class Microphone:
     """One input stream, opened once and started only while an answer is taken. Blocking reads
     take exactly what is written: nothing is read ahead and dropped between two answers.
 
-    A stream that fails, or gives no new sound for `STALL_SECONDS` while started, raises
+    A stream that fails (PortAudio reporting an input error, the device unplugged) raises
     MicrophoneLost from `read`; it is then closed, and the next `start` opens the device afresh
-    (raising DeviceError if it is still gone)."""
-
-    STALL_SECONDS = 5.0
+    (raising DeviceError if it is still gone). A stream that stalls without an error is not
+    caught here: a device without a clock of its own (ALSA's file plugin) has no sound waiting
+    until it is read, so waiting for sound to arrive cannot tell it from a dead one."""
 
     def __init__(self, device: int | None = None, rate: int = 44100) -> None:
         self.device = device
@@ -258,30 +257,11 @@ class Microphone:
 
     def read(self, frames: int) -> np.ndarray:
         try:
-            self._wait_for(frames)
             data, _overflowed = self._stream.read(frames)
         except self._errors as exc:
             self._drop()
             raise MicrophoneLost(f"the microphone stopped: {exc}") from None
         return data.reshape(-1)
-
-    def _wait_for(self, frames: int) -> None:
-        """Return once `frames` can be read without blocking, or raise if the stream gives nothing
-        new for STALL_SECONDS (a blocking read on a dead stream would wait for ever)."""
-        available = self._stream.read_available
-        if available >= frames:
-            return
-        deadline = time.monotonic() + self.STALL_SECONDS
-        while available < frames:
-            if not self._stream.active:
-                raise OSError("its stream ended")
-            if time.monotonic() > deadline:
-                raise OSError(f"no sound came for {self.STALL_SECONDS:g} seconds")
-            time.sleep(0.01)
-            more = self._stream.read_available
-            if more > available:
-                deadline = time.monotonic() + self.STALL_SECONDS
-            available = more
 
     def stop(self) -> None:
         if self._stream is None:

@@ -191,10 +191,10 @@ def test_each_failed_write_is_said_in_a_few_words(error, reason):
 # --- the microphone -------------------------------------------------------------------------------
 
 class FakeStream:
-    """A sounddevice InputStream that can fail on read, or stall (no new sound)."""
+    """A sounddevice InputStream that can fail on read."""
 
-    def __init__(self, fail: bool = False, stall: bool = False) -> None:
-        self.fail, self.stall, self.active, self.closed = fail, stall, False, False
+    def __init__(self, fail: bool = False) -> None:
+        self.fail, self.active, self.closed = fail, False, False
 
     def start(self):
         self.active = True
@@ -204,10 +204,6 @@ class FakeStream:
 
     def close(self, ignore_errors=True):
         self.closed = True
-
-    @property
-    def read_available(self):
-        return 0 if self.stall else 1 << 20
 
     def read(self, frames):
         if self.fail:
@@ -230,17 +226,13 @@ class FakeSoundDevice:
         return self.opened[-1]
 
 
-@pytest.mark.parametrize("how", ["fails", "stalls"])
-def test_a_microphone_that_fails_or_stalls_is_lost_and_opened_afresh_at_the_next_answer(monkeypatch, how):
-    sd = FakeSoundDevice(FakeStream(fail=how == "fails", stall=how == "stalls"), FakeStream())
+def test_a_microphone_whose_stream_fails_is_lost_and_opened_afresh_at_the_next_answer(monkeypatch):
+    sd = FakeSoundDevice(FakeStream(fail=True), FakeStream())
     monkeypatch.setattr(recorder, "import_sounddevice", lambda: sd)
-    monkeypatch.setattr(recorder.Microphone, "STALL_SECONDS", 0.2)
     microphone = recorder.Microphone(rate=RATE)
     microphone.start()
-    started = time.monotonic()
-    with pytest.raises(MicrophoneLost, match="the microphone stopped"):
+    with pytest.raises(MicrophoneLost, match=r"the microphone stopped: Unanticipated host error \[PaErrorCode"):
         microphone.read(1600)
-    assert time.monotonic() - started < 5  # a stalled stream is given up on, not waited on for ever
     assert sd.opened[0].closed
     microphone.start()  # the next answer: a new stream
     assert len(microphone.read(1600)) == 1600 and sd.opened[1].active
