@@ -121,8 +121,9 @@ class Sitting:
         finally:
             with self._lock:
                 spare, self._spare = self._spare, None
-                if spare is not None:
-                    spare.unlink(missing_ok=True)
+                if spare is not None:  # a folder that refuses even this: the next run sweeps it away
+                    with contextlib.suppress(OSError):
+                        spare.unlink(missing_ok=True)
 
     def set(self, answer: Answer) -> None:
         with self._lock:
