@@ -2,28 +2,34 @@
 microphone lost. Whatever happens, what was recorded is kept whole, the entry says what happened,
 and the run ends (or goes on) as the table says.
 
-    case                                  exit  last line on stderr                       files left
-    disk full mid-answer (real tmpfs)       1   "the disk is full: question 1's          entry: answer kept, cut short, why;
-                                                 recording stopped; kept your answer      q01.wav: whole, every sample that
-                                                 up to M:SS in …-q01.wav; the sitting     fitted; no temporary file; no q02
-                                                 ends here (see ….md)"
-    file size limit mid-answer (EFBIG)      1   "the file is as large as this system     the same
-                                                 allows: question 1's recording …"
-    folder unwritable mid-answer            1   "cannot write the journal entry …;        entry: still "Recording" (the next
-                                                 your answer to question 1 was recorded   start marks it kept); q01.wav whole
-                                                 whole in …; … the sitting ends here"
-    folder unwritable before an answer      1   "cannot write the recording …: the disk   entry removed when it holds nothing
-                                                 became read-only; the sitting ends here"  else; no empty recording
-    microphone lost mid-answer              0   (a status line "the microphone stopped   entry: answer kept, cut short, why;
-                                                 (…): kept your answer up to …; moving    the next question asked and kept
-                                                 on", then the usual "saved to …")
-    microphone cannot be opened again       1   "cannot open the microphone: …; the      entry keeps the answers before it
-                                                 sitting ends here (see ….md)"
+  case (how it is made)                exit  last line on stderr (and the status line)     files left in the journal folder
+  disk full mid-answer                   1   guided: the disk is full: question 1's        entry: "*Answered at T, M:SS spoken; the
+    (a real 1 MiB tmpfs)                     recording stopped; kept your answer up to     recording stopped: the disk is full; what
+                                             M:SS in ...-q01.wav; the sitting ends here    was said until then is kept.*", answered:
+                                             (see ....md)                                  [1]; q01.wav whole (its header counts
+                                                                                           every sample that fitted); nothing else
+  file size limit mid-answer             1   guided: the file is as large as this system   the same, with that reason
+    (RLIMIT_FSIZE, EFBIG)                    allows: question 1's recording stopped; ...
+  folder stops taking files mid-answer   1   guided: cannot write the journal entry ...:   entry still "*Recording at T.*" (the next
+    (chattr +i as root, else chmod)          Operation not permitted; your answer to       start marks it kept: checked); q01.wav whole
+                                             question 1 was recorded whole in ...-q01.wav, to its silence; the entry's spare room, as
+                                             and the next start marks it as kept; the      a dead run's temporary file, swept by the
+                                             sitting ends here                             next run (checked)
+  no room for even the recording's       1   guided: cannot write the recording ...-q01    nothing: no empty recording, and an entry
+    header (injected ENOSPC)                 .wav: the disk is full; the sitting ends here that holds nothing is removed
+  entry unwritable after an answer       1   guided: cannot write the journal entry ...:   entry "*Recording at T.*", marked kept by
+    (injected EACCES)                        Permission denied; your answer ... whole ...  the next start; the recording whole
+  microphone unplugged mid-answer        0   (status line) the microphone stopped          entry: "*Answered at T, 0:02 spoken; the
+    (PortAudio's error from the real         (Unanticipated host error [PaErrorCode        microphone stopped (...); what was said
+    stream: tests/unplug_microphone)         -9999]): kept your answer up to 0:02 in ...;  until then is kept.*", then question 2
+                                             moving on; then: saved to your journal: ...   answered; q01.wav = the 2 s read; q02.wav
+  microphone gone for good               1   guided: cannot open the microphone: ...; the  entry keeps the answer before it; question
+    (fake microphone)                        sitting ends here (see ....md)                2 "*No answer at T; not recorded: the
+                                                                                           microphone could not be opened.*"
 
-The library-level cases run in this process with a fake microphone and injected OSErrors; the
-command-level ones run `guided journal --record` for real, through ALSA's file plugin as the
-microphone (see test_journal_e2e.py), with a real full disk (a small tmpfs, mounted in a private
-user and mount namespace) and a real file size limit (RLIMIT_FSIZE).
+The command-level rows run `guided journal --record` for real, through ALSA's file plugin as the
+microphone (see test_journal_e2e.py); the others run the library in this process with a fake
+microphone and injected OSErrors.
 """
 
 from __future__ import annotations
@@ -506,3 +512,37 @@ def test_a_journal_folder_that_stops_taking_files_mid_answer_ends_the_sitting_ke
     (first,) = answers(entry.read_text())
     assert first.status.endswith("the sitting was interrupted, the recording was kept.")
     assert sorted(p.name for p in folder.iterdir()) == sorted([entry.name, recording.name])
+
+
+@pytest.mark.parametrize("_", [pytest.param(None, marks=sound_e2e)])
+def test_a_microphone_unplugged_mid_answer_keeps_it_and_the_sitting_goes_on(tmp_path, guided_home, _):
+    """PortAudio's error for a device gone, raised by the real stream's read after 2 s of an answer
+    (tests/unplug_microphone); the microphone works again for the next question."""
+    from .test_journal_e2e import speech
+    from .test_journal_e2e import wav_samples as wav_44k
+
+    first = speech("I learned to trust slowly, because promises were often broken when I was small.", tmp_path)
+    microphone = np.concatenate([first, np.zeros(4 * 44100, dtype=np.int16)])
+    home = sound_home(tmp_path, microphone)
+    env = {**os.environ, "HOME": str(home), "GUIDED_TEST_UNPLUG_AFTER": "2",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent / "unplug_microphone"),
+                                          os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run(journal_command(), capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    folder = guided_home / "journal"
+    (entry,) = folder.glob("*.md")
+    one, two = sorted(folder.glob("*.wav"))
+    assert (one.name[-8:], two.name[-8:]) == ("-q01.wav", "-q02.wav")
+    lines = result.stderr.strip().splitlines()
+    assert ("  the microphone stopped (Unanticipated host error [PaErrorCode -9999]): kept your answer up to 0:02 "
+            f"in {one}; moving on") in lines
+    assert lines[-1] == f"saved to your journal: {entry}"
+    assert np.array_equal(wav_44k(one), microphone[: 2 * 44100])  # every sample read before the loss
+    again = wav_44k(two)  # a new stream: the file microphone starts over
+    assert len(again) > len(first) and np.array_equal(again[: len(first)], first)
+    kept, answered = answers(entry.read_text())
+    assert kept.status.endswith(", 0:02 spoken; the microphone stopped (Unanticipated host error "
+                                "[PaErrorCode -9999]); what was said until then is kept.")
+    assert answered.status.startswith("Answered at ") and answered.audio == two.name
+    assert "answered: [1, 2]" in entry.read_text()
+    assert sorted(p.name for p in folder.iterdir()) == sorted([entry.name, one.name, two.name])
