@@ -176,7 +176,8 @@ class Sitting:
                 return False
             fd = os.open(spare, os.O_WRONLY)
             try:
-                os.pwrite(fd, data, 0)
+                if os.write(fd, data) != len(data):  # the blocks are there: all of it goes in one write
+                    return False
                 os.ftruncate(fd, len(data))
                 os.fsync(fd)
             finally:

@@ -85,6 +85,8 @@ class WavAppender:
             raise StorageError(f"cannot write the recording {self.path}: {reason}", reason) from None
 
     def append(self, samples: np.ndarray) -> None:
+        if self._fd is None:
+            raise StorageError(f"the recording {self.path} is closed", self.failed or "")
         data = np.ascontiguousarray(samples, dtype="<i2").tobytes()
         try:
             self._on_disk += _write_all(self._fd, data)
@@ -97,10 +99,12 @@ class WavAppender:
         """Samples first (they are written as they come), then the header that counts them: a
         crash between the two leaves a file whose header is short of its data, which `repair`
         fixes and players still read."""
+        if self._fd is None:
+            return
         try:
             self._write_header()
-        except OSError as exc:
-            self._fail(exc)
+        except (OSError, _PartWritten) as exc:
+            self._fail(exc.error if isinstance(exc, _PartWritten) else exc)
 
     def close(self) -> None:
         if self._fd is None:
@@ -108,8 +112,8 @@ class WavAppender:
         try:
             self._write_header()
             os.fsync(self._fd)  # some filesystems only say here that the disk is full
-        except OSError as exc:
-            self._fail(exc)
+        except (OSError, _PartWritten) as exc:
+            self._fail(exc.error if isinstance(exc, _PartWritten) else exc)
         os.close(self._fd)
         self._fd = None
 
@@ -118,9 +122,12 @@ class WavAppender:
         return self.frames / self.rate
 
     def _write_header(self) -> None:
+        """The two length fields, rewritten in place; then back to the end for the next samples."""
         data_bytes = self.frames * self.channels * 2
-        os.pwrite(self._fd, struct.pack("<I", 36 + data_bytes), 4)
-        os.pwrite(self._fd, struct.pack("<I", data_bytes), 40)
+        for offset, value in ((4, 36 + data_bytes), (40, data_bytes)):
+            os.lseek(self._fd, offset, os.SEEK_SET)
+            _write_all(self._fd, struct.pack("<I", value))
+        os.lseek(self._fd, 0, os.SEEK_END)
 
     def _fail(self, exc: OSError) -> None:
         """Keep what reached the file, whole, and raise StorageError saying why the rest did not."""
@@ -131,7 +138,7 @@ class WavAppender:
             os.ftruncate(self._fd, HEADER_BYTES + self.frames * block)
             self._write_header()
             os.fsync(self._fd)
-        except OSError:
+        except (OSError, _PartWritten):
             pass  # the header lags behind its samples: `repair` fixes it at the next start
         os.close(self._fd)
         self._fd = None
