@@ -165,7 +165,7 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
             worker.submit(audio, lambda words, timings: held.set_transcript(number, words.text, timings.name))
 
     hooks = journal_sitting.Hooks(play=play, say=ui.say, wait_key=wait_key, read_text=read_text, key_stop=key_stop,
-                             listening=listening, started=started, kept=kept)
+                                  listening=listening, started=started, kept=kept)
     ended = "interrupted"
     try:
         with contextlib.ExitStack() as stack:
@@ -173,8 +173,9 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
             # One microphone stream for the whole sitting, started only while an answer is taken.
             microphone = stack.enter_context(Microphone(input_device)) if plan.mode == "record" else None
             held = journal_sitting.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
-                                  max_answer_seconds=max_answer_seconds, input_device=input_device,
-                                  ask_again=ask_again if plan.mode == "record" else None, microphone=microphone)
+                                       max_answer_seconds=max_answer_seconds, input_device=input_device,
+                                       ask_again=ask_again if plan.mode == "record" else None,
+                                       microphone=microphone)
         if worker is not None and worker.busy:
             ui.say("writing down your answers…")
             worker.wait()
