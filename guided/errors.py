@@ -87,3 +87,16 @@ class Terminated(KeyboardInterrupt):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = int(signum)
+
+
+class StorageError(OutputError):
+    """Writing stopped part-way: the disk became full, or the folder unwritable. What was written
+    before stays whole; `reason` says why in a few words ("the disk is full")."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class MicrophoneLost(DeviceError):
+    """The microphone stopped giving sound in the middle of an answer (unplugged, or its stream failed)."""

@@ -1,32 +1,44 @@
-"""Hands-free journaling: narrated questions, time to reflect, answers kept safely in a journal.
+"""The journal's files: entries written, read back, repaired, and the questions they leave to ask.
 
 The journal is a folder of plain files any notes app opens: one Markdown file per sitting, and
 the spoken answers as WAV files beside it. Files are private (0600, folders 0700). The Markdown
 entry is rewritten atomically after every answer, and before a recording starts it already
 points at the recording's file, so a crash never loses an earlier answer nor hides a later one.
+
+A recording can fill the disk. While one is taken the entry holds spare room (`spare_room`): a
+temporary file of its own, already on disk, that the next version of the entry is written into
+and renamed from when no new space is left, so the entry can still say what happened.
+(On filesystems that copy on write, such as btrfs or ZFS, rewriting needs space of its own and
+the spare room may not help; the entry then keeps its last version, which a later start repairs.)
+
+The sitting that asks the questions and takes the answers is guided/journal_sitting.py.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import random
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from . import tempfiles
 from .catalog import slug
 from .config import paths
 from .errors import GuidedError, OutputError
 from .files import write_atomic
 from .journal_entry import transcript_lines
-from .recorder import record_answer, repair
+from .recorder import repair
 from .script import Question, Script, Span
 from .timefmt import clock
 
-ASK_AGAIN = "Take your time. Whenever you are ready, you can speak your answer, or simply stay with the question."
+SPARE_BYTES = 64 * 1024  # room kept for the entry while recording; it grows with the entry
+FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)  # the errors that spare room gets round
 
 
 def journal_dir() -> Path:
@@ -50,6 +62,7 @@ class Answer:
     seconds: float = 0.0
     transcript: str | None = None  # the recording as text ("" when no words were heard)
     timings: str | None = None  # the transcript's word timings (.vtt), beside the entry
+    note: str | None = None  # what cut the answer short (the disk full, the microphone lost), as a clause
 
 
 @dataclass
@@ -67,6 +80,7 @@ class Sitting:
     stem: str = ""
     # A background transcription updates answers while the sitting goes on: one writer at a time.
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+    _spare: Path | None = field(default=None, repr=False, compare=False)  # see spare_room
 
     def __post_init__(self) -> None:
         # Two sittings started in the same second must never share (and overwrite) an entry.
@@ -92,8 +106,24 @@ class Sitting:
         return self.folder / f"{self.stem}-q{number:02d}.wav"
 
     def discard(self) -> None:
-        """Remove the entry: a sitting left before anything was answered is not journal."""
-        self.path.unlink(missing_ok=True)
+        """Remove the entry: a sitting left before anything was answered is not journal. (On a disk
+        that stopped taking changes it stays, saying where the sitting stopped.)"""
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def spare_room(self) -> Iterator[None]:
+        """Keep room on disk for the entry while inside: a write that finds the disk full uses it."""
+        with self._lock:
+            self._reserve(len(self._text().encode("utf-8")))
+        try:
+            yield
+        finally:
+            with self._lock:
+                spare, self._spare = self._spare, None
+                if spare is not None:  # a folder that refuses even this: the next run sweeps it away
+                    with contextlib.suppress(OSError):
+                        spare.unlink(missing_ok=True)
 
     def set(self, answer: Answer) -> None:
         with self._lock:
@@ -111,6 +141,55 @@ class Sitting:
             self._save()
 
     def _save(self) -> None:
+        data = self._text().encode("utf-8")
+        try:
+            write_atomic(self.path, data, private=True, durable=True)
+        except OSError as exc:
+            if exc.errno not in FULL or not self._write_spare(data):
+                raise OutputError(f"cannot write the journal entry {self.path}: {exc.strerror or exc}") from None
+        else:
+            if self._spare is not None:
+                self._reserve(len(data))
+
+    def _reserve(self, size: int) -> None:
+        """Have a spare file of at least twice `size` (and SPARE_BYTES) beside the entry, if the disk allows."""
+        wanted = max(SPARE_BYTES, 2 * size)
+        try:
+            if self._spare is not None and self._spare.stat().st_size >= wanted:
+                return
+            if self._spare is None:
+                handle, self._spare = tempfiles.create(self.folder, self.path.name, ".tmp")
+                os.close(handle)
+            with open(self._spare, "r+b") as f:  # zeros written, not a hole: the blocks are really taken
+                f.seek(0, os.SEEK_END)
+                f.write(bytes(wanted - f.tell()))
+                f.flush()
+                os.fsync(f.fileno())
+        except OSError:
+            pass  # no room for spare room: the entry is written the usual way while it can be
+
+    def _write_spare(self, data: bytes) -> bool:
+        """Write the entry into the spare file and rename it over the entry: no new space needed."""
+        spare = self._spare
+        try:
+            if spare is None or spare.stat().st_size < len(data):
+                return False
+            fd = os.open(spare, os.O_WRONLY)
+            try:
+                if os.write(fd, data) != len(data):  # the blocks are there: all of it goes in one write
+                    return False
+                os.ftruncate(fd, len(data))
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(spare, self.path)
+        except OSError:
+            return False
+        self._spare = None
+        self._reserve(len(data))  # most likely no room now; tried all the same
+        return True
+
+    def _text(self) -> str:
         done = sorted(n for n, a in self.answers.items() if a.status in ("answered", "reflected", "interrupted"))
         spoken = sum(a.seconds for a in self.answers.values())
         elapsed = (datetime.now() - self.started).total_seconds()
@@ -137,12 +216,12 @@ class Sitting:
             elif a.status == "interrupted":
                 lines.append(f"*Recorded{when}; the sitting was interrupted, the recording was kept.*")
             elif a.status == "no answer":
-                lines.append(f"*No answer{when}.*")
+                lines.append(f"*No answer{when}{'; ' + a.note if a.note else ''}.*")
             elif a.status == "reflected":
                 lines.append(f"*Reflected in silence{when}.*")
             else:
                 length = f", {clock(a.seconds)} spoken" if a.audio else ""
-                lines.append(f"*Answered{when}{length}.*")
+                lines.append(f"*Answered{when}{length}{'; ' + a.note if a.note else ''}.*")
             if a.audio:
                 lines += ["", f"[Listen to your answer]({a.audio})"]
                 if a.transcript is not None:
@@ -150,7 +229,7 @@ class Sitting:
             if a.text:
                 lines += ["", a.text.strip()]
             lines.append("")
-        _write_private(self.path, "\n".join(lines))
+        return "\n".join(lines)
 
 
 def _yaml_text(text: str) -> str:
@@ -269,151 +348,3 @@ def sitting_script(deck: Script, chosen: list[int], reflect: Span | None) -> Scr
             question = replace(question, reflect=reflect)
         middle.append(question)  # the timeline says its place and closes its reflection with a chime
     return replace(deck, cues=tuple(opening + middle + closing))
-
-
-# --- a sitting --------------------------------------------------------------------------------
-
-
-@dataclass
-class Hooks:
-    """How the sitting reaches the person: the CLI gives terminal versions, tests give their own."""
-
-    # (session, start, end, {position: action}) → "finished" | "stopped" | "interrupted"
-    play: Callable[[object, int, int, dict], str]
-    say: Callable[[str], None] = lambda text: None  # a status line (stderr)
-    wait_key: Callable[[], str] | None = None  # blocks until a key: "continue", "repeat" or "quit"
-    read_text: Callable[[str], str | None] | None = None  # a typed answer (None: skipped)
-    key_stop: threading.Event | None = None  # set by a key press while recording
-    listening: Callable[[], None] = lambda: None  # the microphone is about to open
-    started: Callable[[Sitting], None] = lambda sitting: None  # the entry exists; its answers fill in as given
-    kept: Callable[[Sitting, int, Path], None] = lambda sitting, number, audio: None  # an answer was recorded
-
-
-def run(
-    session,
-    deck_id: str,
-    mode: str,
-    hooks: Hooks,
-    *,
-    silence_seconds: float = 8.0,
-    max_answer_seconds: float = 300.0,
-    input_device: int | None = None,
-    ask_again: Callable[[], object] | None = None,
-    microphone=None,
-) -> Sitting:
-    """Narrate each question of the prepared sitting `session` and take its answer in `mode`.
-
-    `q` ends the sitting early and keeps what was answered (`stopped`); Ctrl-C raises
-    KeyboardInterrupt, likewise keeping it. An entry with nothing answered is removed either way."""
-    sitting = Sitting(journal_dir(), deck_id, session.script.title, mode)
-    hooks.started(sitting)
-    try:
-        _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again,
-                      microphone)
-    except _Stopped:
-        sitting.stopped = True
-    except KeyboardInterrupt:
-        if not sitting.answers:
-            sitting.discard()
-        raise
-    if not sitting.answers:
-        sitting.discard()
-    return sitting
-
-
-class _Stopped(Exception):
-    """`q` pressed: the sitting ends early, calmly, keeping what was answered."""
-
-
-def _went_on(ended: str) -> None:
-    """Carry on after narration that ended this way: stopped with q, or interrupted by Ctrl-C."""
-    if ended == "stopped":
-        raise _Stopped
-    if ended != "finished":
-        raise KeyboardInterrupt
-
-
-def _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again,
-                  microphone=None):
-    timeline = session.timeline
-    reads = {e.question: e for e in timeline.speech if e.question}
-    reflections = {e.question: e for e in timeline.events if e.kind == "reflect"}
-    numbers = [q.number for q in session.script.questions]
-    texts = {q.number: q.text for q in session.script.questions}
-    now = lambda: datetime.now().strftime("%H:%M:%S")  # noqa: E731
-
-    if mode == "reflect":
-        # One continuous stretch: the reflection is the timeline's own silence, ended by a chime.
-        controls = {}
-
-        def reflected(number: int):
-            return lambda: sitting.set(Answer(number, texts[number], "reflected", at=now()))
-
-        for number in numbers:
-            controls[reflections[number].end] = reflected(number)
-        sitting.save()
-        _went_on(hooks.play(session, 0, timeline.total, controls))
-        return
-
-    position = 0
-    sitting.save()
-    for number in numbers:
-        read = reads[number]
-        _went_on(hooks.play(session, position, read.end, {}))
-        position = reflections[number].end
-        if mode == "wait":
-            while True:
-                key = hooks.wait_key()
-                if key == "repeat":
-                    _went_on(hooks.play(session, read.start, read.end, {}))
-                    continue
-                if key == "quit":
-                    raise _Stopped
-                break
-            sitting.set(Answer(number, texts[number], "reflected", at=now()))
-        elif mode == "type":
-            text = hooks.read_text(texts[number])
-            if text is None or not text.strip():
-                sitting.set(Answer(number, texts[number], "no answer", at=now()))
-            else:
-                sitting.set(Answer(number, texts[number], "answered", at=now(), text=text))
-        elif mode == "record":
-            _record(sitting, number, texts[number], hooks, silence_seconds, max_answer_seconds, input_device,
-                    ask_again, now, microphone)
-    _went_on(hooks.play(session, position, timeline.total, {}))
-
-
-def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, input_device, ask_again, now,
-            microphone=None):
-    audio = sitting.audio_path(number)
-    started = now()
-    sitting.set(Answer(number, text, "recording", at=started, audio=audio.name))
-    # Waiting for a first word: long enough to gather one's thoughts, then one gentle reminder.
-    wait = max(20.0, 2 * silence_seconds)
-    if hooks.key_stop is not None:
-        hooks.key_stop.clear()
-    hooks.listening()
-    hooks.say("listening… (speak your answer; a pause ends it, or press a key)")
-    try:
-        result = record_answer(audio, silence_seconds=silence_seconds, max_seconds=max_answer_seconds,
-                               wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop,
-                               microphone=microphone)
-        if not result.spoke and result.ended_by == "nothing said":
-            audio.unlink(missing_ok=True)
-            if ask_again is not None:
-                ask_again()
-            hooks.listening()
-            result = record_answer(audio, silence_seconds=silence_seconds, max_seconds=max_answer_seconds,
-                                   wait_for_speech_seconds=wait, device=input_device, stop=hooks.key_stop,
-                               microphone=microphone)
-    except KeyboardInterrupt:
-        sitting.set(Answer(number, text, "interrupted", at=started, audio=audio.name))
-        raise
-    if not result.spoke and result.ended_by == "nothing said":
-        audio.unlink(missing_ok=True)
-        sitting.set(Answer(number, text, "no answer", at=started))
-        hooks.say("no answer; moving on")
-        return
-    sitting.set(Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds))
-    hooks.say(f"kept your answer ({clock(result.seconds)})")
-    hooks.kept(sitting, number, audio)

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import catalog
+from . import catalog, journal_sitting
 from . import journal as journaling
 from .errors import GuidedError, UsageError
 from .options import SessionOptions
@@ -150,7 +150,7 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         return ui.read_text(question) if ui.read_text else None
 
     def ask_again() -> None:
-        prompt = Script(path="<prompt>", title=plan.title, kind="talk", cues=(Say(journaling.ASK_AGAIN, 1),))
+        prompt = Script(path="<prompt>", title=plan.title, kind="talk", cues=(Say(journal_sitting.ASK_AGAIN, 1),))
         again = prepare(prompt, id=plan.deck, options=options)
         play(again, 0, again.total, {})
 
@@ -164,17 +164,18 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         if worker is not None:
             worker.submit(audio, lambda words, timings: held.set_transcript(number, words.text, timings.name))
 
-    hooks = journaling.Hooks(play=play, say=ui.say, wait_key=wait_key, read_text=read_text, key_stop=key_stop,
-                             listening=listening, started=started, kept=kept)
+    hooks = journal_sitting.Hooks(play=play, say=ui.say, wait_key=wait_key, read_text=read_text, key_stop=key_stop,
+                                  listening=listening, started=started, kept=kept)
     ended = "interrupted"
     try:
         with contextlib.ExitStack() as stack:
             stack.enter_context(ui.keys(on_key) if plan.mode != "type" else contextlib.nullcontext(False))
             # One microphone stream for the whole sitting, started only while an answer is taken.
             microphone = stack.enter_context(Microphone(input_device)) if plan.mode == "record" else None
-            held = journaling.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
-                                  max_answer_seconds=max_answer_seconds, input_device=input_device,
-                                  ask_again=ask_again if plan.mode == "record" else None, microphone=microphone)
+            held = journal_sitting.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
+                                       max_answer_seconds=max_answer_seconds, input_device=input_device,
+                                       ask_again=ask_again if plan.mode == "record" else None,
+                                       microphone=microphone)
         if worker is not None and worker.busy:
             ui.say("writing down your answers…")
             worker.wait()

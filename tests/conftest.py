@@ -16,10 +16,26 @@ settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("GUIDED_FUZZ", "ci"))
 
 
+def _speaks_of(word: str, session) -> bool:
+    """Whether a test module collected in this run mentions `word` (an engine it may use)."""
+    import inspect
+
+    modules = {getattr(item, "module", None) for item in session.items} - {None}
+    for module in modules:
+        try:
+            if word in inspect.getsource(module):
+                return True
+        except (OSError, TypeError):
+            return True  # cannot tell: measure
+    return False
+
+
 @pytest.fixture(scope="session")
-def pace_memo(tmp_path_factory) -> bytes | None:
+def pace_memo(tmp_path_factory, request) -> bytes | None:
     """Each voice's pace, measured once for the whole run (guided keeps it in the cache folder;
-    every test has a cache of its own, so without this each would measure again)."""
+    every test has a cache of its own, so without this each would measure again). Piper's takes
+    a minute or more on a busy machine: it is measured only when a test module of the run
+    mentions Piper (one that uses it without saying so measures it itself, slower but right)."""
     home = tmp_path_factory.mktemp("pace-home")
     saved = os.environ.get("GUIDED_HOME")
     os.environ["GUIDED_HOME"] = str(home)
@@ -29,7 +45,8 @@ def pace_memo(tmp_path_factory) -> bytes | None:
         from guided.tts.piper_engine import installed_voices, piper_available
 
         for engine in ("pyttsx3", "piper"):
-            if engine == "piper" and not (piper_available() and installed_voices()):
+            if engine == "piper" and not (_speaks_of("piper", request.session) and piper_available()
+                                          and installed_voices()):
                 continue
             try:
                 make_engine(engine).identity()  # measures the voice's pace, once

@@ -37,8 +37,7 @@ def test_a_recording_cut_off_mid_write_is_repaired_to_everything_on_disk(tmp_pat
     writer = WavAppender(path, 44100)
     writer.append(tone(1.0))
     writer.flush()
-    writer.append(tone(2.0))
-    writer._file.flush()  # the samples reached the disk, the header did not: as if killed here
+    writer.append(tone(2.0))  # the samples reach the disk as they come, the header did not: as if killed here
     with open(path, "ab") as f:
         f.write(b"\x01")  # and half a sample
     assert repair(path)

@@ -182,15 +182,15 @@ DECK = "---\ntitle: Two questions\nkind: journal\nreflect: 5s\n---\nWelcome.\n1.
 
 
 def sitting_with(keys: list[str], narration: list[str]):
-    """journal.run in --wait mode with these keys pressed and narration ending in these ways."""
+    """journal_sitting.run in --wait mode with these keys pressed and narration ending in these ways."""
     import guided
-    from guided import journal
+    from guided import journal_sitting
 
     session = guided.prepare(DECK, id="two-questions", engine="pyttsx3")
     keys, narration = list(keys), list(narration)
-    hooks = journal.Hooks(play=lambda *_: narration.pop(0) if narration else "finished",
-                          wait_key=lambda: keys.pop(0))
-    return journal.run(session, "two-questions", "wait", hooks)
+    hooks = journal_sitting.Hooks(play=lambda *_: narration.pop(0) if narration else "finished",
+                                  wait_key=lambda: keys.pop(0))
+    return journal_sitting.run(session, "two-questions", "wait", hooks)
 
 
 def test_q_while_waiting_ends_the_sitting_keeping_what_was_answered():
