@@ -43,6 +43,7 @@ def decode(path: Path, max_seconds: float | None = None) -> tuple[np.ndarray, in
         raise MissingDependencyError(
             f"decoding sound files needs pydub ({exc}); install it with: pip install pydub"
         ) from None
+    _refuse_blank(path)
     try:
         # -nostdin: ffmpeg would otherwise read keys from our stdin, eating what the user types.
         seg = AudioSegment.from_file(str(path), duration=max_seconds, parameters=["-nostdin"])
@@ -68,6 +69,24 @@ def decode(path: Path, max_seconds: float | None = None) -> tuple[np.ndarray, in
     elif channels > 2:
         x = x[:, :2]  # front left and right
     return x, src_rate
+
+
+BLANK_PROBE = 64 * 1024
+
+
+def _refuse_blank(path: Path) -> None:
+    """A regular file that starts with nothing but zero bytes is no sound file any format knows;
+    ffmpeg would probe the whole of it before saying so (a sparse 2 GB file took it a minute)."""
+    try:
+        if not path.is_file():
+            return  # directories, FIFOs and devices are ffmpeg's to refuse, and it does so at once
+        with open(path, "rb") as f:
+            head = f.read(BLANK_PROBE)
+    except OSError:
+        return  # unreadable: ffmpeg says why in its own words
+    if len(head) == BLANK_PROBE and not head.strip(b"\0"):
+        raise SoundError(f"'{path}' starts with {BLANK_PROBE // 1024} KiB of zero bytes, so it is not a sound file; "
+                         "use a WAV, FLAC, MP3 or OGG file")
 
 
 def _ffmpeg_missing() -> bool:
