@@ -31,6 +31,7 @@ class Keyboard:
         self._hold = False  # a typed answer owns the keys
         self._idle = False  # the reading thread has let go of them
         self._thread: threading.Thread | None = None
+        self._pending = b""  # the start of a key whose rest is still to come
 
     def __enter__(self) -> Keyboard:
         if not sys.stdin.isatty() or os.name != "posix":
@@ -88,7 +89,6 @@ class Keyboard:
     def _loop(self) -> None:
         import select
 
-        pending = b""
         while not self._done.is_set():
             with self._turn:
                 while self._hold and not self._done.is_set():
@@ -98,23 +98,28 @@ class Keyboard:
                 self._idle = False
             ready, _, _ = select.select([self._fd], [], [], 0.1)
             if not ready:
-                if pending == b"\x1b":  # Escape alone: no arrow key follows
-                    pending = b""
+                if self._pending == b"\x1b":  # Escape alone: no arrow key follows
+                    self._pending = b""
                     self._press("escape")
                 continue
             with self._turn:
                 if self._hold:
                     continue  # the answer's first letters are the typist's, not commands
                 try:
-                    pending += os.read(self._fd, 64)
+                    data = os.read(self._fd, 64)
                 except OSError:  # the terminal went away (hung up): nobody is left to press keys
                     return
-            while pending:
-                name, pending = _decode(pending)
-                if name is None:
-                    break
-                if name:
-                    self._press(name)
+            self.feed(data)
+
+    def feed(self, data: bytes) -> None:
+        """Take bytes as the terminal sends them, calling `on_key` for each whole key among them."""
+        self._pending += data
+        while self._pending:
+            name, self._pending = _decode(self._pending)
+            if name is None:
+                break
+            if name:
+                self._press(name)
 
     def _press(self, name: str) -> None:
         try:

@@ -69,14 +69,14 @@ class Terminal:
     @contextlib.contextmanager
     def keys(self, on_key):
         """Hand every key pressed inside to `on_key(name)`; yields whether keys can be pressed at all.
-        A `q` pressed while preparing that was not yet acted on reaches `on_key` at once."""
+        A `q` pressed while preparing that was not yet acted on stops here, before anything plays
+        (KeyboardInterrupt, with `quit_requested` set)."""
         with self._lock:
+            if self.quit_requested and not self._honoured:
+                self._honoured = True
+                raise KeyboardInterrupt
             self._handlers.append(on_key)
             self._phase = "running"
-            late_quit = self.quit_requested and not self._honoured
-            self._honoured = self._honoured or late_quit
-        if late_quit:
-            on_key("q")
         try:
             yield self.keys_active
         finally:
