@@ -198,13 +198,15 @@ class Terminal:
         with self._lock:
             self._erase()
             self._typing = True
-            if question not in self._noted:
-                self._noted.add(question)
-                self._write(f"\n{question}\n")
-            self._write(f"{hint}\n")
         lines = []
         try:
+            # The keys are handed over before the prompt shows: a quick typist loses no letter.
             with self._keyboard.typing() if self._keyboard is not None else contextlib.nullcontext():
+                with self._lock:
+                    if question not in self._noted:
+                        self._noted.add(question)
+                        self._write(f"\n{question}\n")
+                    self._write(f"{hint}\n")
                 while True:
                     line = sys.stdin.readline()
                     if not line.strip():  # an empty line, or the end of input
