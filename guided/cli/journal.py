@@ -76,12 +76,12 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     mode = mode or "reflect"
     if mode == "wait" and not sys.stdin.isatty():
         raise UsageError("--wait needs a terminal to press keys in; use --reflect or --type instead")
+    repaired = journaling.recover()
+    if repaired:
+        click.echo(f"guided: recovered {len(repaired)} recording(s) from an interrupted sitting", err=True)
     # The terminal is ours from here: keys typed earlier are dropped, q works while speech is prepared.
     with Terminal(quiet=quiet) as terminal:
         try:
-            repaired = journaling.recover()
-            if repaired:
-                terminal.say(f"guided: recovered {len(repaired)} recording(s) from an interrupted sitting")
             plan = sitting.plan(deck, mode=mode, reflect=reflect, count=count, only=only, shuffle=shuffle)
             options = session_options(kwargs)
             output_index = choose_device(device)
