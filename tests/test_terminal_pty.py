@@ -227,3 +227,13 @@ def test_wait_r_repeats_the_question_without_repeating_the_hint_and_q_saves(soun
     assert lines[-1].startswith("stopped; saved to your journal: "), text
     path = Path(lines[-1].split(": ", 1)[1])
     assert path.is_file() and "What made you smile today?" in path.read_text()
+
+
+def test_ctrl_c_while_speech_is_prepared_is_an_interruption(sound_home, tmp_path):
+    session = Session(sound_home, "play", script(tmp_path, "long.md", long_text("talk")))
+    session.wait_output("preparing speech 1/")
+    session.send("\x03")
+    assert session.finish() == 130
+    lines = [line for line in session.lines() if line]
+    assert lines[-1] == "guided: interrupted", session.text()
+    assert not any(re.search(r"preparing speech \d", line) for line in lines), session.text()
