@@ -116,13 +116,16 @@ class Terminal:
                 _thread.interrupt_main()  # the engine is busy before its first phrase (a voice loading)
 
     def progress(self, done: int, total: int) -> None:
-        """The "preparing speech" counter; raises KeyboardInterrupt once `q` asked to stop."""
+        """The "preparing speech" counter; raises KeyboardInterrupt once `q` asked to stop. Once the
+        session plays (speech may still be rendered behind it) the display shows its state instead."""
         with self._lock:
-            if self.quit_requested and self._phase == "preparing" and not self._honoured:
-                self._honoured = True
-                raise KeyboardInterrupt
-            if self.quit_requested:
+            if self._phase != "preparing":
                 return
+            if self.quit_requested:
+                if not self._honoured and threading.current_thread() is threading.main_thread():
+                    self._honoured = True
+                    raise KeyboardInterrupt
+                return  # a rendering thread: the main one is interrupted instead
         if done >= total:
             self.settle()
         else:
