@@ -237,3 +237,15 @@ def test_ctrl_c_while_speech_is_prepared_is_an_interruption(sound_home, tmp_path
     lines = [line for line in session.lines() if line]
     assert lines[-1] == "guided: interrupted", session.text()
     assert not any(re.search(r"preparing speech \d", line) for line in lines), session.text()
+
+
+def test_q_while_playing_stops_and_the_last_frame_says_so(sound_home, tmp_path):
+    text = "---\ntitle: Sit\nkind: sit\nbackground: none\n---\nSettle.\n[sit 10m]\nDone.\n"
+    session = Session(sound_home, "play", script(tmp_path, "sit.md", text))
+    session.wait_text("] playing")
+    session.send("q")
+    assert session.finish() == 0
+    lines = [line for line in session.lines() if line]
+    (final,) = status_lines(lines)
+    assert final.endswith("] stopped"), session.text()
+    assert re.fullmatch(r"stopped sit at \d+:\d\d of 10:\d\d", lines[-1]), session.text()
