@@ -60,7 +60,10 @@ class Keyboard:
             self._turn.notify_all()
         if self._thread is not None:
             self._thread.join(0.5)
-        termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+        try:
+            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+        except termios.error:  # the terminal hung up: there is nothing left to restore
+            pass
         self.active = False
 
     @contextlib.contextmanager
