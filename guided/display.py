@@ -1,35 +1,37 @@
 """What a listener sees while a session plays: title, section, the words being spoken, and time.
 
-Drawn on stderr, only on a terminal; stdout is never touched."""
+The lines are drawn through a `Terminal` (the one owner of the screen), on stderr, and only on a
+terminal; stdout is never touched. For a journal sitting (`questions=True`) each question stays on
+screen once it has been asked, and the status goes away when a stretch of narration ends, so
+nothing says "playing" while a person thinks or types."""
 
 from __future__ import annotations
 
 import shutil
-import sys
 
 from .keys import HELP
+from .terminal import Terminal
 from .timefmt import clock
 
 
 class Display:
-    def __init__(self, timeline, enabled: bool, captions: bool = True) -> None:
+    def __init__(self, timeline, enabled: bool = True, captions: bool = True, terminal: Terminal | None = None,
+                 questions: bool = False) -> None:
         self.timeline = timeline
-        self.enabled = enabled
+        self.terminal = terminal if terminal is not None else Terminal(live=enabled, keys=False)
+        self.enabled = enabled and self.terminal.live_capable
         self.captions = captions
-        self._lines = 0
-        self._last = None
+        self.questions = questions
+        self._question: str | None = None  # the question whose words are on screen now
+        self._seen = 0  # where the last update was
         self._frame: tuple[int, float] | None = None  # position and volume last drawn
-
-    def _write(self, text: str) -> None:
-        sys.stderr.write(text)
-        sys.stderr.flush()
 
     def start(self, keys: bool) -> None:
         if not self.enabled:
             return
-        self._write(f"{self.timeline.title}  ({clock(self.timeline.total // self.timeline.rate)})\n")
+        self.terminal.say(f"{self.timeline.title}  ({clock(self.timeline.total // self.timeline.rate)})")
         if keys:
-            self._write(f"{HELP}\n")
+            self.terminal.say(HELP)
 
     def update(self, player) -> None:
         if not self.enabled:
@@ -37,7 +39,25 @@ class Display:
         c = player.controls
         state = "paused" if c.paused else ("preparing" if player.preparing else ("stopping" if c.stopping else "playing"))
         self._frame = (c.position, c.volume_db)
-        self._draw(self._lines_at(c.position, state, c.volume_db))
+        if self.questions:
+            ended = player.finished.is_set()
+            # A stretch that played to its end has reached it, though the last block's position lags.
+            self._note_asked(player.total if ended and not c.stopping else c.position)
+            if ended:
+                self.terminal.settle()  # the stretch is over: no status left saying "playing"
+                return
+        self.terminal.live(self._lines_at(c.position, state, c.volume_db), keep=self._question)
+
+    def _note_asked(self, position: int) -> None:
+        """Questions whose reading ended since the last update stay on screen, each once (between two
+        updates a fast device may have played a whole question); the one being read stays if the
+        narration is stopped in its middle."""
+        for event in self.timeline.speech:
+            if event.question and self._seen < event.end <= position:
+                self.terminal.note(event.text)
+        self._seen = position
+        event = self.timeline.caption_at(position)
+        self._question = event.text if event is not None and event.question else None
 
     def _lines_at(self, position: int, state: str, volume_db: float) -> list[str]:
         t = self.timeline
@@ -50,32 +70,23 @@ class Display:
         lines = [f"§ {section}", status]
         if self.captions:
             event = t.caption_at(position)
-            caption = event.text if event else ""
-            columns = shutil.get_terminal_size((80, 24)).columns
-            lines.append(f"  {caption}"[: columns - 1])
+            lines.append(f"  {event.text if event else ''}")
         return lines
-
-    def _draw(self, lines: list[str]) -> None:
-        if lines == self._last:
-            return
-        self._last = lines
-        up = f"\x1b[{self._lines}F" if self._lines else ""
-        self._write(up + "".join(f"\x1b[2K{line}\n" for line in lines))
-        self._lines = len(lines)
 
     def finish(self, ended: str | None = None) -> None:
         """Leave the screen tidy: the last frame drawn once more saying how it ended ("finished",
         "stopped", "interrupted"), never "paused" or "playing", with the cursor below it."""
-        if not (self.enabled and self._lines):
+        if not (self.enabled and self._frame is not None):
             return
-        if ended and self._frame is not None:
+        if ended:
             position, volume_db = self._frame
             if ended == "finished":
                 position = self.timeline.total
             lines = self._lines_at(position, ended, volume_db)
             if self.captions:
                 lines[-1] = ""  # the words have been spoken; an old caption left behind reads as still going
-            self._draw(lines)
+            self.terminal.live(lines)
+        self.terminal.hold()
 
 
 def ending(name: str, ended: str, position: int, timeline) -> str:

@@ -36,6 +36,7 @@ class SittingUI:
     keys: Callable[[Callable[[str], None]], contextlib.AbstractContextManager] = field(
         default=lambda on_key: contextlib.nullcontext(False)
     )
+    progress: Callable[[int, int], None] | None = None  # progress(done, total) while speech is prepared
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         worker, note = worker_for_sitting(model, on_error=ui.say)
         if note:
             ui.say(note)
-    session = prepare(plan.script, id=plan.deck, options=options)
+    session = prepare(plan.script, id=plan.deck, options=options, progress=ui.progress)
     tick = ui.display_for(session.timeline) if ui.display_for else None
     state: dict = {"controls": None, "phase": "playing", "heard": 0, "sitting": None}
     keys_waiting: queue.Queue = queue.Queue()
@@ -142,8 +143,11 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
 
     def wait_key() -> str:
         state["phase"] = "waiting"
-        ui.say("press space to go on, r to hear the question again, q to stop")
-        return WAIT_KEYS.get(keys_waiting.get(), "continue")
+        if not state.get("repeated"):  # heard again: the hint is still on screen
+            ui.say("press space to go on, r to hear the question again, q to stop")
+        key = WAIT_KEYS.get(keys_waiting.get(), "continue")
+        state["repeated"] = key == "repeat"
+        return key
 
     def read_text(question: str) -> str | None:
         state["phase"] = "typing"
@@ -169,7 +173,8 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
     ended = "interrupted"
     try:
         with contextlib.ExitStack() as stack:
-            stack.enter_context(ui.keys(on_key) if plan.mode != "type" else contextlib.nullcontext(False))
+            # Typed answers too: keys steer the narration, and the UI lends the terminal out for typing.
+            stack.enter_context(ui.keys(on_key))
             # One microphone stream for the whole sitting, started only while an answer is taken.
             microphone = stack.enter_context(Microphone(input_device)) if plan.mode == "record" else None
             held = journal_sitting.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,

@@ -58,6 +58,8 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     from .. import sitting
     from ..devices import choose_device
     from ..errors import UsageError
+    from ..keys import HELP
+    from ..terminal import Terminal
 
     if search is not None:
         _print_search(search, as_json)
@@ -77,23 +79,30 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     repaired = journaling.recover()
     if repaired:
         click.echo(f"guided: recovered {len(repaired)} recording(s) from an interrupted sitting", err=True)
-    plan = sitting.plan(deck, mode=mode, reflect=reflect, count=count, only=only, shuffle=shuffle)
-    options = session_options(kwargs)
-    output_index = choose_device(device)
-    input_index = choose_device(input_device, "input") if mode == "record" else None
-    ui = _terminal(plan, quiet)
-    if not quiet:
-        noun = "question" if len(plan.questions) == 1 else "questions"
-        click.echo(f"{plan.title}: {noun} {', '.join(map(str, plan.questions))}", err=True)
-    held = sitting.run(plan, options, ui, silence_seconds=silence, max_answer_seconds=max_answer,
-                       output_device=output_index, input_device=input_index, transcribe=not no_transcribe,
-                       model=model)
-    if quiet:
-        return
-    if not held.answers:
-        click.echo("stopped before any question was answered; nothing saved", err=True)
-    else:
-        click.echo(f"{'stopped; ' if held.stopped else ''}saved to your journal: {held.path}", err=True)
+    # The terminal is ours from here: keys typed earlier are dropped, q works while speech is prepared.
+    with Terminal(quiet=quiet) as terminal:
+        try:
+            plan = sitting.plan(deck, mode=mode, reflect=reflect, count=count, only=only, shuffle=shuffle)
+            options = session_options(kwargs)
+            output_index = choose_device(device)
+            input_index = choose_device(input_device, "input") if mode == "record" else None
+            noun = "question" if len(plan.questions) == 1 else "questions"
+            terminal.say(f"{plan.title}: {noun} {', '.join(map(str, plan.questions))}")
+            if terminal.keys_active and terminal.live_capable:
+                terminal.say(HELP)
+            held = sitting.run(plan, options, _ui(terminal), silence_seconds=silence, max_answer_seconds=max_answer,
+                               output_device=output_index, input_device=input_index, transcribe=not no_transcribe,
+                               model=model)
+        except KeyboardInterrupt:
+            if not terminal.quit_requested:
+                raise  # Ctrl-C
+            terminal.say("stopped before any question was answered; nothing saved")
+            return
+        if not held.answers:
+            terminal.say("stopped before any question was answered; nothing saved")
+        else:
+            ended = "stopped" if held.stopped else f"finished {plan.title}"
+            terminal.say(f"{ended}; saved to your journal: {held.path}")
 
 
 def _print_search(words: str, as_json: bool) -> None:
@@ -116,30 +125,14 @@ def _print_search(words: str, as_json: bool) -> None:
         click.echo(f"    {excerpt}")
 
 
-def _terminal(plan, quiet: bool):
-    """The sitting's ways to reach a person at a terminal: status lines, typed answers, a display, keys."""
+def _ui(terminal):
+    """The sitting's ways to reach a person, all through the one terminal: status lines, the
+    display, typed answers and keys."""
     from ..display import Display
-    from ..keys import key_reader
     from ..sitting import SittingUI
 
-    def say(text: str) -> None:
-        if not quiet:
-            click.echo(f"  {text}", err=True)
-
-    def read_text(question: str) -> str | None:
-        click.echo(f"\n{question}\n(type your answer; an empty line ends it)", err=True)
-        lines = []
-        while True:
-            try:
-                line = input()
-            except EOFError:
-                break
-            if not line.strip():
-                break
-            lines.append(line)
-        return "\n".join(lines) or None
-
     def display_for(timeline):
-        return Display(timeline, enabled=not quiet and sys.stderr.isatty()).update
+        return Display(timeline, terminal=terminal, questions=True).update
 
-    return SittingUI(say=say, read_text=read_text, display_for=display_for, keys=key_reader)
+    return SittingUI(say=lambda text: terminal.say(f"  {text}"), read_text=terminal.ask, display_for=display_for,
+                     keys=terminal.keys, progress=terminal.progress)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from ..options import SAMPLE_RATES
@@ -108,19 +106,14 @@ def session_options(kwargs: dict):
     )
 
 
-def prepare_with_progress(source: str, options, quiet: bool = False):
-    """Render speech with a counter on stderr (only on a terminal), then return the prepared session."""
+def prepare_with_progress(source: str, options, quiet: bool = False, terminal=None):
+    """Render speech with a counter on stderr (only on a terminal), then return the prepared session.
+    With a `terminal` (guided.terminal.Terminal) the counter is its live line, and `q` pressed while
+    preparing raises KeyboardInterrupt with `terminal.quit_requested` set."""
     from ..session import prepare
+    from ..terminal import Terminal
 
-    shown = {"last": 0}
-    interactive = sys.stderr.isatty() and not quiet
-
-    def progress(done: int, total: int) -> None:
-        if interactive and (done == total or done - shown["last"] >= 5):
-            shown["last"] = done
-            click.echo(f"\rpreparing speech {done}/{total}", err=True, nl=False)
-
-    session = prepare(source, options=options, progress=progress)
-    if interactive and shown["last"]:
-        click.echo("\r\033[K", err=True, nl=False)
+    terminal = terminal or Terminal(quiet=quiet, keys=False)
+    session = prepare(source, options=options, progress=terminal.progress)
+    terminal.settle()
     return session

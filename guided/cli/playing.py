@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 
 import click
@@ -33,25 +32,36 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
     """
     from ..devices import choose_device
     from ..display import Display, ending
-    from ..keys import apply, key_reader
+    from ..keys import apply
+    from ..terminal import Terminal
 
     options = session_options(kwargs)
     device_index = choose_device(device)  # fail fast, before rendering anything
-    session = prepare_with_progress(session_id, options, quiet)
-    controls = session.controls()
-    display = Display(session.timeline, enabled=not quiet and sys.stderr.isatty(), captions=not no_captions)
-    # SIGTERM and SIGHUP fade out like Ctrl-C (the player), then end the run with their own status.
-    ended = "interrupted"
-    with key_reader(lambda key: apply(controls, key)) as keys:
-        display.start(keys)
+    # The terminal is ours from here: keys typed earlier are dropped, q works while speech is prepared.
+    with Terminal(quiet=quiet) as terminal:
         try:
-            ended = session.play(controls=controls, device=device_index, section=section, on_tick=display.update)
-        finally:
-            display.finish(ended)
-    if ended == "interrupted":
-        raise KeyboardInterrupt
-    if not quiet:
-        click.echo(ending(session.id, ended, controls.position, session.timeline), err=True)
+            session = prepare_with_progress(session_id, options, quiet, terminal)
+            stopped = terminal.prepared()
+        except KeyboardInterrupt:
+            if not terminal.quit_requested:
+                raise  # Ctrl-C
+            stopped = True
+        if stopped:
+            terminal.say("stopped while preparing speech; nothing was played")
+            return
+        controls = session.controls()
+        display = Display(session.timeline, captions=not no_captions, terminal=terminal)
+        # SIGTERM and SIGHUP fade out like Ctrl-C (the player), then end the run with their own status.
+        ended = "interrupted"
+        with terminal.keys(lambda key: apply(controls, key)) as keys:
+            display.start(keys)
+            try:
+                ended = session.play(controls=controls, device=device_index, section=section, on_tick=display.update)
+            finally:
+                display.finish(ended)
+        if ended == "interrupted":
+            raise KeyboardInterrupt
+        terminal.say(ending(session.id, ended, controls.position, session.timeline))
 
 
 @cli.command()
