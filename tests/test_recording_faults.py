@@ -22,7 +22,7 @@ and the run ends (or goes on) as the table says.
   microphone unplugged mid-answer        0   (status line) the microphone stopped          entry: "*Answered at T, 0:02 spoken; the
     (PortAudio's error from the real         (Unanticipated host error [PaErrorCode        microphone stopped (...); what was said
     stream: tests/unplug_microphone)         -9999]): kept your answer up to 0:02 in ...;  until then is kept.*", then question 2
-                                             moving on; then: saved to your journal: ...   answered; q01.wav = the 2 s read; q02.wav
+                                             moving on; at the end: finished ...; saved ... answered; q01.wav = the 2 s read; q02.wav
   microphone gone for good               1   guided: cannot open the microphone: ...; the  entry keeps the answer before it; question
     (fake microphone)                        sitting ends here (see ....md)                2 "*No answer at T; not recorded: the
                                                                                            microphone could not be opened.*"
@@ -537,7 +537,7 @@ def test_a_microphone_unplugged_mid_answer_keeps_it_and_the_sitting_goes_on(tmp_
     lines = result.stderr.strip().splitlines()
     assert ("  the microphone stopped (Unanticipated host error [PaErrorCode -9999]): kept your answer up to 0:02 "
             f"in {one}; moving on") in lines
-    assert lines[-1] == f"saved to your journal: {entry}"
+    assert lines[-1].endswith(f"saved to your journal: {entry}") and lines[-1].startswith("finished ")
     assert np.array_equal(wav_44k(one), microphone[: 2 * 44100])  # every sample read before the loss
     again = wav_44k(two)  # a new stream: the file microphone starts over
     assert len(again) > len(first) and np.array_equal(again[: len(first)], first)
