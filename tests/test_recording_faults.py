@@ -22,7 +22,7 @@ and the run ends (or goes on) as the table says.
   microphone unplugged mid-answer        0   (status line) the microphone stopped          entry: "*Answered at T, 0:02 spoken; the
     (PortAudio's error from the real         (Unanticipated host error [PaErrorCode        microphone stopped (...); what was said
     stream: tests/unplug_microphone)         -9999]): kept your answer up to 0:02 in ...;  until then is kept.*", then question 2
-                                             moving on; at the end: finished ...; saved ... answered; q01.wav = the 2 s read; q02.wav
+                                             moving on; last: finished ...; saved ...      answered; q01.wav = the 2 s read; q02.wav
   microphone gone for good               1   guided: cannot open the microphone: ...; the  entry keeps the answer before it; question
     (fake microphone)                        sitting ends here (see ....md)                2 "*No answer at T; not recorded: the
                                                                                            microphone could not be opened.*"
