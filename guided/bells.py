@@ -92,9 +92,11 @@ def _gong_modes() -> tuple[_Mode, ...]:
     return tuple(modes)
 
 
-BELLS: dict[str, BellSpec] = {
-    spec.name: spec
-    for spec in (
+@lru_cache(maxsize=1)
+def _specs() -> dict[str, BellSpec]:
+    """The built-in bells' specifications, made when first asked for: the gong's partials are
+    drawn with numpy's random generator, whose import a start that only reads cached bells skips."""
+    specs = (
         BellSpec(
             "bowl",
             "Tibetan-style singing bowl: a long, warm, slowly beating ring",
@@ -135,7 +137,13 @@ BELLS: dict[str, BellSpec] = {
             spread=0.9,
         ),
     )
-}
+    return {spec.name: spec for spec in specs}
+
+
+def __getattr__(name: str):
+    if name == "BELLS":  # name → BellSpec, built on first use
+        return _specs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def ring_seconds(spec: BellSpec) -> float:
@@ -204,7 +212,7 @@ def _finish_bell(x: np.ndarray) -> np.ndarray:
 
 def synth_bell(name: str, rate: int = RATE) -> np.ndarray:
     """Synthesise a built-in bell now: (n, 2) float32, peak exactly 0.5, ending in silence."""
-    spec = BELLS[builtin_name(name, BELL_NAMES, "bell")]
+    spec = _specs()[builtin_name(name, BELL_NAMES, "bell")]
     return _render_bell(spec, check_rate(rate))
 
 
