@@ -13,12 +13,11 @@ import tempfile
 import threading
 import time
 import wave
-from importlib import metadata
 
 import numpy as np
 
 from ..errors import MissingDependencyError, NotFoundError, OutputError, TTSError
-from . import VoiceInfo, quiet_stdout, trim_silence
+from . import VoiceInfo, installed_version, quiet_stdout, trim_silence
 
 FINISH_TIMEOUT_SECONDS = 30
 ESPEAK_SLOWEST, ESPEAK_FASTEST = 80, 450  # espeak-ng's own limits of its rate
@@ -103,39 +102,63 @@ class Pyttsx3Engine:
     name = "pyttsx3"
 
     def __init__(self, voice: str | None = None, rate_wpm: int = 120) -> None:
-        self._engine = _driver()
         self.rate_wpm = rate_wpm
-        proxy_driver = getattr(getattr(self._engine, "proxy", None), "_driver", None)
-        # espeak-ng is driven directly: pyttsx3 queues property changes, and a second engine in the
-        # same process was heard keeping the first one's rate.
-        self._espeak = sys.modules.get("pyttsx3.drivers._espeak") if type(proxy_driver).__name__ == "EspeakDriver" \
-            else None
-        self._driver = proxy_driver
-        if voice:
-            known = {v.id: v for v in self.voices()}
-            match = known.get(voice) or next(
-                (v for v in known.values() if voice.lower() in (v.id.lower(), v.name.lower())), None
-            )
-            if match is None:
-                raise NotFoundError(f"unknown voice {voice!r} for pyttsx3; 'guided voices' lists them")
-            voice = match.id
-        with quiet_stdout():
-            if voice:
-                self._engine.setProperty("voice", voice)
-            self._engine.setProperty("volume", 1.0)
-            self.voice = voice or str(self._engine.getProperty("voice"))
+        self._engine = None
+        self._espeak = None
+        self._driver = None
+        self._load_lock = threading.Lock()
         # The espeak driver's run loop can return before its synthesis thread has written the file;
         # the "finished-utterance" notice comes after the write, so that is what render waits for.
         self._finished = threading.Event()
         self._completed = True
-
-        def finished(name=None, completed=True) -> None:
-            self._completed = bool(completed)
-            self._finished.set()
-
-        self._engine.connect("finished-utterance", finished)
-        self._base = f"pyttsx3 {metadata.version('pyttsx3')} {_backend_version()} voice={self.voice}"
+        known = None if voice else _known_default_voice()
+        if known is not None:
+            # A warm start: espeak-ng's default voice is remembered for this pyttsx3 and espeak-ng, so
+            # the identity (and every cached clip) is known without starting espeak-ng, which takes
+            # about 0.1 s and is only needed to speak a phrase that is not cached.
+            self.voice, self._base = known
+            self._by_espeak = True
+        else:
+            self._load()
+            self._by_espeak = self._espeak is not None
+            if voice:
+                known_voices = {v.id: v for v in self.voices()}
+                match = known_voices.get(voice) or next(
+                    (v for v in known_voices.values() if voice.lower() in (v.id.lower(), v.name.lower())), None
+                )
+                if match is None:
+                    raise NotFoundError(f"unknown voice {voice!r} for pyttsx3; 'guided voices' lists them")
+                voice = match.id
+                with quiet_stdout():
+                    self._engine.setProperty("voice", voice)
+            with quiet_stdout():
+                self.voice = voice or str(self._engine.getProperty("voice"))
+            self._base = f"pyttsx3 {installed_version('pyttsx3', 'pyttsx3')} {_backend_version()} voice={self.voice}"
+            if not voice and self._by_espeak:
+                _remember_default_voice(self.voice)
         self.speed, self.word_gap = self._settings_for(rate_wpm)
+
+    def _load(self):
+        """Start the driver (espeak-ng on Linux) the first time a phrase must really be spoken."""
+        with self._load_lock:
+            if self._engine is None:
+                engine = _driver()
+                proxy_driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+                # espeak-ng is driven directly: pyttsx3 queues property changes, and a second engine
+                # in the same process was heard keeping the first one's rate.
+                self._espeak = sys.modules.get("pyttsx3.drivers._espeak") \
+                    if type(proxy_driver).__name__ == "EspeakDriver" else None
+                self._driver = proxy_driver
+                with quiet_stdout():
+                    engine.setProperty("volume", 1.0)
+
+                def finished(name=None, completed=True) -> None:
+                    self._completed = bool(completed)
+                    self._finished.set()
+
+                engine.connect("finished-utterance", finished)
+                self._engine = engine
+        return self._engine
 
     # pace ---------------------------------------------------------------------------------------
     def _settings_for(self, wpm: float) -> tuple[int, int]:
@@ -144,12 +167,12 @@ class Pyttsx3Engine:
 
         model = pace.remembered(self._base, self._measure)
         wanted = 60.0 / wpm
-        gaps = range(MAX_WORD_GAP + 1) if self._espeak is not None else (0,)
+        gaps = range(MAX_WORD_GAP + 1) if self._by_espeak else (0,)
         for gap in gaps:
             a, b, c = (model.coefficients + (0.0,))[:3]
             room = wanted - b
             speed = (a + c * gap) / room if room > 0 else float("inf")
-            if speed >= ESPEAK_SLOWEST or self._espeak is None:
+            if speed >= ESPEAK_SLOWEST or not self._by_espeak:
                 return int(round(min(max(speed, 1.0), ESPEAK_FASTEST))), gap
         return ESPEAK_SLOWEST, MAX_WORD_GAP
 
@@ -157,15 +180,15 @@ class Pyttsx3Engine:
         """Seconds per word on the calibration text at a few settings, fitted to a/rate + b + c·gap/rate."""
         from . import pace
 
-        points = CALIBRATION_POINTS if self._espeak is not None else [(r, 0) for r, _ in CALIBRATION_POINTS[:4]]
+        points = CALIBRATION_POINTS if self._by_espeak else [(r, 0) for r, _ in CALIBRATION_POINTS[:4]]
         # espeak-ng's own command runs the same library with the same voice, one setting a process:
         # measured so, the pace does not depend on what this process set before (it can, in-process).
-        binary = shutil.which("espeak-ng") if self._espeak is not None else None
+        binary = shutil.which("espeak-ng") if self._by_espeak else None
         render = (lambda text, s, g: _espeak_command(binary, self.voice, text, s, g)) if binary else self._render_at
         samples = []
         for speed, gap in points:
             spw = pace.seconds_per_word(lambda text, s=speed, g=gap: render(text, s, g))
-            features = (1 / speed, 1.0, gap / speed) if self._espeak is not None else (1 / speed, 1.0)
+            features = (1 / speed, 1.0, gap / speed) if self._by_espeak else (1 / speed, 1.0)
             samples.append((features, spw))
         return pace.fit(samples)
 
@@ -173,8 +196,9 @@ class Pyttsx3Engine:
         return f"{self._base} rate={self.speed} gap={self.word_gap}"
 
     def voices(self) -> list[VoiceInfo]:
+        engine = self._load()
         with quiet_stdout():
-            found = self._engine.getProperty("voices")
+            found = engine.getProperty("voices")
         return [
             VoiceInfo(
                 engine=self.name,
@@ -207,6 +231,7 @@ class Pyttsx3Engine:
         return True
 
     def _render_at(self, text: str, speed: int, gap: int) -> tuple[np.ndarray, int]:
+        self._load()
         with quiet_stdout():
             changed = self._apply(speed, gap)
         if changed:
@@ -316,6 +341,62 @@ def _save_failure(exc: BaseException, text: str) -> Exception:
             f"{tempfile.gettempdir()} ({cause.strerror}); free some space"
         )
     return TTSError(f"the speech engine could not speak {text[:40]!r}: {exc}")
+
+
+DEFAULT_VOICE_MEMO = "pyttsx3-default-voice.json"
+
+
+def _default_voice_key() -> str | None:
+    """What espeak-ng's default voice depends on: the pyttsx3 and espeak-ng versions (learnt by
+    loading the library, without starting it); None where pyttsx3 does not drive espeak-ng."""
+    if sys.platform in ("darwin", "win32"):  # pyttsx3's own choice of driver: espeak elsewhere
+        return None
+    try:
+        from pyttsx3.drivers import _espeak  # noqa: F401  (fails here when libespeak-ng is missing)
+    except Exception:  # no library, or pyttsx3 missing: the full start says what is wrong
+        return None
+    return f"pyttsx3 {installed_version('pyttsx3', 'pyttsx3')} {_backend_version()}"
+
+
+def _known_default_voice() -> tuple[str, str] | None:
+    """(voice, identity base) remembered from an earlier start of espeak-ng, or None."""
+    key = _default_voice_key()
+    if key is None:
+        return None
+    import json
+
+    from ..config import paths
+
+    try:
+        voice = json.loads((paths().cache / DEFAULT_VOICE_MEMO).read_text("utf-8")).get(key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return (voice, f"{key} voice={voice}") if isinstance(voice, str) and voice else None
+
+
+def _remember_default_voice(voice: str) -> None:
+    key = _default_voice_key()
+    if key is None:
+        return
+    import json
+
+    from ..config import paths
+    from ..files import write_atomic
+
+    memo = paths().cache / DEFAULT_VOICE_MEMO
+    try:
+        known = json.loads(memo.read_text("utf-8"))
+        known = known if isinstance(known, dict) else {}
+    except (OSError, ValueError):
+        known = {}
+    if known.get(key) == voice:
+        return
+    known[key] = voice
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(memo, json.dumps(known, indent=1, sort_keys=True).encode())
+    except OSError:
+        pass  # only a memo: the next start starts espeak-ng to learn it again
 
 
 def _backend_version() -> str:
