@@ -23,6 +23,7 @@ from .bed_synthesis import BEDS, BedSpec
 from .dsp import rms
 from .errors import SoundError
 from .files import write_npy
+from .loudness import kept_step_powers
 
 BED_NAMES: tuple[str, ...] = tuple(BEDS)
 
@@ -143,7 +144,10 @@ def load_bed(
             loop = synth_bed_loop(name, rate)
             if cache is not None:
                 write_npy(cache, loop)
-        return Bed(name, to_channels(loop, channels), rate)
+        bed = Bed(name, to_channels(loop, channels), rate)
+        if cache is not None:
+            kept_step_powers(bed.samples, rate, cache)  # the mixer's loudness reads them at once
+        return bed
     path = user_path(key, BED_NAMES, "background")
     x = audiofile.load(path, rate, max_seconds=FILE_BED_MAX_SECONDS)
     x = x[: int(FILE_BED_MAX_SECONDS * rate)]

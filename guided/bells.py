@@ -29,6 +29,7 @@ from .audiofile import RATE, builtin_name, check_channels, check_rate, to_channe
 from .dsp import raised_cosine
 from .errors import MissingDependencyError, SoundError
 from .files import write_npy
+from .loudness import kept_step_powers
 
 BELL_NAMES: tuple[str, ...] = ("bowl", "chime", "gong")
 DEFAULT_BELL = "bowl"
@@ -238,10 +239,14 @@ def _bundled_bell(name: str, rate: int) -> np.ndarray:
     return out
 
 
+def _cached_bell_path(name: str, rate: int, cache_dir: Path) -> Path:
+    return Path(cache_dir) / f"bell-{name}-{rate}hz-v1.npy"
+
+
 def _cached_bell(name: str, rate: int, cache_dir: Path) -> np.ndarray:
     """A built-in bell decoded once and kept as .npy: decoding FLAC runs ffmpeg, which costs a
     noticeable part of a second at every start; reading the array costs a few milliseconds."""
-    path = Path(cache_dir) / f"bell-{name}-{rate}hz-v1.npy"
+    path = _cached_bell_path(name, rate, cache_dir)
     try:
         x = np.load(path, allow_pickle=False)
         if (
@@ -280,7 +285,10 @@ def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir:
     key = str(name_or_path).strip()
     if key.lower() in BELL_NAMES:
         if cache_dir is not None:
-            return to_channels(_cached_bell(key.lower(), rate, cache_dir).copy(), channels)
+            bell = to_channels(_cached_bell(key.lower(), rate, cache_dir).copy(), channels)
+            bell.flags.writeable = False  # so that its step powers, kept beside it, stay true
+            kept_step_powers(bell, rate, _cached_bell_path(key.lower(), rate, cache_dir))
+            return bell
         return to_channels(_bundled_bell(key.lower(), rate).copy(), channels)
     path = user_path(key, BELL_NAMES, "bell")
     x = audiofile.load(path, rate)
