@@ -8,7 +8,7 @@ voice. Warm: the same session played before. The interpreter's own start is incl
 would feel it; `python -c "import numpy"` is timed too, as the yardstick of what any start costs.
 CPU time is the process's user + system time up to the first sample (from /proc, 10 ms ticks).
 
-    python benchmarks/first_sound.py [--runs 5] [--engine pyttsx3 --engine piper] [SESSION]
+    python benchmarks/first_sound.py [--runs 5] [--engine pyttsx3 --engine piper] [--warm-only] [SESSION]
 
 Each row is the median of --runs runs (cold and warm alternate, each cold run in a fresh home), with
 the machine's load average before and after: wall time on a busy machine says more about the
@@ -100,6 +100,8 @@ def main() -> None:
     parser.add_argument("session", nargs="?", default="heart-breathing")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--warm-only", action="store_true",
+                        help="only the warm rows: the speech is rendered once, untimed, then played --runs times")
     parser.add_argument("--engine", action="append", choices=["pyttsx3", "piper"],
                         help="repeat for several (default: both)")
     args = parser.parse_args()
@@ -119,10 +121,14 @@ def main() -> None:
             memos = prepare_memos(args.session, engine, work)
             cold, warm = [], []
             for run in range(args.runs):
+                if args.warm_only:  # the memo home has rendered everything already
+                    warm.append(first_sound(args.session, memos.parent, alsa, engine))
+                    continue
                 home = fresh_home(memos, work / f"home-{engine}-{run}")
                 cold.append(first_sound(args.session, home, alsa, engine))
                 warm.append(first_sound(args.session, home, alsa, engine))
-            rows[f"{engine} cold"] = summary(cold)
+            if cold:
+                rows[f"{engine} cold"] = summary(cold)
             rows[f"{engine} warm"] = summary(warm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
