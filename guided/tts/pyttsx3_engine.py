@@ -17,7 +17,7 @@ import wave
 import numpy as np
 
 from ..errors import MissingDependencyError, NotFoundError, OutputError, TTSError
-from . import VoiceInfo, installed_version, quiet_stdout, trim_silence
+from . import VoiceInfo, espeak_facts, installed_version, quiet_stdout, trim_silence
 
 FINISH_TIMEOUT_SECONDS = 30
 ESPEAK_SLOWEST, ESPEAK_FASTEST = 80, 450  # espeak-ng's own limits of its rate
@@ -111,7 +111,7 @@ class Pyttsx3Engine:
         # the "finished-utterance" notice comes after the write, so that is what render waits for.
         self._finished = threading.Event()
         self._completed = True
-        known = None if voice else _known_default_voice()
+        known = None if voice else espeak_facts.known_default_voice()
         if known is not None:
             # A warm start: espeak-ng's default voice is remembered for this pyttsx3 and espeak-ng, so
             # the identity (and every cached clip) is known without starting espeak-ng, which takes
@@ -133,9 +133,9 @@ class Pyttsx3Engine:
                     self._engine.setProperty("voice", voice)
             with quiet_stdout():
                 self.voice = voice or str(self._engine.getProperty("voice"))
-            self._base = f"pyttsx3 {installed_version('pyttsx3', 'pyttsx3')} {_backend_version()} voice={self.voice}"
+            self._base = f"pyttsx3 {installed_version('pyttsx3', 'pyttsx3')} {espeak_facts.backend_version()} voice={self.voice}"
             if not voice and self._by_espeak:
-                _remember_default_voice(self.voice)
+                espeak_facts.remember_default_voice(self.voice)
         self.speed, self.word_gap = self._settings_for(rate_wpm)
 
     def _load(self):
@@ -341,70 +341,3 @@ def _save_failure(exc: BaseException, text: str) -> Exception:
             f"{tempfile.gettempdir()} ({cause.strerror}); free some space"
         )
     return TTSError(f"the speech engine could not speak {text[:40]!r}: {exc}")
-
-
-DEFAULT_VOICE_MEMO = "pyttsx3-default-voice.json"
-
-
-def _default_voice_key() -> str | None:
-    """What espeak-ng's default voice depends on: the pyttsx3 and espeak-ng versions (learnt by
-    loading the library, without starting it); None where pyttsx3 does not drive espeak-ng."""
-    if sys.platform in ("darwin", "win32"):  # pyttsx3's own choice of driver: espeak elsewhere
-        return None
-    try:
-        from pyttsx3.drivers import _espeak  # noqa: F401  (fails here when libespeak-ng is missing)
-    except Exception:  # no library, or pyttsx3 missing: the full start says what is wrong
-        return None
-    return f"pyttsx3 {installed_version('pyttsx3', 'pyttsx3')} {_backend_version()}"
-
-
-def _known_default_voice() -> tuple[str, str] | None:
-    """(voice, identity base) remembered from an earlier start of espeak-ng, or None."""
-    key = _default_voice_key()
-    if key is None:
-        return None
-    import json
-
-    from ..config import paths
-
-    try:
-        voice = json.loads((paths().cache / DEFAULT_VOICE_MEMO).read_text("utf-8")).get(key)
-    except (OSError, ValueError, AttributeError):
-        return None
-    return (voice, f"{key} voice={voice}") if isinstance(voice, str) and voice else None
-
-
-def _remember_default_voice(voice: str) -> None:
-    key = _default_voice_key()
-    if key is None:
-        return
-    import json
-
-    from ..config import paths
-    from ..files import write_atomic
-
-    memo = paths().cache / DEFAULT_VOICE_MEMO
-    try:
-        known = json.loads(memo.read_text("utf-8"))
-        known = known if isinstance(known, dict) else {}
-    except (OSError, ValueError):
-        known = {}
-    if known.get(key) == voice:
-        return
-    known[key] = voice
-    try:
-        memo.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(memo, json.dumps(known, indent=1, sort_keys=True).encode())
-    except OSError:
-        pass  # only a memo: the next start starts espeak-ng to learn it again
-
-
-def _backend_version() -> str:
-    if platform.system() != "Linux":
-        return platform.system()
-    try:
-        from pyttsx3.drivers import _espeak
-
-        return "espeak-ng-" + (_espeak.Info(None) or b"?").decode(errors="replace").split()[0]
-    except Exception:  # the version only refines the cache key; never fail over it
-        return "espeak"
