@@ -138,6 +138,11 @@ class Pyttsx3Engine:
                 espeak_facts.remember_default_voice(self.voice)
         self.speed, self.word_gap = self._settings_for(rate_wpm)
 
+    @property
+    def started(self) -> bool:
+        """Whether the driver (espeak-ng) is running: only once a phrase had to be spoken."""
+        return self._engine is not None
+
     def _load(self):
         """Start the driver (espeak-ng on Linux) the first time a phrase must really be spoken."""
         with self._load_lock:
