@@ -8,7 +8,11 @@ voice. Warm: the same session played before. The interpreter's own start is incl
 would feel it; `python -c "import numpy"` is timed too, as the yardstick of what any start costs.
 CPU time is the process's user + system time up to the first sample (from /proc, 10 ms ticks).
 
-    python benchmarks/first_sound.py [--runs 5] [--engine pyttsx3 --engine piper] [SESSION]
+    python benchmarks/first_sound.py [--runs 5] [--engine pyttsx3 --engine piper] [--warm-only] [SESSION]
+
+Each row is the median of --runs runs (cold and warm alternate, each cold run in a fresh home), with
+the machine's load average before and after: wall time on a busy machine says more about the
+machine than about guided, CPU time less so.
 """
 
 from __future__ import annotations
@@ -96,6 +100,8 @@ def main() -> None:
     parser.add_argument("session", nargs="?", default="heart-breathing")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--warm-only", action="store_true",
+                        help="only the warm rows: the speech is rendered once, untimed, then played --runs times")
     parser.add_argument("--engine", action="append", choices=["pyttsx3", "piper"],
                         help="repeat for several (default: both)")
     args = parser.parse_args()
@@ -108,27 +114,36 @@ def main() -> None:
         f'pcm.!default {{ type file slave.pcm "null" file "{alsa}/played.raw" infile "{alsa}/mic.raw" format "raw" }}\n'
     )
     rows: dict[str, dict] = {}
+    load_before = os.getloadavg()
     try:
         rows["python -c 'import numpy'"] = summary([yardstick() for _ in range(args.runs)])
         for engine in engines:
             memos = prepare_memos(args.session, engine, work)
             cold, warm = [], []
             for run in range(args.runs):
+                if args.warm_only:  # the memo home has rendered everything already
+                    warm.append(first_sound(args.session, memos.parent, alsa, engine))
+                    continue
                 home = fresh_home(memos, work / f"home-{engine}-{run}")
                 cold.append(first_sound(args.session, home, alsa, engine))
                 warm.append(first_sound(args.session, home, alsa, engine))
-            rows[f"{engine} cold"] = summary(cold)
+            if cold:
+                rows[f"{engine} cold"] = summary(cold)
             rows[f"{engine} warm"] = summary(warm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    # Other work on the machine stretches wall time most: say how busy it was, before and after.
+    load = {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in os.getloadavg()]}
     if args.json:
-        print(json.dumps({"session": args.session, "runs": args.runs, "rows": rows}, indent=2))
+        print(json.dumps({"session": args.session, "runs": args.runs, "load_average": load, "rows": rows}, indent=2))
         return
     print(f"guided play {args.session}: time to first sound, interpreter start included, "
           f"median of {args.runs} runs")
     print(f"  {'':<26} {'wall':>8} {'cpu':>8}   wall of each run")
     for name, row in rows.items():
         print(f"  {name:<26} {row['wall_median_s']:>7.3f}s {row['cpu_median_s']:>7.3f}s   {row['wall_s']}")
+    print(f"  load average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in load['before'])} before, "
+          f"{', '.join(f'{x:.2f}' for x in load['after'])} after; {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from .bed_synthesis import BEDS, BedSpec
 from .dsp import rms
 from .errors import SoundError
 from .files import write_npy
+from .loudness import kept_step_powers
 
 BED_NAMES: tuple[str, ...] = tuple(BEDS)
 
@@ -30,6 +31,7 @@ BED_RMS = 0.1  # -20 dBFS
 BED_PEAK_LIMIT = 0.9
 FILE_BED_MAX_SECONDS = 180.0
 FILE_BED_CROSSFADE = 2.0  # s
+_CHECK_FRAMES = 48000  # frames of a cached loop checked at a time
 _BED_VERSION = 1  # bump whenever bed synthesis changes, so stale cache files are not used
 
 
@@ -103,9 +105,18 @@ def _read_cache(path: Path, frames: int) -> np.ndarray | None:
         x = np.load(path, allow_pickle=False)
     except Exception:  # missing, truncated or garbled: any failure means "make it again"
         return None
-    if x.dtype != np.float32 or x.shape != (frames, 2) or not np.isfinite(x).all():
+    if x.dtype != np.float32 or x.shape != (frames, 2):
         return None
-    if np.max(np.abs(x)) >= BED_PEAK_LIMIT or abs(rms(x) - BED_RMS) > 1e-3:
+    # Checked a second at a time: whole-loop temporaries (a float64 copy for the RMS, the absolute
+    # values) would cost several times the loop's own 14 MB at every start, and a process's
+    # resident memory seldom shrinks back after such a peak.
+    squares = 0.0
+    for first in range(0, frames, _CHECK_FRAMES):
+        part = x[first : first + _CHECK_FRAMES].astype(np.float64)
+        if not np.isfinite(part).all() or np.abs(part).max(initial=0.0) >= BED_PEAK_LIMIT:
+            return None
+        squares += float(np.einsum("ij,ij->", part, part))
+    if abs(np.sqrt(squares / x.size) - BED_RMS) > 1e-3:
         return None
     return x
 
@@ -133,7 +144,10 @@ def load_bed(
             loop = synth_bed_loop(name, rate)
             if cache is not None:
                 write_npy(cache, loop)
-        return Bed(name, to_channels(loop, channels), rate)
+        bed = Bed(name, to_channels(loop, channels), rate)
+        if cache is not None:
+            kept_step_powers(bed.samples, rate, cache)  # the mixer's loudness reads them at once
+        return bed
     path = user_path(key, BED_NAMES, "background")
     x = audiofile.load(path, rate, max_seconds=FILE_BED_MAX_SECONDS)
     x = x[: int(FILE_BED_MAX_SECONDS * rate)]

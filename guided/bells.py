@@ -29,6 +29,7 @@ from .audiofile import RATE, builtin_name, check_channels, check_rate, to_channe
 from .dsp import raised_cosine
 from .errors import MissingDependencyError, SoundError
 from .files import write_npy
+from .loudness import kept_step_powers
 
 BELL_NAMES: tuple[str, ...] = ("bowl", "chime", "gong")
 DEFAULT_BELL = "bowl"
@@ -92,9 +93,11 @@ def _gong_modes() -> tuple[_Mode, ...]:
     return tuple(modes)
 
 
-BELLS: dict[str, BellSpec] = {
-    spec.name: spec
-    for spec in (
+@lru_cache(maxsize=1)
+def _specs() -> dict[str, BellSpec]:
+    """The built-in bells' specifications, made when first asked for: the gong's partials are
+    drawn with numpy's random generator, whose import a start that only reads cached bells skips."""
+    specs = (
         BellSpec(
             "bowl",
             "Tibetan-style singing bowl: a long, warm, slowly beating ring",
@@ -135,7 +138,13 @@ BELLS: dict[str, BellSpec] = {
             spread=0.9,
         ),
     )
-}
+    return {spec.name: spec for spec in specs}
+
+
+def __getattr__(name: str):
+    if name == "BELLS":  # name → BellSpec, built on first use
+        return _specs()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def ring_seconds(spec: BellSpec) -> float:
@@ -204,7 +213,7 @@ def _finish_bell(x: np.ndarray) -> np.ndarray:
 
 def synth_bell(name: str, rate: int = RATE) -> np.ndarray:
     """Synthesise a built-in bell now: (n, 2) float32, peak exactly 0.5, ending in silence."""
-    spec = BELLS[builtin_name(name, BELL_NAMES, "bell")]
+    spec = _specs()[builtin_name(name, BELL_NAMES, "bell")]
     return _render_bell(spec, check_rate(rate))
 
 
@@ -230,15 +239,19 @@ def _bundled_bell(name: str, rate: int) -> np.ndarray:
     return out
 
 
+def _cached_bell_path(name: str, rate: int, cache_dir: Path) -> Path:
+    return Path(cache_dir) / f"bell-{name}-{rate}hz-v1.npy"
+
+
 def _cached_bell(name: str, rate: int, cache_dir: Path) -> np.ndarray:
     """A built-in bell decoded once and kept as .npy: decoding FLAC runs ffmpeg, which costs a
     noticeable part of a second at every start; reading the array costs a few milliseconds."""
-    path = Path(cache_dir) / f"bell-{name}-{rate}hz-v1.npy"
+    path = _cached_bell_path(name, rate, cache_dir)
     try:
         x = np.load(path, allow_pickle=False)
         if (
             x.dtype == np.float32 and x.ndim == 2 and x.shape[1] == 2 and x.shape[0] > 0
-            and np.isfinite(x).all() and abs(float(np.max(np.abs(x))) - BELL_PEAK) < 1e-3
+            and abs(_finite_peak(x) - BELL_PEAK) < 1e-3
         ):
             return x
     except Exception:  # missing, truncated or garbled: decode again
@@ -246,6 +259,18 @@ def _cached_bell(name: str, rate: int, cache_dir: Path) -> np.ndarray:
     x = _bundled_bell(name, rate)
     write_npy(path, np.ascontiguousarray(x))
     return x
+
+
+def _finite_peak(x: np.ndarray) -> float:
+    """The largest absolute sample of x (inf when any is not finite), a second at a time, so that
+    checking a cached bell holds no whole-bell temporaries."""
+    peak = 0.0
+    for first in range(0, len(x), 48000):
+        part = x[first : first + 48000]
+        if not np.isfinite(part).all():
+            return float("inf")
+        peak = max(peak, float(np.abs(part).max()))
+    return peak
 
 
 def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir: Path | None = None) -> np.ndarray:
@@ -260,7 +285,10 @@ def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir:
     key = str(name_or_path).strip()
     if key.lower() in BELL_NAMES:
         if cache_dir is not None:
-            return to_channels(_cached_bell(key.lower(), rate, cache_dir).copy(), channels)
+            bell = to_channels(_cached_bell(key.lower(), rate, cache_dir).copy(), channels)
+            bell.flags.writeable = False  # so that its step powers, kept beside it, stay true
+            kept_step_powers(bell, rate, _cached_bell_path(key.lower(), rate, cache_dir))
+            return bell
         return to_channels(_bundled_bell(key.lower(), rate).copy(), channels)
     path = user_path(key, BELL_NAMES, "bell")
     x = audiofile.load(path, rate)

@@ -8,8 +8,11 @@ bells and noise beds are.
 
 from __future__ import annotations
 
+import json
 import math
+import weakref
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -46,6 +49,10 @@ def _weighting_power(rate: int, frames: int) -> np.ndarray:
     return np.abs(response) ** 2
 
 
+# Step powers already known for read-only arrays (a cached bed's loop, a cached bell), by identity.
+_known: dict[int, tuple[weakref.ref, int, np.ndarray]] = {}
+
+
 def step_powers(samples: np.ndarray, rate: int) -> np.ndarray:
     """K-weighted power per 100 ms step, summed over channels: `samples` is (frames, channels).
 
@@ -53,6 +60,9 @@ def step_powers(samples: np.ndarray, rate: int) -> np.ndarray:
     is carried from one step to the next, which changes a programme's loudness by far less than
     the 0.1 LU that meters display.
     """
+    known = _known.get(id(samples))
+    if known is not None and known[0]() is samples and known[1] == rate:
+        return known[2].copy()
     samples = np.asarray(samples)
     if samples.ndim == 1:
         samples = samples[:, None]
@@ -76,6 +86,45 @@ def step_powers(samples: np.ndarray, rate: int) -> np.ndarray:
         spectra = np.fft.rfft(chunk.reshape(steps, step, -1), axis=1)
         powers[first : first + steps] = (np.abs(spectra) ** 2 * weights[None, :, None]).sum(axis=(1, 2)) / step**2
     return powers
+
+
+def kept_step_powers(samples: np.ndarray, rate: int, beside: Path) -> np.ndarray:
+    """`step_powers` of a cached sound, kept in a small file beside its cache file `beside` (valid
+    while that file is unchanged), and remembered for `samples` itself, which must be read-only:
+    measuring a bed's loop and a bell again costs every start about 0.1 s of CPU."""
+    if samples.flags.writeable:
+        raise ValueError("only a read-only array's step powers can be remembered")
+    channels = samples.shape[1] if samples.ndim > 1 else 1
+    memo = Path(f"{beside}.powers-{channels}ch.json")
+    try:
+        stat = Path(beside).stat()
+        stamp = [stat.st_size, stat.st_mtime_ns, rate, int(samples.shape[0])]
+    except OSError:
+        stamp = None
+    powers = None
+    try:
+        found = json.loads(memo.read_text("utf-8"))
+        if stamp is not None and found.get("stamp") == stamp:
+            powers = np.array(found["powers"], dtype=np.float64)
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        pass
+    if powers is None or powers.shape != (-(-samples.shape[0] // int(round(rate * STEP_SECONDS))),):
+        powers = step_powers(samples, rate)
+        if stamp is not None:
+            from .files import write_atomic
+
+            try:
+                write_atomic(memo, json.dumps({"stamp": stamp, "powers": powers.tolist()}).encode())
+            except OSError:
+                pass  # only a memo: the next start measures again
+    key = id(samples)
+
+    def forget(ref, key=key) -> None:
+        if _known.get(key, (None,))[0] is ref:
+            del _known[key]
+
+    _known[key] = (weakref.ref(samples, forget), rate, powers)
+    return powers.copy()
 
 
 def integrated(steps: np.ndarray) -> float:

@@ -10,10 +10,44 @@ from .script import Say, Script
 MINUTES = "{minutes}"  # in a spoken line: the session's length, said in words
 
 
-def minutes_in_words(minutes: int) -> str:
-    from num2words import num2words
+_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+         "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_ORDINAL_ENDS = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
+                 "nine": "ninth", "twelve": "twelfth"}
 
-    return "one minute" if minutes == 1 else f"{num2words(minutes)} minutes"
+
+def number_in_words(n: int) -> str:
+    """`n` in English words as num2words says it ("twenty-one", "one hundred and five"), for
+    0..999 without loading num2words (its import, every language at once, costs a start ~0.2 s)."""
+    if not 0 <= n < 1000:
+        from num2words import num2words
+
+        return num2words(n)
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else "-" + _ONES[n % 10])
+    rest = n % 100
+    return f"{_ONES[n // 100]} hundred" + (f" and {number_in_words(rest)}" if rest else "")
+
+
+def ordinal_in_words(n: int) -> str:
+    """`n` as an English ordinal word as num2words says it ("first", "twenty-second"), 1..999."""
+    if not 1 <= n < 1000:
+        from num2words import num2words
+
+        return num2words(n, to="ordinal")
+    words = number_in_words(n)
+    cut = max(words.rfind(" "), words.rfind("-")) + 1  # only the last word becomes an ordinal
+    head, last = words[:cut], words[cut:]
+    if last in _ORDINAL_ENDS:
+        return head + _ORDINAL_ENDS[last]
+    return head + (last[:-1] + "ieth" if last.endswith("y") else last + "th")
+
+
+def minutes_in_words(minutes: int) -> str:
+    return "one minute" if minutes == 1 else f"{number_in_words(minutes)} minutes"
 
 
 def with_minutes(script: Script, minutes: int) -> Script:
@@ -27,8 +61,6 @@ def with_minutes(script: Script, minutes: int) -> Script:
 
 def question_place(position: int, count: int) -> str:
     """How a question's place is said, so a listener knows how far along they are."""
-    from num2words import num2words
-
     if position == count and count > 1:
         return "The last question."
-    return f"The {num2words(position, to='ordinal')} question."
+    return f"The {ordinal_in_words(position)} question."

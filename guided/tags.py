@@ -28,6 +28,7 @@ LIBRARY_ALBUM = "guided"
 GENRES = {"talk": "Spoken Word", "journal": "Meditation", "affirmations": "Meditation"}
 DEFAULT_GENRE = "Meditation"
 COVER_SIZE = 600
+_COVER_ROWS = 40  # rows of the cover painted at a time
 MAX_COVER_BYTES = 16 * 1024 * 1024
 
 
@@ -151,22 +152,12 @@ def generated_cover(title: str, size: int = COVER_SIZE) -> Cover:
     from PIL import Image, ImageDraw, ImageFont
 
     seed = int.from_bytes(hashlib.sha256(title.encode()).digest()[:4], "big")
-    top, bottom, glow = (np.array(c, dtype=np.float64) for c in PALETTES[seed % len(PALETTES)])
-    y, x = np.mgrid[0:size, 0:size] / size
-    sky = top + (bottom - top) * (y[..., None] ** 1.3)
-    # A soft sun or moon, its light falling off smoothly.
-    cx, cy = 0.5 + 0.18 * ((seed >> 4) % 3 - 1), 0.30
-    distance = np.hypot(x - cx, y - cy)
-    light = np.clip(1 - distance / 0.45, 0, 1) ** 2.2 * 0.55
-    disc = 1 / (1 + np.exp((distance - 0.085) * 160))
-    image = sky + (glow - sky) * np.clip(light + disc * 0.9, 0, 1)[..., None]
-    # Two layers of gentle hills, darker in front.
-    phase = (seed >> 8) % 628 / 100
-    for depth, (height, amount) in enumerate(((0.74, 0.25), (0.84, 0.45))):
-        ridge = height + 0.035 * np.sin(2 * np.pi * x * (1.1 + depth * 0.6) + phase * (depth + 1))
-        below = 1 / (1 + np.exp(-(y - ridge) * size * 0.9))
-        image = image * (1 - below[..., None] * amount)
-    picture = Image.fromarray(np.clip(np.round(image), 0, 255).astype(np.uint8), "RGB")
+    pixels = np.empty((size, size, 3), dtype=np.uint8)
+    # A band of rows at a time: every pixel depends only on its own place, and whole-picture
+    # float64 temporaries would add tens of MB to an export's peak memory.
+    for first in range(0, size, _COVER_ROWS):
+        pixels[first : first + _COVER_ROWS] = _cover_rows(seed, size, first, min(size, first + _COVER_ROWS))
+    picture = Image.fromarray(pixels, "RGB")
 
     draw = ImageDraw.Draw(picture)
     words = " ".join(title.split())
@@ -189,6 +180,26 @@ def generated_cover(title: str, size: int = COVER_SIZE) -> Cover:
     out = io.BytesIO()
     picture.save(out, format="PNG", optimize=True)
     return Cover(out.getvalue(), "image/png", size, size)
+
+
+def _cover_rows(seed: int, size: int, first: int, end: int) -> np.ndarray:
+    """Rows `first`..`end` of the cover's painted background (sky, glow, hills), as uint8 RGB."""
+    top, bottom, glow = (np.array(c, dtype=np.float64) for c in PALETTES[seed % len(PALETTES)])
+    y, x = np.mgrid[first:end, 0:size] / size
+    sky = top + (bottom - top) * (y[..., None] ** 1.3)
+    # A soft sun or moon, its light falling off smoothly.
+    cx, cy = 0.5 + 0.18 * ((seed >> 4) % 3 - 1), 0.30
+    distance = np.hypot(x - cx, y - cy)
+    light = np.clip(1 - distance / 0.45, 0, 1) ** 2.2 * 0.55
+    disc = 1 / (1 + np.exp((distance - 0.085) * 160))
+    image = sky + (glow - sky) * np.clip(light + disc * 0.9, 0, 1)[..., None]
+    # Two layers of gentle hills, darker in front.
+    phase = (seed >> 8) % 628 / 100
+    for depth, (height, amount) in enumerate(((0.74, 0.25), (0.84, 0.45))):
+        ridge = height + 0.035 * np.sin(2 * np.pi * x * (1.1 + depth * 0.6) + phase * (depth + 1))
+        below = 1 / (1 + np.exp(-(y - ridge) * size * 0.9))
+        image = image * (1 - below[..., None] * amount)
+    return np.clip(np.round(image), 0, 255).astype(np.uint8)
 
 
 def _wrap(draw, text: str, font, width: float) -> list[str]:

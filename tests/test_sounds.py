@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import time
@@ -479,8 +480,9 @@ def test_mono_bed_is_the_mean_of_the_channels(name):
 def test_bed_cache_is_written_once_and_reused(tmp_path, monkeypatch):
     cache = tmp_path / "nested" / "cache"
     first = load_bed("brown-noise", rate=16000, cache_dir=cache)
-    files = list(cache.iterdir())
-    assert len(files) == 1 and files[0].suffix == ".npy"
+    files = sorted(cache.iterdir())
+    loops = [f for f in files if f.suffix == ".npy"]
+    assert len(loops) == 1 and all(f in loops or f.name.startswith(f"{loops[0].name}.powers-") for f in files)
 
     def boom(*args, **kwargs):
         raise AssertionError("synthesised again instead of using the cache")
@@ -490,13 +492,13 @@ def test_bed_cache_is_written_once_and_reused(tmp_path, monkeypatch):
     assert np.array_equal(again.read(0, again.frames), first.read(0, first.frames))
     mono = load_bed("brown-noise", rate=16000, channels=1, cache_dir=cache)
     assert mono.channels == 1
-    assert list(cache.iterdir()) == files  # no temp files left behind
+    assert sorted(cache.iterdir()) == sorted([*files, cache / f"{loops[0].name}.powers-1ch.json"])  # no temp files
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "wrong-shape", "empty", "nan"])
 def test_corrupt_bed_cache_is_regenerated(tmp_path, damage):
     good = load_bed("pink-noise", rate=16000, cache_dir=tmp_path)
-    (path,) = tmp_path.iterdir()
+    (path,) = tmp_path.glob("*.npy")
     data = path.read_bytes()
     if damage == "truncate":
         path.write_bytes(data[: len(data) // 2])
@@ -515,6 +517,32 @@ def test_corrupt_bed_cache_is_regenerated(tmp_path, damage):
     assert np.array_equal(np.load(path), good.read(0, good.frames)), "cache not rewritten"
 
 
+def test_a_cached_sound_keeps_its_step_powers_until_its_file_changes(tmp_path, monkeypatch):
+    from guided import loudness
+
+    bed = load_bed("rain", rate=8000, cache_dir=tmp_path)
+    bell = load_bell("chime", rate=8000, cache_dir=tmp_path)
+    for sound in (bed.samples, bell):
+        measured = loudness.step_powers(np.array(sound), 8000)  # a copy: measured afresh
+        assert np.array_equal(loudness.step_powers(sound, 8000), measured)
+
+    def unmeasured(*args, **kwargs):
+        raise AssertionError("measured again instead of using the kept step powers")
+
+    with monkeypatch.context() as patched:  # a later start reads them from the cache folder
+        patched.setattr(loudness, "step_powers", unmeasured)
+        again = load_bed("rain", rate=8000, cache_dir=tmp_path)
+    assert np.array_equal(loudness.step_powers(again.samples, 8000), loudness.step_powers(bed.samples, 8000))
+    (path,) = tmp_path.glob("bed-*.npy")
+    stamp = path.stat().st_mtime_ns + 10**9
+    os.utime(path, ns=(stamp, stamp))  # a rewritten file is measured again
+    measures = []
+    real = loudness.step_powers
+    monkeypatch.setattr(loudness, "step_powers", lambda *args: measures.append(args) or real(*args))
+    load_bed("rain", rate=8000, cache_dir=tmp_path)
+    assert len(measures) == 1
+
+
 def test_processes_sharing_a_cache_never_see_a_half_written_file(tmp_path):
     from concurrent.futures import ThreadPoolExecutor
 
@@ -522,7 +550,9 @@ def test_processes_sharing_a_cache_never_see_a_half_written_file(tmp_path):
         beds = list(pool.map(lambda _: load_bed("rain", rate=8000, cache_dir=tmp_path), range(6)))
     first = beds[0].read(0, beds[0].frames)
     assert all(np.array_equal(b.read(0, b.frames), first) for b in beds)
-    (path,) = tmp_path.iterdir()  # one finished file, no temp files left
+    (path,) = tmp_path.glob("*.npy")
+    # one finished loop and its step powers, no temp files left
+    assert sorted(tmp_path.iterdir()) == [path, tmp_path / f"{path.name}.powers-2ch.json"]
     assert np.array_equal(np.load(path), first)
 
 

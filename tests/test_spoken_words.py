@@ -59,3 +59,14 @@ def test_a_sitting_numbers_the_questions_it_asks_not_the_deck(quick):
 def test_a_single_question_needs_no_place(quick):
     session = guided.prepare("---\ntitle: D\nkind: journal\n---\n1. Only this?\n", background="none")
     assert spoken(session) == ["Only this?"]
+
+
+def test_numbers_and_ordinals_are_said_as_num2words_says_them():
+    from num2words import num2words
+
+    from guided.spoken_words import number_in_words, ordinal_in_words
+
+    for n in range(0, 1200):
+        assert number_in_words(n) == num2words(n), n
+        if n:
+            assert ordinal_in_words(n) == num2words(n, to="ordinal"), n

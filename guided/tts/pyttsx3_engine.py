@@ -13,12 +13,11 @@ import tempfile
 import threading
 import time
 import wave
-from importlib import metadata
 
 import numpy as np
 
 from ..errors import MissingDependencyError, OutputError, TTSError
-from . import VoiceInfo, quiet_stdout, trim_silence
+from . import VoiceInfo, espeak_facts, installed_version, quiet_stdout, trim_silence
 
 FINISH_TIMEOUT_SECONDS = 30
 ESPEAK_SLOWEST, ESPEAK_FASTEST = 80, 450  # espeak-ng's own limits of its rate
@@ -103,39 +102,68 @@ class Pyttsx3Engine:
     name = "pyttsx3"
 
     def __init__(self, voice: str | None = None, rate_wpm: int = 120) -> None:
-        self._engine = _driver()
         self.rate_wpm = rate_wpm
-        proxy_driver = getattr(getattr(self._engine, "proxy", None), "_driver", None)
-        # espeak-ng is driven directly: pyttsx3 queues property changes, and a second engine in the
-        # same process was heard keeping the first one's rate.
-        self._espeak = sys.modules.get("pyttsx3.drivers._espeak") if type(proxy_driver).__name__ == "EspeakDriver" \
-            else None
-        self._driver = proxy_driver
-        if voice:
-            from .voices import matching, unknown_voice
-
-            known = self.voices()
-            match = matching(voice, known)
-            if match is None:
-                raise unknown_voice(voice, known, self.name)
-            voice = match.id
-        with quiet_stdout():
-            if voice:
-                self._engine.setProperty("voice", voice)
-            self._engine.setProperty("volume", 1.0)
-            self.voice = voice or str(self._engine.getProperty("voice"))
+        self._engine = None
+        self._espeak = None
+        self._driver = None
+        self._load_lock = threading.Lock()
         # The espeak driver's run loop can return before its synthesis thread has written the file;
         # the "finished-utterance" notice comes after the write, so that is what render waits for.
         self._finished = threading.Event()
         self._completed = True
+        known = None if voice else espeak_facts.known_default_voice()
+        if known is not None:
+            # A warm start: espeak-ng's default voice is remembered for this pyttsx3 and espeak-ng, so
+            # the identity (and every cached clip) is known without starting espeak-ng, which takes
+            # about 0.1 s and is only needed to speak a phrase that is not cached.
+            self.voice, self._base = known
+            self._by_espeak = True
+        else:
+            self._load()
+            self._by_espeak = self._espeak is not None
+            if voice:
+                from .voices import matching, unknown_voice
 
-        def finished(name=None, completed=True) -> None:
-            self._completed = bool(completed)
-            self._finished.set()
-
-        self._engine.connect("finished-utterance", finished)
-        self._base = f"pyttsx3 {metadata.version('pyttsx3')} {_backend_version()} voice={self.voice}"
+                known_voices = self.voices()
+                match = matching(voice, known_voices)
+                if match is None:
+                    raise unknown_voice(voice, known_voices, self.name)
+                voice = match.id
+                with quiet_stdout():
+                    self._engine.setProperty("voice", voice)
+            with quiet_stdout():
+                self.voice = voice or str(self._engine.getProperty("voice"))
+            self._base = f"pyttsx3 {installed_version('pyttsx3', 'pyttsx3')} {espeak_facts.backend_version()} voice={self.voice}"
+            if not voice and self._by_espeak:
+                espeak_facts.remember_default_voice(self.voice)
         self.speed, self.word_gap = self._settings_for(rate_wpm)
+
+    @property
+    def started(self) -> bool:
+        """Whether the driver (espeak-ng) is running: only once a phrase had to be spoken."""
+        return self._engine is not None
+
+    def _load(self):
+        """Start the driver (espeak-ng on Linux) the first time a phrase must really be spoken."""
+        with self._load_lock:
+            if self._engine is None:
+                engine = _driver()
+                proxy_driver = getattr(getattr(engine, "proxy", None), "_driver", None)
+                # espeak-ng is driven directly: pyttsx3 queues property changes, and a second engine
+                # in the same process was heard keeping the first one's rate.
+                self._espeak = sys.modules.get("pyttsx3.drivers._espeak") \
+                    if type(proxy_driver).__name__ == "EspeakDriver" else None
+                self._driver = proxy_driver
+                with quiet_stdout():
+                    engine.setProperty("volume", 1.0)
+
+                def finished(name=None, completed=True) -> None:
+                    self._completed = bool(completed)
+                    self._finished.set()
+
+                engine.connect("finished-utterance", finished)
+                self._engine = engine
+        return self._engine
 
     # pace ---------------------------------------------------------------------------------------
     def _settings_for(self, wpm: float) -> tuple[int, int]:
@@ -144,12 +172,12 @@ class Pyttsx3Engine:
 
         model = pace.remembered(self._base, self._measure)
         wanted = 60.0 / wpm
-        gaps = range(MAX_WORD_GAP + 1) if self._espeak is not None else (0,)
+        gaps = range(MAX_WORD_GAP + 1) if self._by_espeak else (0,)
         for gap in gaps:
             a, b, c = (model.coefficients + (0.0,))[:3]
             room = wanted - b
             speed = (a + c * gap) / room if room > 0 else float("inf")
-            if speed >= ESPEAK_SLOWEST or self._espeak is None:
+            if speed >= ESPEAK_SLOWEST or not self._by_espeak:
                 return int(round(min(max(speed, 1.0), ESPEAK_FASTEST))), gap
         return ESPEAK_SLOWEST, MAX_WORD_GAP
 
@@ -157,15 +185,15 @@ class Pyttsx3Engine:
         """Seconds per word on the calibration text at a few settings, fitted to a/rate + b + c·gap/rate."""
         from . import pace
 
-        points = CALIBRATION_POINTS if self._espeak is not None else [(r, 0) for r, _ in CALIBRATION_POINTS[:4]]
+        points = CALIBRATION_POINTS if self._by_espeak else [(r, 0) for r, _ in CALIBRATION_POINTS[:4]]
         # espeak-ng's own command runs the same library with the same voice, one setting a process:
         # measured so, the pace does not depend on what this process set before (it can, in-process).
-        binary = shutil.which("espeak-ng") if self._espeak is not None else None
+        binary = shutil.which("espeak-ng") if self._by_espeak else None
         render = (lambda text, s, g: _espeak_command(binary, self.voice, text, s, g)) if binary else self._render_at
         samples = []
         for speed, gap in points:
             spw = pace.seconds_per_word(lambda text, s=speed, g=gap: render(text, s, g))
-            features = (1 / speed, 1.0, gap / speed) if self._espeak is not None else (1 / speed, 1.0)
+            features = (1 / speed, 1.0, gap / speed) if self._by_espeak else (1 / speed, 1.0)
             samples.append((features, spw))
         return pace.fit(samples)
 
@@ -179,10 +207,10 @@ class Pyttsx3Engine:
 
         model = pace.remembered(self._base, self._measure)
         gap = self.word_gap / self.speed
-        return model.seconds_per_word((1 / self.speed, 1.0, gap) if self._espeak is not None else (1 / self.speed, 1.0))
+        return model.seconds_per_word((1 / self.speed, 1.0, gap) if self._by_espeak else (1 / self.speed, 1.0))
 
     def voices(self) -> list[VoiceInfo]:
-        return _voices_of(self._engine)
+        return _voices_of(self._load())
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
         return self._render_at(text, self.speed, self.word_gap)
@@ -205,6 +233,7 @@ class Pyttsx3Engine:
         return True
 
     def _render_at(self, text: str, speed: int, gap: int) -> tuple[np.ndarray, int]:
+        self._load()
         with quiet_stdout():
             changed = self._apply(speed, gap)
         if changed:
@@ -288,6 +317,32 @@ class Pyttsx3Engine:
         except Exception as exc:  # pydub raises several types for undecodable files
             raise TTSError(f"the speech engine wrote no usable audio for {text[:40]!r}: {exc}") from None
         return segment.frame_rate, segment.channels, 2, segment.raw_data
+
+
+def _espeak_command(binary: str, voice: str, text: str, speed: int, gap: int) -> tuple[np.ndarray, int]:
+    """One phrase through the espeak-ng command, trimmed like every rendered phrase."""
+    import io
+
+    try:
+        done = subprocess.run([binary, "-v", voice, "-s", str(speed), "-g", str(gap), "--stdout", text],
+                              capture_output=True, check=True, timeout=60)
+        with wave.open(io.BytesIO(done.stdout)) as f:
+            rate = f.getframerate()
+            samples = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2")
+    except (OSError, subprocess.SubprocessError, wave.Error, EOFError) as exc:
+        raise TTSError(f"espeak-ng could not speak the calibration text: {exc}") from None
+    return trim_silence(samples, rate), rate
+
+
+def _save_failure(exc: BaseException, text: str) -> Exception:
+    """What went wrong when the driver could not save a phrase: a full disk is said as such."""
+    cause = exc.__context__ if isinstance(exc.__context__, OSError) else exc
+    if isinstance(cause, OSError) and cause.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return OutputError(
+            f"the disk is full or the file is too large: the speech engine cannot write to "
+            f"{tempfile.gettempdir()} ({cause.strerror}); free some space"
+        )
+    return TTSError(f"the speech engine could not speak {text[:40]!r}: {exc}")
 
 
 def _voices_of(driver) -> list[VoiceInfo]:
