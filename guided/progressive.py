@@ -1,0 +1,149 @@
+"""Progressive play: a session that starts while its speech still renders.
+
+`LiveSpeech` renders the session's phrases in a background thread, in the order they are heard,
+ahead of the playhead. Until a phrase is rendered it is placed with an estimated length (its
+words at the voice's calibrated pace); as true lengths arrive, the part not yet mixed is placed
+again, and a session fitted to a length has its remaining stretchable pauses fitted again, so it
+still ends when asked. `LiveMixer` is what the player reads: the session's mixer, swapped for the
+one of the new placement only between blocks, and a block is mixed only once every phrase it
+needs is rendered (until then the player holds in silence and says it is preparing speech).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+
+from .fitting import place_rest
+from .mixer import Mixer
+from .timeline import Arrangement, EstimatedClip, Timeline
+
+READY_MARGIN_MS = 500  # a stretch is mixed once every phrase starting before its end + this is rendered
+FREEZE_MS = 3000  # what starts this soon after the mixed part stays where it is: ducking and merging reach back
+
+
+class LiveSpeech:
+    """The phrases of one session rendered in order in a background thread, and the session's
+    steps placed again as their true lengths arrive."""
+
+    def __init__(self, arrangement: Arrangement, render: Callable[[str], object], texts: list[str],
+                 target: int | None) -> None:
+        """`render(text)` gives a phrase's clip (through the cache); `texts` are the phrases in the
+        order they are heard; `target` the fitted length in samples (None: not fitted)."""
+        self.arrangement = arrangement
+        self.target = target
+        self.error: BaseException | None = None
+        self._render = render
+        self._order = list(texts)
+        self._clips: dict[str, object] = {
+            i.text: i.clip for i in arrangement.items if i.kind == "speech" and not isinstance(i.clip, EstimatedClip)
+        }
+        self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
+        self.version = 0  # counts phrases rendered here: a change means the rest can be placed again
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="guided-speech", daemon=True)
+        self._thread.start()
+
+    # rendering ----------------------------------------------------------------------------------
+    def _next(self) -> str | None:
+        with self._lock:
+            return next((t for t in self._order if t not in self._clips), None)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop:
+                text = self._next()
+                if text is None:
+                    break
+                clip = self._render(text)
+                with self._arrived:
+                    self._clips[text] = clip
+                    self.version += 1
+                    self._arrived.notify_all()
+        except BaseException as exc:  # surfaced by the mixer, in the player's thread
+            with self._arrived:
+                self.error = exc
+                self._arrived.notify_all()
+
+    @property
+    def done(self) -> bool:
+        return self._next() is None
+
+    def wait(self) -> None:
+        """Until every phrase is rendered; a rendering error is raised here."""
+        with self._arrived:
+            while self.error is None and any(t not in self._clips for t in self._order):
+                self._arrived.wait(0.5)
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        self._stop = True
+
+    # placing ------------------------------------------------------------------------------------
+    def place_again(self, position: int) -> Timeline:
+        """The timeline with every phrase rendered so far at its true length; what starts before
+        `position` + FREEZE_MS (and before the first phrase still estimated) stays where it was."""
+        with self._lock:
+            known = dict(self._clips)
+        old = self.arrangement
+        items = [replace(i, clip=known[i.text]) if i.kind == "speech" and isinstance(i.clip, EstimatedClip)
+                 and i.text in known else i for i in old.items]
+        limit = position + round(FREEZE_MS * old.rate / 1000)
+        keep = 0
+        for item, group in zip(old.items, old.placement.groups, strict=True):
+            if (item.kind == "speech" and isinstance(item.clip, EstimatedClip)) or min(e.start for e in group) >= limit:
+                break
+            keep += 1
+        placement = place_rest(old.placement, items, keep, old.rate, self.target)
+        self.arrangement = replace(old, items=tuple(items), placement=placement)
+        return self.arrangement.timeline()
+
+
+def first_estimated(timeline: Timeline) -> int | None:
+    """Where the first phrase still estimated starts (None: every phrase is rendered)."""
+    return next((e.start for e in timeline.speech if isinstance(e.clip, EstimatedClip)), None)
+
+
+class LiveMixer:
+    """A session's mixer while its speech renders: what the player reads, block by block."""
+
+    def __init__(self, speech: LiveSpeech, mixer: Mixer) -> None:
+        self.speech = speech
+        self.settings = mixer.settings
+        self.channels = mixer.channels
+        self._mixer = mixer
+        self._seen = -1
+        self._waiting_from: int | None = first_estimated(mixer.timeline)
+        self._margin = round(READY_MARGIN_MS * mixer.settings.rate / 1000)
+
+    @property
+    def timeline(self) -> Timeline:
+        return self._mixer.timeline
+
+    @property
+    def total(self) -> int:
+        return self._mixer.total
+
+    def sync(self, position: int) -> None:
+        """Take in the phrases rendered since the last block: `position` is where mixing goes on,
+        so everything before it stays as it was heard."""
+        version = self.speech.version
+        if version != self._seen and self._waiting_from is not None:
+            self._seen = version
+            self._mixer = self._mixer.retimed(self.speech.place_again(position))
+            self._waiting_from = first_estimated(self._mixer.timeline)
+
+    def ready(self, position: int, frames: int) -> bool:
+        if self.speech.error is not None:
+            raise self.speech.error
+        return self._waiting_from is None or position + frames + self._margin <= self._waiting_from
+
+    def render(self, position: int, frames: int):
+        """The samples from `position`, or None while a phrase they need is still rendering."""
+        self.sync(position)
+        if not self.ready(position, frames):
+            return None
+        return self._mixer.render(position, frames)
