@@ -17,6 +17,7 @@ from .script import Span, format_ms
 LEAD_IN_MS = 1500  # a breath of quiet (and the bed fading in) before the first word
 TAIL_MS = 4000  # after the last sound, time for the bed to fade away
 BELL_ADVANCE_MS = 4000  # what follows a bell starts once it has been heard; the rest rings under it
+TAIL_SLACK_MS = 10  # how far the tail may give for a fitted length to come out to the sample
 UNFITTED_STRETCH = 0.5  # without a length to fit, every pause sits in the middle of its range
 
 
@@ -75,9 +76,11 @@ def ms(value: float, rate: int) -> int:
     return round(value * rate / 1000)
 
 
-def place(items: list[Item], rate: int, stretch: float, state: tuple[int, int] | None = None) -> Placement:
+def place(items: list[Item], rate: int, stretch: float, state: tuple[int, int] | None = None,
+          floor: int = 0) -> Placement:
     """Lay the items end to end from `state` (cursor, reach; default: after the lead-in);
-    `stretch` from 0 to 1 sets every stretchable silence in its range."""
+    `stretch` from 0 to 1 sets every stretchable silence in its range; a first item that is a
+    silence lasts at least `floor` samples (it has partly been heard)."""
     cursor, reach = state if state is not None else (ms(LEAD_IN_MS, rate),) * 2  # reach: the end of the last sound
     groups: list[tuple[Event, ...]] = []
     after: list[tuple[int, int]] = []
@@ -96,6 +99,8 @@ def place(items: list[Item], rate: int, stretch: float, state: tuple[int, int] |
         else:
             span = item.span
             length = ms(span.low + stretch * (span.high - span.low), rate)
+            if not groups:
+                length = max(length, floor)
             events.append(Event(item.kind, cursor, length, item.section, question=item.question, line=item.line))
             if item.every_ms:
                 every = ms(item.every_ms, rate)
@@ -117,19 +122,19 @@ def fit(items: list[Item], rate: int, target: int) -> Placement:
     return search(items, rate, target, None)
 
 
-def search(items: list[Item], rate: int, target: int, state: tuple[int, int] | None) -> Placement:
+def search(items: list[Item], rate: int, target: int, state: tuple[int, int] | None, floor: int = 0) -> Placement:
     """The placement from `state` whose length is nearest `target` (exact when it lies in range)."""
     # The length grows steadily with the stretch, so halving the interval finds it to the sample.
     low, high = 0.0, 1.0
-    best = place(items, rate, 0.0, state)
+    best = place(items, rate, 0.0, state, floor)
     if best.total >= target:
         return best
-    longest = place(items, rate, 1.0, state)
+    longest = place(items, rate, 1.0, state, floor)
     if longest.total <= target:
         return longest
     for _ in range(60):
         middle = (low + high) / 2
-        best = place(items, rate, middle, state)
+        best = place(items, rate, middle, state, floor)
         if best.total == target:
             break
         if best.total < target:
@@ -139,17 +144,20 @@ def search(items: list[Item], rate: int, target: int, state: tuple[int, int] | N
     return best
 
 
-def place_rest(previous: Placement, items: list[Item], keep: int, rate: int, target: int | None) -> Placement:
+def place_rest(previous: Placement, items: list[Item], keep: int, rate: int, target: int | None,
+               floor: int = 0) -> Placement:
     """The first `keep` items where `previous` put them, the rest placed after them: fitted so that
     the whole still lasts `target` samples (as near as the rest's pauses can reach), or, without a
-    target, with every pause in the middle of its range."""
+    target, with every pause in the middle of its range. A first silence of the rest lasts at least
+    `floor` samples."""
     state = previous.after[keep - 1] if keep else None
     rest = items[keep:]
-    placed = search(rest, rate, target, state) if target is not None else place(rest, rate, UNFITTED_STRETCH, state)
-    if not rest:
-        cursor, reach = state if state is not None else (ms(LEAD_IN_MS, rate),) * 2
-        return Placement(previous.groups[:keep], previous.after[:keep], max(cursor, reach) + ms(TAIL_MS, rate))
-    return Placement(previous.groups[:keep] + placed.groups, previous.after[:keep] + placed.after, placed.total)
+    placed = search(rest, rate, target, state, floor) if target is not None \
+        else place(rest, rate, UNFITTED_STRETCH, state, floor)
+    total = placed.total
+    if target is not None and abs(total - target) <= ms(TAIL_SLACK_MS, rate):
+        total = target  # pauses rounded to the sample may step over the target: the tail takes up the rest
+    return Placement(previous.groups[:keep] + placed.groups, previous.after[:keep] + placed.after, total)
 
 
 def check_range(shortest: int, longest: int, target: int, rate: int) -> None:

@@ -8,6 +8,7 @@ goes through `Controls`, and every change of level is a short ramp, so nothing c
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 
@@ -207,13 +208,14 @@ class Player:
         per_ms = self.rate / 1000
         if c.has_seek() and self._awaiting_seek is None:
             self._awaiting_seek = c.take_seek()
+        holding = self._holding(frames)
         if c.stopping:
             target, step = 0.0, 1.0 / (STOP_FADE_MS * per_ms)
         elif self._awaiting_seek is not None:
             target, step = 0.0, 1.0 / (SEEK_FADE_MS * per_ms)
         elif c.paused:
             target, step = 0.0, 1.0 / (PAUSE_FADE_MS * per_ms)
-        elif self._holding(frames):
+        elif holding:
             target, step = 0.0, 1.0 / (PAUSE_FADE_MS * per_ms)
             self.preparing = True
         else:
@@ -236,7 +238,12 @@ class Player:
                 return
         if target == 1.0:
             self.preparing = False
-        data = self._read(frames)
+        take = frames
+        if holding and target == 0.0:
+            # Fading out to wait for speech: take only what the fade still lets through, so the
+            # session goes on from there when the phrase is ready, nothing skipped.
+            take = min(frames, math.ceil(self._fade.value / step))
+        data = self._read(take)
         self.heard += len(data)
         fade = self._fade.run(target, len(data), step)
         volume = self._volume.run(10 ** (c.volume_db / 20), len(data), 1.0 / (VOLUME_RAMP_MS * per_ms))
@@ -247,6 +254,7 @@ class Player:
             outdata[: len(data)] = data * gain[:, None]
         if len(data) < frames:
             outdata[len(data) :] = 0
+        if len(data) < take:
             raise sd.CallbackStop
 
     # running ----------------------------------------------------------------------------------

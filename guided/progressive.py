@@ -93,11 +93,17 @@ class LiveSpeech:
                  and i.text in known else i for i in old.items]
         limit = position + round(FREEZE_MS * old.rate / 1000)
         keep = 0
+        floor = 0
         for item, group in zip(old.items, old.placement.groups, strict=True):
-            if (item.kind == "speech" and isinstance(item.clip, EstimatedClip)) or min(e.start for e in group) >= limit:
+            start = min(e.start for e in group)
+            if (item.kind == "speech" and isinstance(item.clip, EstimatedClip)) or start >= limit:
+                break
+            if item.span is not None and not item.every_ms and start + group[0].length > limit:
+                # A silence partly heard may still stretch or shrink, so far as it is not yet heard.
+                floor = limit - start
                 break
             keep += 1
-        placement = place_rest(old.placement, items, keep, old.rate, self.target)
+        placement = place_rest(old.placement, items, keep, old.rate, self.target, floor)
         self.arrangement = replace(old, items=tuple(items), placement=placement)
         return self.arrangement.timeline()
 

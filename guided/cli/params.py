@@ -108,8 +108,9 @@ def session_options(kwargs: dict):
     )
 
 
-def prepare_with_progress(source: str, options, quiet: bool = False):
-    """Render speech with a counter on stderr (only on a terminal), then return the prepared session."""
+def prepare_with_progress(source: str, options, quiet: bool = False, progressive: bool = False):
+    """Render speech with a counter on stderr (only on a terminal), then return the prepared session;
+    `progressive`: what is not cached renders while the session plays (no counter then)."""
     from ..session import prepare
 
     shown = {"last": 0}
@@ -120,7 +121,7 @@ def prepare_with_progress(source: str, options, quiet: bool = False):
             shown["last"] = done
             click.echo(f"\rpreparing speech {done}/{total}", err=True, nl=False)
 
-    session = prepare(source, options=options, progress=progress)
+    session = prepare(source, options=options, progress=progress, progressive=progressive)
     if interactive and shown["last"]:
         click.echo("\r\033[K", err=True, nl=False)
     return session

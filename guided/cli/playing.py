@@ -37,7 +37,7 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
 
     options = session_options(kwargs)
     device_index = choose_device(device)  # fail fast, before rendering anything
-    session = prepare_with_progress(session_id, options, quiet)
+    session = prepare_with_progress(session_id, options, quiet, progressive=True)
     controls = session.controls()
     display = Display(session.timeline, enabled=not quiet and sys.stderr.isatty(), captions=not no_captions)
     # SIGTERM and SIGHUP fade out like Ctrl-C (the player), then end the run with their own status.
