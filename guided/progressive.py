@@ -19,8 +19,13 @@ from .fitting import place_rest
 from .mixer import Mixer
 from .timeline import Arrangement, EstimatedClip, Timeline
 
-READY_MARGIN_MS = 500  # a stretch is mixed once every phrase starting before its end + this is rendered
-FREEZE_MS = 3000  # what starts this soon after the mixed part stays where it is: ducking and merging reach back
+# What lies this soon after the part already mixed stays where it is: the bed's dip under a phrase
+# starts before it, and phrases this close share one dip (mixer.DUCK_ATTACK_MS, DUCK_MERGE_MS).
+FREEZE_MS = 2500
+# A stretch is mixed once every phrase starting before its end + this is rendered. A fitted session
+# waits further ahead, so that the pause before a late phrase can still take up its true length.
+READY_MARGIN_MS = 500
+FITTED_READY_MARGIN_MS = FREEZE_MS + 500
 
 
 class LiveSpeech:
@@ -83,6 +88,19 @@ class LiveSpeech:
         self._stop = True
 
     # placing ------------------------------------------------------------------------------------
+    def waiting_point(self) -> int | None:
+        """Where mixing must wait for more speech (None: every phrase is rendered): the first
+        phrase still estimated or, in a fitted session, the end of the last stretchable silence
+        before it, which is what takes up the true lengths of the phrases after it."""
+        silence_end = None
+        for item, group in zip(self.arrangement.items, self.arrangement.placement.groups, strict=True):
+            if item.kind == "speech" and isinstance(item.clip, EstimatedClip):
+                return group[0].start if silence_end is None else min(silence_end, group[0].start)
+            if self.target is not None and item.span is not None and item.span.high > item.span.low \
+                    and not item.every_ms:
+                silence_end = group[0].end
+        return None
+
     def place_again(self, position: int) -> Timeline:
         """The timeline with every phrase rendered so far at its true length; what starts before
         `position` + FREEZE_MS (and before the first phrase still estimated) stays where it was."""
@@ -99,18 +117,13 @@ class LiveSpeech:
             if (item.kind == "speech" and isinstance(item.clip, EstimatedClip)) or start >= limit:
                 break
             if item.span is not None and not item.every_ms and start + group[0].length > limit:
-                # A silence partly heard may still stretch or shrink, so far as it is not yet heard.
+                # A silence partly mixed may still stretch or shrink, so far as it is not.
                 floor = limit - start
                 break
             keep += 1
         placement = place_rest(old.placement, items, keep, old.rate, self.target, floor)
         self.arrangement = replace(old, items=tuple(items), placement=placement)
         return self.arrangement.timeline()
-
-
-def first_estimated(timeline: Timeline) -> int | None:
-    """Where the first phrase still estimated starts (None: every phrase is rendered)."""
-    return next((e.start for e in timeline.speech if isinstance(e.clip, EstimatedClip)), None)
 
 
 class LiveMixer:
@@ -122,8 +135,9 @@ class LiveMixer:
         self.channels = mixer.channels
         self._mixer = mixer
         self._seen = -1
-        self._waiting_from: int | None = first_estimated(mixer.timeline)
-        self._margin = round(READY_MARGIN_MS * mixer.settings.rate / 1000)
+        self._waiting_from: int | None = speech.waiting_point()
+        margin = READY_MARGIN_MS if speech.target is None else FITTED_READY_MARGIN_MS
+        self._margin = round(margin * mixer.settings.rate / 1000)
 
     @property
     def timeline(self) -> Timeline:
@@ -140,7 +154,7 @@ class LiveMixer:
         if version != self._seen and self._waiting_from is not None:
             self._seen = version
             self._mixer = self._mixer.retimed(self.speech.place_again(position))
-            self._waiting_from = first_estimated(self._mixer.timeline)
+            self._waiting_from = self.speech.waiting_point()
 
     def ready(self, position: int, frames: int) -> bool:
         if self.speech.error is not None:
