@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -222,6 +222,8 @@ def prepare(
         live = None
         if progressive:
             live = _start_speech(script, engine, cache, speak, bell_frames, settings.rate, options.rate_wpm, seconds)
+            if live is not None and live.waiting_point() is None:
+                live = None  # every phrase was cached: placed exactly as without `progressive`
         if live is not None:
             timeline = live.arrangement.timeline()
         else:
@@ -235,7 +237,7 @@ def prepare(
 
     def settled() -> Session:
         live.wait()
-        return prepare(script, options=options, id=entry.id)
+        return replace(prepare(script, options=options, id=entry.id), entry=entry)
 
     return Session(entry, script, timeline, LiveMixer(live, mixer), settings, cache, engine.identity(),
                    speech=live, settle=settled)
