@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
+import time
 
 import numpy as np
 
@@ -227,6 +228,10 @@ class Player:
                 raise sd.CallbackStop
             if self._awaiting_seek is None:
                 outdata[:] = 0  # paused, or waiting for speech: hold still, in silence
+                if holding:
+                    # A device without a clock (a file) would call again at once: leave the time
+                    # to the thread rendering speech. Half a buffer keeps a real device fed.
+                    time.sleep(frames / self.rate / 2)
                 return
             # Faded out for a seek: jump, and fade the new place in within this same buffer.
             self._restart_feed(self._awaiting_seek)

@@ -48,8 +48,12 @@ class LiveSpeech:
         self._arrived = threading.Condition(self._lock)
         self.version = 0  # counts phrases rendered here: a change means the rest can be placed again
         self._stop = False
-        self._thread = threading.Thread(target=self._run, name="guided-speech", daemon=True)
-        self._thread.start()
+        self._thread = self._start()
+
+    def _start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, name="guided-speech", daemon=True)
+        thread.start()
+        return thread
 
     # rendering ----------------------------------------------------------------------------------
     def _next(self) -> str | None:
@@ -77,7 +81,11 @@ class LiveSpeech:
         return self._next() is None
 
     def wait(self) -> None:
-        """Until every phrase is rendered; a rendering error is raised here."""
+        """Until every phrase is rendered (rendering again if it was stopped); a rendering error is
+        raised here."""
+        if not self._thread.is_alive() and not self.done:
+            self._stop = False
+            self._thread = self._start()
         with self._arrived:
             while self.error is None and any(t not in self._clips for t in self._order):
                 self._arrived.wait(0.5)
@@ -85,7 +93,10 @@ class LiveSpeech:
             raise self.error
 
     def stop(self) -> None:
+        """Render nothing more, once the phrase in hand is done (waited for: a speech engine torn
+        down by the interpreter's exit in the middle of a phrase can abort the process)."""
         self._stop = True
+        self._thread.join()
 
     # placing ------------------------------------------------------------------------------------
     def waiting_point(self) -> int | None:

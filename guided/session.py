@@ -131,6 +131,8 @@ class Session:
             ended = player.play(on_tick=on_tick)
             return ended
         finally:
+            if self.speech is not None:
+                self.speech.stop()
             # A device that never opened heard nothing; anything else heard is practice, Ctrl-C or not.
             if log and (ended is not None or player.heard):
                 from . import practice_log
