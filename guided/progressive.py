@@ -170,7 +170,14 @@ class LiveMixer:
     def ready(self, position: int, frames: int) -> bool:
         if self.speech.error is not None:
             raise self.speech.error
-        return self._waiting_from is None or position + frames + self._margin <= self._waiting_from
+        if self._waiting_from is None:
+            return True
+        limit = self._waiting_from - self._margin
+        if self.speech.target is None:
+            # Unfitted, the end moves with the true lengths, and the bed fades out before it.
+            rate = self.settings.rate
+            limit = min(limit, self.total - round((self.settings.fade_ms + FREEZE_MS) * rate / 1000))
+        return position + frames <= limit
 
     def render(self, position: int, frames: int):
         """The samples from `position`, or None while a phrase they need is still rendering."""

@@ -20,7 +20,7 @@ RATE = 44100
 SCRIPT = """---
 title: Gated
 kind: meditation
-background: none
+background: pink-noise
 ---
 ## One
 Let yourself settle here now.
