@@ -36,6 +36,8 @@ class Display:
     def update(self, player) -> None:
         if not self.enabled:
             return
+        # A progressive session is placed again as its speech renders: follow the player's timeline.
+        self.timeline = getattr(getattr(player, "mixer", None), "timeline", self.timeline)
         c = player.controls
         state = "paused" if c.paused else ("preparing" if player.preparing else ("stopping" if c.stopping else "playing"))
         self._frame = (c.position, c.volume_db)

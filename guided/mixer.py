@@ -53,17 +53,41 @@ def _ramp(x: np.ndarray) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.pi * np.clip(x, 0.0, 1.0))
 
 
+# Every phrase is brought to this loudness on its own (one channel), from its own step powers, as
+# soon as it is rendered; the session's gains then need only where speech is, not what it says, so
+# a session can start playing while later phrases still render.
+PHRASE_LUFS = -20.0
+
+
+def phrase_gain(clip) -> float:
+    """The gain that brings a rendered phrase to PHRASE_LUFS."""
+    own = loudness.integrated(clip.step_powers)
+    return loudness.db_to_gain(PHRASE_LUFS - own) if np.isfinite(own) else 1.0
+
+
+@dataclass(frozen=True)
+class Levels:
+    """The session's gains: worked out once, kept when the timeline is placed again."""
+
+    voice: float
+    bed: float
+    bell: float
+    bells: dict
+
+
 class Mixer:
-    def __init__(self, timeline: Timeline, settings: MixSettings, cache: ClipCache, bells: dict, bed=None) -> None:
+    def __init__(self, timeline: Timeline, settings: MixSettings, cache: ClipCache, bells: dict, bed=None,
+                 levels: Levels | None = None, clips: ClipSamples | None = None) -> None:
         """`bells` maps each bell name in the timeline to its (frames, channels) samples; `bed` is a
-        `beds.Bed` (or None), already at the session's rate and channels."""
+        `beds.Bed` (or None), already at the session's rate and channels. `levels` (default: worked
+        out from this timeline) and `clips` are shared by a mixer of the same session placed again."""
         if settings.rate != timeline.rate:
             raise ValueError("the mixer's rate must be the timeline's rate")
         self.timeline = timeline
         self.settings = settings
         self.channels = settings.channels
         self.total = timeline.total
-        self.clips = ClipSamples(cache)
+        self.clips = clips or ClipSamples(cache)
         self.bells = bells
         self.bed = bed
         self.speech = timeline.speech
@@ -74,12 +98,19 @@ class Mixer:
         self._bell_longest = max((len(bells[e.bell]) for e in self.bell_events), default=0)
         self._duck_regions = self._merge_speech()
         self._duck_region_starts = [r[0] for r in self._duck_regions]
-        self.bell_gains: dict[str, float] = {}
-        self.voice_gain, self.bed_gain, self.bell_gain = self._levels()
+        self.levels = levels or self._levels()
+        self.voice_gain, self.bed_gain, self.bell_gain = self.levels.voice, self.levels.bed, self.levels.bell
+        self.bell_gains: dict[str, float] = self.levels.bells
+        self._phrase_gains: dict[str, float] = {}
         self.limit_window = max(3, round(settings.rate * LIMIT_WINDOW_MS / 1000)) | 1
 
+    def retimed(self, timeline: Timeline) -> Mixer:
+        """This session's mixer for `timeline`, the same session placed again: same gains, sounds
+        and decoded clips."""
+        return Mixer(timeline, self.settings, self.clips.cache, self.bells, self.bed, self.levels, self.clips)
+
     # --- levels ahead of mixing ---------------------------------------------------------------
-    def _levels(self) -> tuple[float, float, float]:
+    def _levels(self) -> Levels:
         s = self.settings
         rate = s.rate
         step = int(round(rate * loudness.STEP_SECONDS))
@@ -90,10 +121,13 @@ class Mixer:
             powers = np.asarray(powers)[: max(0, steps - first)]
             target[first : first + len(powers)] += powers
 
+        # Speech as where it is heard, every phrase at PHRASE_LUFS: known before a word is rendered
+        # (an estimated length will do), the same for any voice. It sits in every channel, so its
+        # power counts once per channel.
         speech = np.zeros(steps)
+        phrase_power = 10 ** ((PHRASE_LUFS + 0.691) / 10) * self.channels
         for event in self.speech:
-            # Speech sits in every channel, so its power counts once per channel.
-            place(speech, np.asarray(event.clip.step_powers) * self.channels, event.start)
+            speech[event.start // step : min(steps, -(-event.end // step))] += phrase_power
         speech_lufs = loudness.integrated(speech) if speech.any() else s.loudness
         voice = loudness.db_to_gain(s.voice_db)
         voice_gain = loudness.db_to_gain(s.loudness - speech_lufs)
@@ -137,39 +171,23 @@ class Mixer:
         for _ in range(4):
             finals = {n: min(g * correction, bell_caps[n]) for n, g in bell_gains.items()}
             bells = sum((part * finals[n] ** 2 for n, part in bell_parts.items()), np.zeros(steps))
-            # The peak guard trims the voice's sharpest peaks at this gain: count what that takes.
-            spoken = self._guarded_speech(voice_gain * voice * correction, steps, step, place)
-            whole = loudness.integrated(spoken + bed * correction**2 + bells)
+            whole = loudness.integrated(speech * correction**2 + bed * correction**2 + bells)
             if not np.isfinite(whole) or abs(whole - s.loudness) < 0.01:
                 break
             correction *= loudness.db_to_gain(s.loudness - whole)
-        self.bell_gains = finals
-        return (
+        return Levels(
             voice_gain * voice * correction,
             bed_gain * loudness.db_to_gain(s.background_db) * correction,
             loudness.db_to_gain(s.bell_db) * correction,
+            finals,
         )
 
-    def _guarded_speech(self, gain: float, steps: int, step: int, place) -> np.ndarray:
-        """Step powers of the voice at `gain` after the peak guard: only phrases that reach the
-        ceiling are worked out again (at their own rate, one at a time); the rest use their
-        cached powers."""
-        ceiling = loudness.db_to_gain(self.settings.ceiling_db)
-        powers: dict[str, np.ndarray] = {}
-        out = np.zeros(steps)
-        for event in self.speech:
-            clip = event.clip
-            if clip.key not in powers:
-                cached = np.asarray(clip.step_powers) * gain**2
-                if clip.peak * gain <= ceiling:
-                    powers[clip.key] = cached
-                else:
-                    samples = self.clips.cache.samples(clip).astype(np.float64) * (gain / 32768.0)
-                    width = max(3, round(clip.native_rate * LIMIT_WINDOW_MS / 1000)) | 1
-                    guarded = samples * dsp.guard_gain(np.abs(samples), ceiling, width)
-                    powers[clip.key] = loudness.step_powers(guarded, clip.native_rate)
-            place(out, powers[clip.key] * self.channels, event.start)
-        return out
+    def phrase_gain(self, clip) -> float:
+        """The voice's gain for this phrase: the session's, times the phrase's own to PHRASE_LUFS."""
+        found = self._phrase_gains.get(clip.key)
+        if found is None:
+            found = self._phrase_gains[clip.key] = self.voice_gain * phrase_gain(clip)
+        return found
 
     def _merge_speech(self) -> list[tuple[int, int]]:
         merge = round(self.settings.rate * DUCK_MERGE_MS / 1000)
@@ -231,7 +249,7 @@ class Mixer:
             samples = self.clips.get(event.clip)
             a, b = max(start, event.start), min(end, event.start + len(samples))
             if a < b:
-                out[a - start : b - start] += (samples[a - event.start : b - event.start] * self.voice_gain)[:, None]
+                out[a - start : b - start] += (samples[a - event.start : b - event.start] * self.phrase_gain(event.clip))[:, None]
         first = bisect.bisect_left(self._bell_starts, start - self._bell_longest)
         for event in self.bell_events[first:]:
             if event.start >= end:

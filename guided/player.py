@@ -8,8 +8,10 @@ goes through `Controls`, and every change of level is a short ramp, so nothing c
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
+import time
 
 import numpy as np
 
@@ -54,12 +56,17 @@ class Player:
         self.mixer = mixer
         self.rate = mixer.settings.rate
         self.channels = mixer.channels
+        self._end = end
         self.total = mixer.total if end is None else max(start, min(end, mixer.total))
         self.controls = controls or Controls([c.start for c in mixer.timeline.sections], self.total, self.rate)
         self.device = device
         self.blocksize = blocksize
         self.start = start
-        self.preparing = False  # true while the device waits for the worker (never expected)
+        # True while the listener waits in silence: for a phrase still rendering (a session
+        # prepared progressively), or for the worker (never expected).
+        self.preparing = False
+        self._hold_at: int | None = None  # where the worker waits for speech still rendering
+        self._timeline = mixer.timeline
         self.heard = 0  # frames of the session sent to the device: what the listener heard, pauses left out
         self.finished = threading.Event()
         self.error: BaseException | None = None
@@ -84,6 +91,7 @@ class Player:
             while not self._stop_worker:
                 with self._feed_lock:
                     generation, position = self._generation, self._feed_from
+                self._follow(position)
                 if position >= self.total:
                     self._put(generation, position, None)
                     self._feed_wake.wait(0.1)
@@ -91,8 +99,14 @@ class Player:
                     continue
                 frames = min(FEED_BLOCK, self.total - position)
                 block = self.mixer.render(position, frames)
+                if block is None:  # a phrase it needs still renders: the device fades out and waits
+                    self._hold_at = position
+                    self._feed_wake.wait(0.02)
+                    self._feed_wake.clear()
+                    continue
                 if not self._put(generation, position, block):
                     continue
+                self._hold_at = None
                 with self._feed_lock:
                     if self._generation == generation:
                         self._feed_from = position + frames
@@ -100,6 +114,28 @@ class Player:
             self.error = exc
             self.controls.stop()
             self.finished.set()
+
+    def _follow(self, position: int) -> None:
+        """A session still rendering may be placed again (progressive.LiveMixer): the length and the
+        sections follow it."""
+        sync = getattr(self.mixer, "sync", None)
+        if sync is None:
+            return
+        sync(position)
+        timeline = self.mixer.timeline
+        if timeline is not self._timeline:
+            self._timeline = timeline
+            total = timeline.total if self._end is None else max(self.start, min(self._end, timeline.total))
+            self.total = self.controls.total = total
+            self.controls.sections = [c.start for c in timeline.sections]
+
+    def _holding(self, frames: int) -> bool:
+        """Whether the listener is about to reach speech still rendering: time to fade out and wait."""
+        hold = self._hold_at
+        if hold is None or self._awaiting_seek is not None:
+            return False
+        fade = round(PAUSE_FADE_MS * self.rate / 1000)
+        return self.controls.position + 2 * frames + fade >= hold
 
     def _put(self, generation: int, position: int, block) -> bool:
         """Queue a block unless a seek made it stale; False when it was dropped."""
@@ -127,6 +163,7 @@ class Player:
         self._chunk_start = position
         self._offset = 0
         self._ended = False
+        self._hold_at = None
         self._feed_wake.set()
 
     def _next_chunk(self, wait: float) -> bool:
@@ -172,12 +209,16 @@ class Player:
         per_ms = self.rate / 1000
         if c.has_seek() and self._awaiting_seek is None:
             self._awaiting_seek = c.take_seek()
+        holding = self._holding(frames)
         if c.stopping:
             target, step = 0.0, 1.0 / (STOP_FADE_MS * per_ms)
         elif self._awaiting_seek is not None:
             target, step = 0.0, 1.0 / (SEEK_FADE_MS * per_ms)
         elif c.paused:
             target, step = 0.0, 1.0 / (PAUSE_FADE_MS * per_ms)
+        elif holding:
+            target, step = 0.0, 1.0 / (PAUSE_FADE_MS * per_ms)
+            self.preparing = True
         else:
             target, step = 1.0, 1.0 / ((SEEK_FADE_MS if self._fade.value == 0 else PAUSE_FADE_MS) * per_ms)
 
@@ -186,7 +227,11 @@ class Player:
                 outdata[:] = 0
                 raise sd.CallbackStop
             if self._awaiting_seek is None:
-                outdata[:] = 0  # paused: hold still, in silence
+                outdata[:] = 0  # paused, or waiting for speech: hold still, in silence
+                if holding:
+                    # A device without a clock (a file) would call again at once: leave the time
+                    # to the thread rendering speech. Half a buffer keeps a real device fed.
+                    time.sleep(frames / self.rate / 2)
                 return
             # Faded out for a seek: jump, and fade the new place in within this same buffer.
             self._restart_feed(self._awaiting_seek)
@@ -196,7 +241,14 @@ class Player:
             if target == 0.0:
                 outdata[:] = 0
                 return
-        data = self._read(frames)
+        if target == 1.0:
+            self.preparing = False
+        take = frames
+        if holding and target == 0.0:
+            # Fading out to wait for speech: take only what the fade still lets through, so the
+            # session goes on from there when the phrase is ready, nothing skipped.
+            take = min(frames, math.ceil(self._fade.value / step))
+        data = self._read(take)
         self.heard += len(data)
         fade = self._fade.run(target, len(data), step)
         volume = self._volume.run(10 ** (c.volume_db / 20), len(data), 1.0 / (VOLUME_RAMP_MS * per_ms))
@@ -207,6 +259,7 @@ class Player:
             outdata[: len(data)] = data * gain[:, None]
         if len(data) < frames:
             outdata[len(data) :] = 0
+        if len(data) < take:
             raise sd.CallbackStop
 
     # running ----------------------------------------------------------------------------------
@@ -217,7 +270,7 @@ class Player:
         worker.start()
         ready = min(int(START_SECONDS * self.rate), self.total - self.start)
         while self._queue.qsize() * FEED_BLOCK < ready and worker.is_alive() and not self._queue.full():
-            if self.error:
+            if self.error or self._hold_at is not None:
                 break
             threading.Event().wait(0.005)
         if self.error:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from . import catalog
 from .catalog import DEFAULT_SESSION, Entry
 from .config import paths
-from .errors import UsageError
+from .errors import FitError, UsageError
 from .mixer import BLOCK, Mixer, MixSettings
 from .options import SessionOptions, resolve
 from .pronounce import spoken_form
@@ -42,6 +42,14 @@ class Session:
     settings: MixSettings
     cache: ClipCache
     engine_identity: str
+    # While speech still renders (prepare's `progressive`): the renderer, and how to get the
+    # session as it is once every phrase is rendered.
+    speech: object | None = field(default=None, compare=False, repr=False)
+    settle: Callable[[], Session] | None = field(default=None, compare=False, repr=False)
+
+    def settled(self) -> Session:
+        """This session with every phrase rendered and placed exactly (itself when it is so)."""
+        return self.settle() if self.settle is not None else self
 
     @property
     def id(self) -> str:
@@ -77,6 +85,8 @@ class Session:
 
     def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:
         """The session as float32 arrays of shape (frames, channels), in order, from sample `start`."""
+        if self.settle is not None:
+            return self.settled().blocks(start, block)
         return self.mixer.blocks(start, block)
 
     def export(self, output: str | os.PathLike, *, format: str | None = None, bitrate: str | None = None,
@@ -88,6 +98,9 @@ class Session:
         the export goes in the practice log. Returns an `ExportResult`."""
         from .export import export
 
+        if self.settle is not None:
+            return self.settled().export(output, format=format, bitrate=bitrate, captions=captions, cover=cover,
+                                         progress=progress, metadata=metadata, log=log)
         result = export(self, os.fspath(output), format, bitrate, progress, metadata, cover=cover, captions=captions)
         if log:
             from . import practice_log
@@ -118,6 +131,8 @@ class Session:
             ended = player.play(on_tick=on_tick)
             return ended
         finally:
+            if self.speech is not None:
+                self.speech.stop()
             # A device that never opened heard nothing; anything else heard is practice, Ctrl-C or not.
             if log and (ended is not None or player.heard):
                 from . import practice_log
@@ -129,6 +144,8 @@ class Session:
         into one buffer; a session longer than `max_seconds` is refused (use export or blocks)."""
         from pydub import AudioSegment
 
+        if self.settle is not None:
+            return self.settled().to_audiosegment(max_seconds)
         if self.seconds > max_seconds:
             raise UsageError(
                 f"{self.id} lasts {self.seconds / 60:.0f} minutes, more than an AudioSegment should hold "
@@ -148,6 +165,7 @@ def prepare(
     options: SessionOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
     id: str | None = None,
+    progressive: bool = False,
     **choices,
 ) -> Session:
     """Load a session, render its speech (cached), place it in time and set up the mix.
@@ -157,6 +175,10 @@ def prepare(
     voice_volume, background_volume, bell_volume, minutes, sample_rate, mono), resolved with the
     environment and config.toml (see `guided.options.resolve`); or pass `options` ready made.
     `progress(done, total)` hears each phrase as it is rendered.
+
+    With `progressive`, speech not yet cached renders in the background while the session already
+    plays (`play` holds in silence if it catches up); `export`, `blocks` and `to_audiosegment`
+    wait for every phrase first and give exactly what a session prepared without it gives.
     """
     if options is not None and choices:
         raise UsageError("give either options or separate choices, not both")
@@ -170,6 +192,10 @@ def prepare(
     from .bells import DEFAULT_BELL
     from .bells import load_bell as bell_from
 
+    def speak(text: str):
+        return cache.get(engine, spoken_form(text, script.pronounce, engine.name), settings.rate)
+
+    seconds = options.minutes * 60 if options.minutes is not None else None
     # Bells and the bed load in a second thread while speech renders in this one: decoding and
     # synthesis wait on ffmpeg or run in numpy, so the two overlap well and a cold start is quicker.
     wanted = {c.name for c in script.cues if isinstance(c, Bell)}
@@ -192,18 +218,49 @@ def prepare(
                 bells[name] = pool.submit(load_bell, name)
             return bells[name].result()
 
-        timeline = assemble(
-            script,
-            lambda text: cache.get(engine, spoken_form(text, script.pronounce, engine.name), settings.rate),
-            lambda name: len(bell_samples(name)),
-            rate=settings.rate,
-            seconds=options.minutes * 60 if options.minutes is not None else None,
-            progress=progress,
-        )
+        def bell_frames(name: str | None) -> int:
+            return len(bell_samples(name))
+
+        live = None
+        if progressive:
+            live = _start_speech(script, engine, cache, speak, bell_frames, settings.rate, options.rate_wpm, seconds)
+            if live is not None and live.waiting_point() is None:
+                live = None  # every phrase was cached: placed exactly as without `progressive`
+        if live is not None:
+            timeline = live.arrangement.timeline()
+        else:
+            timeline = assemble(script, speak, bell_frames, rate=settings.rate, seconds=seconds, progress=progress)
         bed = bed_future.result()
         used = {e.bell for e in timeline.bells}
         mixer = Mixer(timeline, settings, cache, {name: bell_samples(name) for name in used}, bed)
-    return Session(entry, script, timeline, mixer, settings, cache, engine.identity())
+    if live is None:
+        return Session(entry, script, timeline, mixer, settings, cache, engine.identity())
+    from .progressive import LiveMixer
+
+    def settled() -> Session:
+        live.wait()
+        return replace(prepare(script, options=options, id=entry.id), entry=entry)
+
+    return Session(entry, script, timeline, LiveMixer(live, mixer), settings, cache, engine.identity(),
+                   speech=live, settle=settled)
+
+
+def _start_speech(script, engine, cache, speak, bell_frames, rate: int, rate_wpm: int, seconds):
+    """The session placed with what is cached and estimates for the rest, and that rest rendering
+    in the background; None when the estimates cannot be fitted (the exact fit then says why)."""
+    from .progressive import LiveSpeech
+    from .timeline import arrange, estimated, spoken_texts
+
+    def known(text: str):
+        spoken = spoken_form(text, script.pronounce, engine.name)
+        return cache.find(engine, spoken, rate) or estimated(spoken, rate, rate_wpm)
+
+    try:
+        arrangement = arrange(script, known, bell_frames, rate=rate, seconds=seconds)
+    except FitError:
+        return None
+    target = round(seconds * rate) if seconds is not None else None
+    return LiveSpeech(arrangement, speak, spoken_texts(arrangement.script), target)
 
 
 def mix_settings(options: SessionOptions, script: Script) -> MixSettings:

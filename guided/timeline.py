@@ -7,20 +7,28 @@ nothing else works out timing again.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
 from .errors import FitError, NotFoundError
-from .script import Bell, Breathe, Pause, Question, Say, Script, Section, Sit, Span, format_ms
+from .fitting import (  # noqa: F401  (Event and the lengths are part of the timeline's face)
+    BELL_ADVANCE_MS,
+    LEAD_IN_MS,
+    TAIL_MS,
+    UNFITTED_STRETCH,
+    Event,
+    Item,
+    Placement,
+    check_range,
+    fit,
+    place,
+)
+from .script import Bell, Breathe, Pause, Question, Say, Script, Section, Sit, Span
 from .spoken_words import question_place, with_minutes
 
 RATE = 44100
-LEAD_IN_MS = 1500  # a breath of quiet (and the bed fading in) before the first word
-TAIL_MS = 4000  # after the last sound, time for the bed to fade away
 LINE_GAP_MS = 400  # between two spoken lines with nothing written between them
-BELL_ADVANCE_MS = 4000  # what follows a bell starts once it has been heard; the rest rings under it
 DEFAULT_INTERVAL_BELL = "chime"
 REFLECTION_BELL = "chime"  # the soft bell that closes each reflection on a question
 SPOKEN_BREATHS = 3  # after three guided breaths the listener knows the rhythm: the rest keep time in silence
@@ -33,26 +41,6 @@ class Clip(Protocol):
 
     @property
     def frames(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that happens at `start` for `length` samples."""
-
-    kind: str  # "speech", "bell", "pause", "reflect" or "sit"
-    start: int
-    length: int
-    section: int  # index into Timeline.sections
-    text: str = ""  # the caption of a spoken phrase
-    clip: Clip | None = None
-    bell: str | None = None  # the bell's name; None is the default bell
-    question: int | None = None  # the question read (speech) or reflected on (reflect)
-    leads: int | None = None  # the question whose place this phrase says ("The third question.")
-    line: int = 0  # where the script wrote it
-
-    @property
-    def end(self) -> int:
-        return self.start + self.length
 
 
 @dataclass(frozen=True)
@@ -143,24 +131,6 @@ class Timeline:
 # --- assembly ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Item:
-    """A step of the session before it is placed: speech, a bell, or time that may stretch."""
-
-    kind: str
-    section: int
-    line: int
-    clip: Clip | None = None
-    text: str = ""
-    span: Span | None = None  # milliseconds, for silences
-    slot_ms: int = 0  # breathing cues: at least this long, whatever the word's length
-    bell: str | None = None
-    bell_frames: int = 0
-    every_ms: int | None = None
-    question: int | None = None
-    leads: int | None = None
-
-
 def assemble(
     script: Script,
     speak: Callable[[str], Clip],
@@ -174,6 +144,40 @@ def assemble(
 
     A `{minutes}` in a spoken line becomes the session's own length in words ("ten minutes"): the
     fitted length when there is one, else the length the session turns out to have."""
+    return arrange(script, speak, bell_frames, rate=rate, seconds=seconds, progress=progress).timeline()
+
+
+@dataclass(frozen=True)
+class Arrangement:
+    """A script's steps and where they were placed: what `assemble` makes a Timeline of, kept whole
+    so that a session still rendering can place its unheard rest again (guided/progressive.py)."""
+
+    script: Script  # as it is read out: a `{minutes}` in words
+    title: str
+    kind: str
+    rate: int
+    items: tuple[Item, ...]
+    titles: tuple[str, ...]  # of every section, kept or empty
+    placement: Placement
+
+    def timeline(self) -> Timeline:
+        events, total = self.placement.events, self.placement.total
+        sections, renumber = _chapters(list(self.titles), events, total)
+        events = [replace(e, section=renumber[e.section]) for e in events]
+        return Timeline(title=self.title, kind=self.kind, rate=self.rate, total=total, events=tuple(events),
+                        sections=sections, script=self.script)
+
+
+def arrange(
+    script: Script,
+    speak: Callable[[str], Clip],
+    bell_frames: Callable[[str | None], int],
+    *,
+    rate: int = RATE,
+    seconds: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Arrangement:
+    """What `assemble` does, before it becomes a Timeline."""
     rendered: dict[str, Clip] = {}
 
     def once(text: str) -> Clip:  # each phrase is rendered (or fetched) once, whatever the passes
@@ -187,67 +191,59 @@ def assemble(
         # Not yet knowing its length, the first pass only estimates the lines that say it.
         guessed = {c.text for c in spoken.cues if isinstance(c, Say)} - {c.text for c in script.cues if isinstance(c, Say)} \
             if minutes is None else set()
-        items, titles = _items(spoken, lambda text, guessed=guessed: _estimated(text, rate) if text in guessed else once(text),
-                               bell_frames, progress)
+        items, titles = script_items(spoken, lambda text, guessed=guessed: estimated(text, rate) if text in guessed else once(text),
+                                     bell_frames, progress)
         if seconds is None:
-            events, total = _place(items, rate, 0.5)
+            placement = place(items, rate, UNFITTED_STRETCH)
         else:
             try:
-                events, total = _fit(items, rate, round(seconds * rate))
+                placement = fit(items, rate, round(seconds * rate))
             except FitError as exc:
                 if spoken is script:
                     raise
                 raise _spoken_range_error(script, once, bell_frames, rate, exc, round(seconds * rate)) from None
-        heard = max(1, round(total / rate / 60))
+        heard = max(1, round(placement.total / rate / 60))
         if spoken is script or (heard == minutes and not guessed) or seconds is not None:
             break
         minutes = heard  # say the length it really has, and place it again
-    sections, renumber = _chapters(titles, events, total)
-    events = [replace(e, section=renumber[e.section]) for e in events]
-    return Timeline(
-        title=script.title,
-        kind=script.kind,
-        rate=rate,
-        total=total,
-        events=tuple(events),
-        sections=sections,
-        script=spoken,
-    )
+    return Arrangement(spoken, script.title, script.kind, rate, tuple(items), tuple(titles), placement)
 
 
 @dataclass(frozen=True)
 class EstimatedClip:
-    """A phrase's length without rendering it (listings, and a first guess at a length)."""
+    """A phrase's length without rendering it (listings, a first guess at a length, and a phrase
+    still rendering while a session already plays)."""
 
     frames: int
 
 
-def _estimated(text: str, rate: int) -> EstimatedClip:
-    return EstimatedClip(round(max(1, len(text.split())) * 0.5 * rate))  # at an unhurried pace
+def estimated(text: str, rate: int, rate_wpm: float = 120) -> EstimatedClip:
+    """`text`'s length spoken at `rate_wpm` words a minute: each voice's pace is calibrated to its
+    words a minute (tts/pace.py), so this is near what rendering gives; 120 is unhurried."""
+    return EstimatedClip(round(max(1, len(text.split())) * 60 / rate_wpm * rate))
 
 
 def _spoken_range_error(script, speak, bell_frames, rate, exc: FitError, target: int) -> FitError:
     """The limits of a session that speaks its own length, each with the length it would then say:
     what the message offers must be what can really be asked for."""
     def limit(seconds: float, stretch: float) -> int:
-        items, _ = _items(with_minutes(script, max(1, round(seconds / 60))), speak, bell_frames, None)
-        return _place(items, rate, stretch)[1]
+        items, _ = script_items(with_minutes(script, max(1, round(seconds / 60))), speak, bell_frames, None)
+        return place(items, rate, stretch).total
 
     low, high = limit(exc.shortest, 0.0), limit(exc.longest, 1.0)
     try:
-        _check_range(low, high, target, rate)
+        check_range(low, high, target, rate)
     except FitError as precise:
         return precise
     return exc
-
 
 
 def length_range(
     script: Script, speak: Callable[[str], Clip], bell_frames: Callable[[str | None], int], *, rate: int = RATE
 ) -> tuple[int, int]:
     """The shortest and longest the session can last, in samples, with every pause at its bounds."""
-    items, _ = _items(script, speak, bell_frames, None)
-    return _place(items, rate, 0.0)[1], _place(items, rate, 1.0)[1]
+    items, _ = script_items(script, speak, bell_frames, None)
+    return place(items, rate, 0.0).total, place(items, rate, 1.0).total
 
 
 def spoken_texts(script: Script) -> list[str]:
@@ -266,7 +262,8 @@ def spoken_texts(script: Script) -> list[str]:
     return list(dict.fromkeys(texts))
 
 
-def _items(script, speak, bell_frames, progress) -> tuple[list[_Item], list[str]]:
+def script_items(script, speak, bell_frames, progress=None) -> tuple[list[Item], list[str]]:
+    """The script's steps in order, each phrase through `speak`, and the title of every section."""
     texts = spoken_texts(script)
     clips: dict[str, Clip] = {}
 
@@ -278,11 +275,11 @@ def _items(script, speak, bell_frames, progress) -> tuple[list[_Item], list[str]
         return clips[text]
 
     titles: list[str] = []
-    items: list[_Item] = []
+    items: list[Item] = []
     section = 0
     started = False  # a section before any heading is named after the session
 
-    def add(item: _Item) -> None:
+    def add(item: Item) -> None:
         nonlocal started
         if not started:
             titles.append(script.title)
@@ -301,128 +298,40 @@ def _items(script, speak, bell_frames, progress) -> tuple[list[_Item], list[str]
             continue
         if isinstance(cue, Say):
             if previous_spoke:
-                add(_Item("pause", section, cue.line, span=Span.fixed(LINE_GAP_MS)))
-            add(_Item("speech", section, cue.line, clip=clip(cue.text), text=cue.text))
+                add(Item("pause", section, cue.line, span=Span.fixed(LINE_GAP_MS)))
+            add(Item("speech", section, cue.line, clip=clip(cue.text), text=cue.text))
             previous_spoke = True
             continue
         previous_spoke = False
         if isinstance(cue, Pause):
-            add(_Item("pause", section, cue.line, span=cue.span))
+            add(Item("pause", section, cue.line, span=cue.span))
         elif isinstance(cue, Bell):
-            add(_Item("bell", section, cue.line, bell=cue.name, bell_frames=bell_frames(cue.name)))
+            add(Item("bell", section, cue.line, bell=cue.name, bell_frames=bell_frames(cue.name)))
         elif isinstance(cue, Question):
             if questions > 1:
                 asked += 1
-                place = question_place(asked, questions)
+                said = question_place(asked, questions)
                 # The place leads into the question: its chapter starts when the listener hears it.
-                add(_Item("speech", section, cue.line, clip=clip(place), text=place, leads=cue.number))
-                add(_Item("pause", section, cue.line, span=Span.fixed(LINE_GAP_MS)))
-            add(_Item("speech", section, cue.line, clip=clip(cue.text), text=cue.text, question=cue.number))
-            add(_Item("reflect", section, cue.line, span=cue.reflect, question=cue.number))
-            add(_Item("bell", section, cue.line, bell=REFLECTION_BELL, bell_frames=bell_frames(REFLECTION_BELL)))
+                add(Item("speech", section, cue.line, clip=clip(said), text=said, leads=cue.number))
+                add(Item("pause", section, cue.line, span=Span.fixed(LINE_GAP_MS)))
+            add(Item("speech", section, cue.line, clip=clip(cue.text), text=cue.text, question=cue.number))
+            add(Item("reflect", section, cue.line, span=cue.reflect, question=cue.number))
+            add(Item("bell", section, cue.line, bell=REFLECTION_BELL, bell_frames=bell_frames(REFLECTION_BELL)))
         elif isinstance(cue, Sit):
             name = cue.bell or DEFAULT_INTERVAL_BELL
             frames = bell_frames(name) if cue.bell_every_ms else 0
-            add(_Item("sit", section, cue.line, span=cue.span, every_ms=cue.bell_every_ms, bell=name, bell_frames=frames))
+            add(Item("sit", section, cue.line, span=cue.span, every_ms=cue.bell_every_ms, bell=name, bell_frames=frames))
         elif isinstance(cue, Breathe):
             for repeat in range(cue.repeats):
                 for name, ms in cue.phases:
                     if repeat < SPOKEN_BREATHS:
                         word = BREATH_WORDS[name]
-                        add(_Item("speech", section, cue.line, clip=clip(word), text=word, slot_ms=ms))
+                        add(Item("speech", section, cue.line, clip=clip(word), text=word, slot_ms=ms))
                     else:
-                        add(_Item("pause", section, cue.line, span=Span.fixed(ms)))
+                        add(Item("pause", section, cue.line, span=Span.fixed(ms)))
     if not titles:
         titles.append(script.title)
     return items, titles
-
-
-def _ms(ms: float, rate: int) -> int:
-    return round(ms * rate / 1000)
-
-
-def _place(items: list[_Item], rate: int, stretch: float) -> tuple[list[Event], int]:
-    """Lay the items end to end; `stretch` from 0 to 1 sets every stretchable silence in its range."""
-    events: list[Event] = []
-    cursor = _ms(LEAD_IN_MS, rate)
-    reach = cursor  # the end of the last sound, bells ringing out included
-    for item in items:
-        if item.kind == "speech":
-            length = item.clip.frames
-            events.append(
-                Event("speech", cursor, length, item.section, text=item.text, clip=item.clip,
-                      question=item.question, leads=item.leads, line=item.line)
-            )
-            reach = max(reach, cursor + length)
-            cursor += max(length, _ms(item.slot_ms, rate))
-        elif item.kind == "bell":
-            events.append(Event("bell", cursor, item.bell_frames, item.section, bell=item.bell, line=item.line))
-            reach = max(reach, cursor + item.bell_frames)
-            cursor += min(item.bell_frames, _ms(BELL_ADVANCE_MS, rate))
-        else:
-            span = item.span
-            length = _ms(span.low + stretch * (span.high - span.low), rate)
-            events.append(Event(item.kind, cursor, length, item.section, question=item.question, line=item.line))
-            if item.every_ms:
-                every = _ms(item.every_ms, rate)
-                # Interval bells mark the time passing inside a sitting, not its start or its end.
-                for at in range(cursor + every, cursor + length - _ms(BELL_ADVANCE_MS, rate) + 1, every):
-                    events.append(Event("bell", at, item.bell_frames, item.section, bell=item.bell, line=item.line))
-                    reach = max(reach, at + item.bell_frames)
-            cursor += length
-    total = max(cursor, reach) + _ms(TAIL_MS, rate)
-    events.sort(key=lambda e: e.start)
-    return events, total
-
-
-def _fit(items: list[_Item], rate: int, target: int) -> tuple[list[Event], int]:
-    shortest = _place(items, rate, 0.0)
-    longest = _place(items, rate, 1.0)
-    _check_range(shortest[1], longest[1], target, rate)
-    return _search(items, rate, target, shortest)
-
-
-def _check_range(shortest: int, longest: int, target: int, rate: int) -> None:
-    """A FitError saying what can be asked for, unless `target` samples lie in the range."""
-    if not shortest <= target <= longest:
-        low_s, high_s = shortest / rate, longest / rate
-        asked = format_ms(round(target * 1000 / rate))
-        if shortest == longest:
-            raise FitError(
-                f"this session cannot change length: it has no stretchable pauses and lasts {_readable(low_s, 0)} "
-                f"(asked for {asked})", low_s, high_s,
-            )
-        # Rounded inwards, so that whatever the message offers can really be asked for.
-        low, high = _readable(low_s, +1), _readable(high_s, -1)
-        minutes = f"{math.ceil(low_s / 60 * 100) / 100:g} and {math.floor(high_s / 60 * 100) / 100:g} minutes"
-        raise FitError(
-            f"this session can last from {low} to {high}, not {asked}; ask for between {minutes}", low_s, high_s,
-        )
-
-
-def _search(items: list[_Item], rate: int, target: int, shortest: tuple[list[Event], int]) -> tuple[list[Event], int]:
-    # The length grows steadily with the stretch, so halving the interval finds it to the sample.
-    low, high = 0.0, 1.0
-    best = shortest
-    for _ in range(60):
-        middle = (low + high) / 2
-        best = _place(items, rate, middle)
-        if best[1] == target:
-            break
-        if best[1] < target:
-            low = middle
-        else:
-            high = middle
-    return best
-
-
-def _readable(seconds: float, direction: int) -> str:
-    """A length for a message: to the millisecond under a minute, else whole seconds rounded up (+1),
-    down (-1) or to the nearest (0)."""
-    if seconds < 60:
-        return format_ms(round(seconds * 1000))
-    whole = math.ceil(seconds) if direction > 0 else math.floor(seconds) if direction < 0 else round(seconds)
-    return format_ms(whole * 1000)
 
 
 def _chapters(titles: list[str], events: list[Event], total: int) -> tuple[tuple[Chapter, ...], dict[int, int]]:

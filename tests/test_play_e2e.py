@@ -64,9 +64,11 @@ def align(captured: np.ndarray, reference: np.ndarray, start: int = 300_000, spa
 
 
 def test_playing_gives_the_same_samples_as_the_export(sound_home, tmp_path):
+    # Exported first, so that play finds every phrase rendered: from a cold cache play starts at
+    # once and may wait for a phrase (tests/test_progressive_play.py), which export never does.
+    run("export", "heart-breathing", "-o", str(tmp_path / "h.wav"), check=True)
     result = run("play", "heart-breathing", env={"HOME": str(sound_home)})
     assert result.returncode == 0, result.stderr
-    run("export", "heart-breathing", "-o", str(tmp_path / "h.wav"), check=True)
     captured, exported = played(sound_home), read_wav(tmp_path / "h.wav")
     lag = align(captured, exported)
     assert 0 <= lag <= PRIMING

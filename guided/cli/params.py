@@ -106,14 +106,15 @@ def session_options(kwargs: dict):
     )
 
 
-def prepare_with_progress(source: str, options, quiet: bool = False, terminal=None):
+def prepare_with_progress(source: str, options, quiet: bool = False, terminal=None, progressive: bool = False):
     """Render speech with a counter on stderr (only on a terminal), then return the prepared session.
     With a `terminal` (guided.terminal.Terminal) the counter is its live line, and `q` pressed while
-    preparing raises KeyboardInterrupt with `terminal.quit_requested` set."""
+    preparing raises KeyboardInterrupt with `terminal.quit_requested` set. `progressive`: what is not
+    cached renders while the session plays (no counter then)."""
     from ..session import prepare
     from ..terminal import Terminal
 
     terminal = terminal or Terminal(quiet=quiet, keys=False)
-    session = prepare(source, options=options, progress=terminal.progress)
+    session = prepare(source, options=options, progress=terminal.progress, progressive=progressive)
     terminal.settle()
     return session

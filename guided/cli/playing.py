@@ -40,7 +40,7 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
     # The terminal is ours from here: keys typed earlier are dropped, q works while speech is prepared.
     with Terminal(quiet=quiet) as terminal:
         try:
-            session = prepare_with_progress(session_id, options, quiet, terminal)
+            session = prepare_with_progress(session_id, options, quiet, terminal, progressive=True)
             stopped = terminal.prepared()
         except KeyboardInterrupt:
             if not terminal.quit_requested:
@@ -61,7 +61,7 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
                 display.finish(ended)
         if ended == "interrupted":
             raise KeyboardInterrupt
-        terminal.say(ending(session.id, ended, controls.position, session.timeline))
+        terminal.say(ending(session.id, ended, controls.position, session.mixer.timeline))  # as placed by the end
 
 
 @cli.command()

@@ -101,10 +101,19 @@ class ClipCache:
 
     def get(self, engine, text: str, rate: int) -> Clip:
         """The clip for `text` spoken by `engine`, rendering it only when no good copy is cached."""
+        return self._clip(engine, text, rate, render=True)
+
+    def find(self, engine, text: str, rate: int) -> Clip | None:
+        """The clip for `text` when a good copy is cached, else None: nothing is rendered."""
+        return self._clip(engine, text, rate, render=False)
+
+    def _clip(self, engine, text: str, rate: int, render: bool) -> Clip | None:
         key = self.key(engine.identity(), text)
         path = self.path(key)
         found = self.read_header(path)
         if found is None:
+            if not render:
+                return None
             samples, native_rate = _render_checked(engine, text)
             header = self._write(path, samples, native_rate)
             with self._lock:
