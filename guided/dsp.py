@@ -36,7 +36,10 @@ def resample(samples: np.ndarray, source: int, target: int) -> np.ndarray:
     down, up = source // g, target // g
     blocks = 1 << max(0, math.ceil(math.log2(max(1, -(-frames // down)))))
     padded_in, padded_out = down * blocks, up * blocks
-    spectrum = np.fft.rfft(np.asarray(samples, dtype=np.float64), padded_in)
+    # Transformed at the precision asked for: float32 (speech, about 1e-7 error against a 16-bit
+    # step of 3e-5) needs half the memory of float64, and a long phrase's transforms are the largest
+    # arrays an export holds.
+    spectrum = np.fft.rfft(np.asarray(samples, dtype=dtype), padded_in)
     # irfft keeps the first padded_out // 2 + 1 bins, adding zeros above when upsampling.
     out = np.fft.irfft(spectrum, padded_out)[:length]
     del spectrum

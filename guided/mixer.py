@@ -154,8 +154,8 @@ class Mixer:
         bed = np.zeros(steps)
         bed_gain = 0.0
         if self.bed is not None:
-            loop_powers = loudness.step_powers(self.bed.samples if hasattr(self.bed, "samples") else
-                                               self.bed.read(0, self.bed.frames), rate)
+            # The loop itself, not a copy: a cached bed's powers are kept beside it, found by identity.
+            loop_powers = loudness.step_powers(self.bed.samples, rate)
             own = loudness.integrated(loop_powers)
             bed_gain = loudness.db_to_gain(s.loudness - s.bed_below_voice_lu - own)
             centres = np.arange(steps) * step + step // 2
