@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 
 import numpy as np
 import pytest
@@ -14,6 +15,12 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("GUIDED_FUZZ", "ci"))
+
+# A suite started in the background by a non-interactive shell inherits SIGINT ignored, and every
+# command it starts would inherit that too (Python then keeps ignoring Ctrl-C, as it should). The
+# Ctrl-C tests need SIGINT delivered as a terminal delivers it: the default, in pytest and below.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _speaks_of(word: str, session) -> bool:
