@@ -147,7 +147,15 @@ class ClipCache:
         }
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(path, MAGIC + json.dumps(header).encode() + b"\n" + payload)
+            content = MAGIC + json.dumps(header).encode() + b"\n" + payload
+            if not write_atomic(path, content, keep_existing=True):
+                # Another process rendered this phrase at the same moment, and a voice's renderings
+                # can differ by a few samples: everyone uses the clip that stays, so every process
+                # places it at the same length. A damaged file there is replaced.
+                found = self.read_header(path)
+                if found is not None:
+                    return found[0]
+                write_atomic(path, content)
         except OSError as exc:
             raise OutputError(f"cannot write to the clip cache {self.root}: {exc.strerror or exc}") from None
         return header
