@@ -111,3 +111,16 @@ def fake_engine():
 def needs(*programs: str):
     missing = [p for p in programs if shutil.which(p) is None]
     return pytest.mark.skipif(bool(missing), reason=f"needs {', '.join(missing)}")
+
+
+@pytest.fixture
+def sound_home(tmp_path):
+    """A HOME whose ALSA default device writes what it plays to played.raw (and records from an
+    empty mic.raw): real PortAudio, real ALSA, no sound card needed."""
+    home = tmp_path / "alsa-home"
+    home.mkdir()
+    (home / "mic.raw").write_bytes(b"")
+    (home / ".asoundrc").write_text(
+        f'pcm.!default {{ type file slave.pcm "null" file "{home}/played.raw" infile "{home}/mic.raw" format "raw" }}\n'
+    )
+    return home

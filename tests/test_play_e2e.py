@@ -34,17 +34,6 @@ def _has_portaudio() -> bool:
 pytestmark.append(pytest.mark.skipif(not _has_portaudio(), reason="needs PortAudio (libportaudio2)"))
 
 
-@pytest.fixture
-def sound_home(tmp_path):
-    """A HOME whose ALSA default device writes what it plays to played.raw."""
-    home = tmp_path / "alsa-home"
-    home.mkdir()
-    (home / "mic.raw").write_bytes(b"")
-    (home / ".asoundrc").write_text(
-        f'pcm.!default {{ type file slave.pcm "null" file "{home}/played.raw" infile "{home}/mic.raw" format "raw" }}\n'
-    )
-    return home
-
 
 def played(home: Path, channels: int = 2) -> np.ndarray:
     return np.fromfile(home / "played.raw", dtype="<f4").reshape(-1, channels)

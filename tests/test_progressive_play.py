@@ -80,16 +80,6 @@ DRIVER = textwrap.dedent(
 )
 
 
-@pytest.fixture
-def sound_home(tmp_path):
-    home = tmp_path / "alsa-home"
-    home.mkdir()
-    (home / "mic.raw").write_bytes(b"")
-    (home / ".asoundrc").write_text(
-        f'pcm.!default {{ type file slave.pcm "null" file "{home}/played.raw" infile "{home}/mic.raw" format "raw" }}\n'
-    )
-    return home
-
 
 def drive(home: Path, tmp_path: Path, delay: float, minutes: float | None = None) -> tuple[dict, np.ndarray, np.ndarray]:
     script = tmp_path / "slow.md"

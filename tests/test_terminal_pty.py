@@ -107,17 +107,6 @@ class Session:
         return self.child.exitstatus
 
 
-@pytest.fixture
-def sound_home(tmp_path):
-    """A HOME whose ALSA default device writes what it plays to played.raw."""
-    home = tmp_path / "alsa-home"
-    home.mkdir()
-    (home / "mic.raw").write_bytes(b"")
-    (home / ".asoundrc").write_text(
-        f'pcm.!default {{ type file slave.pcm "null" file "{home}/played.raw" infile "{home}/mic.raw" format "raw" }}\n'
-    )
-    return home
-
 
 def script(tmp_path: Path, name: str, text: str) -> str:
     path = tmp_path / name
