@@ -30,12 +30,21 @@ def start(*args: str) -> subprocess.Popen:
 
 
 def wait_for_partial(process: subprocess.Popen, folder: Path, timeout: float = 60) -> None:
+    """Wait until the export writes sound into its temporary file. The empty file that checks the
+    folder can be written comes and goes before that, and does not count."""
     deadline = time.monotonic() + timeout
-    while not any(p.name.endswith(".partial") for p in folder.iterdir()):
+    while not any(p.name.endswith(".partial") and size(p) > 0 for p in folder.iterdir()):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "no temporary file appeared"
         time.sleep(0.02)
     time.sleep(0.3)
+
+
+def size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def finish(process: subprocess.Popen, timeout: float = 60) -> tuple[int, str]:
