@@ -117,17 +117,28 @@ class Mixer:
         steps = -(-self.total // step)
 
         def place(target: np.ndarray, powers, start: int) -> None:
-            first = start // step
-            powers = np.asarray(powers)[: max(0, steps - first)]
+            # A sound starting part-way into a step spreads each of its steps over two.
+            first, into = divmod(start, step)
+            powers = np.asarray(powers, dtype=np.float64)
+            if into:
+                late = into / step
+                powers = np.append(powers * (1 - late), 0.0) + np.append(0.0, powers * late)
+            powers = powers[: max(0, steps - first)]
             target[first : first + len(powers)] += powers
 
-        # Speech as where it is heard, every phrase at PHRASE_LUFS: known before a word is rendered
-        # (an estimated length will do), the same for any voice. It sits in every channel, so its
-        # power counts once per channel.
+        # Speech as where it is heard, every phrase at PHRASE_LUFS. A rendered phrase counts with its
+        # own step powers: its quiet edges and gaps between words lower the mix's loudness once the
+        # bed lifts them over the gate, by half a unit in a typical session. A phrase still rendering
+        # counts as that loudness held over its estimated length, so the gains are known before a
+        # word is rendered. Speech sits in every channel, so its power counts once per channel.
         speech = np.zeros(steps)
         phrase_power = 10 ** ((PHRASE_LUFS + 0.691) / 10) * self.channels
         for event in self.speech:
-            speech[event.start // step : min(steps, -(-event.end // step))] += phrase_power
+            powers = getattr(event.clip, "step_powers", None)
+            if powers:
+                place(speech, np.asarray(powers) * (phrase_gain(event.clip) ** 2 * self.channels), event.start)
+            else:
+                speech[event.start // step : min(steps, -(-event.end // step))] += phrase_power
         speech_lufs = loudness.integrated(speech) if speech.any() else s.loudness
         voice = loudness.db_to_gain(s.voice_db)
         voice_gain = loudness.db_to_gain(s.loudness - speech_lufs)
