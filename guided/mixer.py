@@ -126,19 +126,8 @@ class Mixer:
             powers = powers[: max(0, steps - first)]
             target[first : first + len(powers)] += powers
 
-        # Speech as where it is heard, every phrase at PHRASE_LUFS. A rendered phrase counts with its
-        # own step powers: its quiet edges and gaps between words lower the mix's loudness once the
-        # bed lifts them over the gate, by half a unit in a typical session. A phrase still rendering
-        # counts as that loudness held over its estimated length, so the gains are known before a
-        # word is rendered. Speech sits in every channel, so its power counts once per channel.
-        speech = np.zeros(steps)
-        phrase_power = 10 ** ((PHRASE_LUFS + 0.691) / 10) * self.channels
-        for event in self.speech:
-            powers = getattr(event.clip, "step_powers", None)
-            if powers:
-                place(speech, np.asarray(powers) * (phrase_gain(event.clip) ** 2 * self.channels), event.start)
-            else:
-                speech[event.start // step : min(steps, -(-event.end // step))] += phrase_power
+        # Speech first without the peak guard, to set the voice's gain; the guard is counted below.
+        speech = self._speech_powers(1.0, steps, place, guard=False)
         speech_lufs = loudness.integrated(speech) if speech.any() else s.loudness
         voice = loudness.db_to_gain(s.voice_db)
         voice_gain = loudness.db_to_gain(s.loudness - speech_lufs)
@@ -174,24 +163,74 @@ class Mixer:
             tiled = np.resize(loop_powers, steps)  # the loop's own powers, repeated
             bed = tiled * envelope**2 * bed_gain**2
 
-        speech *= voice_gain**2 * voice**2
         bed *= loudness.db_to_gain(s.background_db) ** 2
-        # Bring the whole mix to the target; bells held at their cap stay there, so look again.
-        correction = 1.0
-        finals = dict(bell_gains)
+        # Bring the whole mix to the target. Bells held at their cap stay there, and the peak guard
+        # trims the voice's sharpest peaks harder as it rises, so the mix does not follow the gain
+        # one for one: find the gain by the secant method (two or three looks where the guard works).
+        def miss(db: float, guard: bool = True) -> tuple[float, dict]:
+            gain = loudness.db_to_gain(db)
+            caps = {n: min(g * gain, bell_caps[n]) for n, g in bell_gains.items()}
+            bells = sum((part * caps[n] ** 2 for n, part in bell_parts.items()), np.zeros(steps))
+            spoken = self._speech_powers(voice_gain * voice * gain, steps, place) if guard else speech * gain**2
+            return loudness.integrated(spoken + bed * gain**2 + bells) - s.loudness, caps
+
+        # First without the guard, which costs nothing to look again at; then with it.
+        speech *= voice_gain**2 * voice**2
+        db = 0.0
         for _ in range(4):
-            finals = {n: min(g * correction, bell_caps[n]) for n, g in bell_gains.items()}
-            bells = sum((part * finals[n] ** 2 for n, part in bell_parts.items()), np.zeros(steps))
-            whole = loudness.integrated(speech * correction**2 + bed * correction**2 + bells)
-            if not np.isfinite(whole) or abs(whole - s.loudness) < 0.01:
+            error, _caps = miss(db, guard=False)
+            if not np.isfinite(error) or abs(error) < 0.01:
                 break
-            correction *= loudness.db_to_gain(s.loudness - whole)
+            db -= error
+        error, finals = miss(db)
+        before = None
+        for _ in range(5):
+            if not np.isfinite(error) or abs(error) < 0.01:
+                break
+            slope = 1.0 if before is None or error == before[1] else (error - before[1]) / (db - before[0])
+            before = (db, error)
+            db -= error / slope
+            error, finals = miss(db)
+        correction = loudness.db_to_gain(db)
         return Levels(
             voice_gain * voice * correction,
             bed_gain * loudness.db_to_gain(s.background_db) * correction,
             loudness.db_to_gain(s.bell_db) * correction,
             finals,
         )
+
+    def _speech_powers(self, gain: float, steps: int, place, guard: bool = True) -> np.ndarray:
+        """Step powers of the voice at the session's voice gain `gain`, every phrase at PHRASE_LUFS.
+
+        A rendered phrase counts with its own step powers: its quiet edges and the gaps between words
+        lower the mix's loudness once the bed lifts them over the gate (half a unit in a typical
+        session). A phrase whose peaks reach the ceiling at this gain is measured again as the peak
+        guard leaves it: in a sparse session the voice is raised enough for the guard to take most of
+        a unit. A phrase still rendering counts as that loudness held over its estimated length, so
+        the gains are known before a word is rendered. Speech sits in every channel, so its power
+        counts once per channel."""
+        ceiling = loudness.db_to_gain(self.settings.ceiling_db)
+        step = int(round(self.settings.rate * loudness.STEP_SECONDS))
+        held = 10 ** ((PHRASE_LUFS + 0.691) / 10) * gain**2 * self.channels
+        out = np.zeros(steps)
+        known: dict[str, np.ndarray] = {}
+        for event in self.speech:
+            clip = event.clip
+            if not getattr(clip, "step_powers", None):
+                out[event.start // step : min(steps, -(-event.end // step))] += held
+                continue
+            powers = known.get(clip.key)
+            if powers is None:
+                level = gain * phrase_gain(clip)
+                if not guard or clip.peak * level <= ceiling:
+                    powers = np.asarray(clip.step_powers) * level**2
+                else:
+                    width = max(3, round(clip.native_rate * LIMIT_WINDOW_MS / 1000)) | 1
+                    powers = loudness.guarded_step_powers(self.clips.cache.samples(clip) / 32768.0, clip.step_powers,
+                                                          level, ceiling, width, clip.native_rate)
+                known[clip.key] = powers
+            place(out, powers * self.channels, event.start)
+        return out
 
     def phrase_gain(self, clip) -> float:
         """The voice's gain for this phrase: the session's, times the phrase's own to PHRASE_LUFS."""

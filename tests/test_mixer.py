@@ -129,3 +129,52 @@ def test_volumes_shift_the_balance(tmp_path, fake_engine):
     quiet_bed = build(tmp_path, fake_engine, BODY, background_db=-12.0)
     ratio = (quiet_bed.bed_gain / quiet_bed.voice_gain) / (plain.bed_gain / plain.voice_gain)
     assert 20 * np.log10(ratio) == pytest.approx(-12.0, abs=0.01)
+
+
+class PeakyEngine:
+    """A voice with a sharp click every 8 ms over a soft tone: far more peak than loudness, as some
+    voices have, so the peak guard has work to do once the voice is raised."""
+
+    name = "peaky"
+    native_rate = 22050
+
+    def identity(self) -> str:
+        return "peaky 1"
+
+    def render(self, text: str) -> tuple[np.ndarray, int]:
+        frames = len(text.split()) * self.native_rate // 3
+        t = np.arange(frames) / self.native_rate
+        voice = np.sin(2 * np.pi * 180 * t) * 3000
+        voice[:: self.native_rate * 8 // 1000] = 30000
+        return voice.astype(np.int16), self.native_rate
+
+    def voices(self):
+        return []
+
+
+SPARSE = "".join(f"Words spoken here, then a long silence {n}.\n[pause 40s]\n" for n in range(6))
+
+
+def test_a_sparse_session_whose_voice_the_peak_guard_trims_still_meets_the_target(tmp_path):
+    mixer = build(tmp_path, PeakyEngine(), SPARSE, background="pink-noise", loudness=-16.0)
+    ceiling = loudness.db_to_gain(-1.5)
+    # The bed between the words counts in the integrated loudness, so the voice is raised far
+    # enough for its clicks to pass the ceiling: the levels must count what the guard takes off.
+    assert max(e.clip.peak * mixer.phrase_gain(e.clip) for e in mixer.timeline.speech) > 1.5 * ceiling
+    audio = whole(mixer, 32768)
+    assert abs(loudness.lufs(audio, RATE) - -16.0) < 0.2
+    assert np.abs(audio).max() <= ceiling + 1e-6
+
+
+def test_step_powers_after_the_guard_are_measured_again_only_near_its_work():
+    from guided.dsp import guard_gain
+
+    rng = np.random.default_rng(7)
+    samples = rng.normal(0, 0.05, 3 * RATE)
+    samples[rng.integers(0, samples.size, 40)] = 0.9  # a few sharp peaks, some steps apart
+    own = loudness.step_powers(samples, RATE)
+    for gain in (0.5, 1.0, 2.0, 8.0):
+        whole_guard = samples * gain * guard_gain(np.abs(samples * gain), 0.8, 353)
+        expected = loudness.step_powers(whole_guard, RATE)
+        found = loudness.guarded_step_powers(samples, own, gain, 0.8, 353, RATE)
+        assert np.allclose(found, expected, rtol=1e-9, atol=1e-15)
