@@ -146,6 +146,7 @@ class LiveMixer:
         self.channels = mixer.channels
         self._mixer = mixer
         self._seen = -1
+        self._mixed = 0  # the furthest place mixing went on from: nothing before it moves again
         self._waiting_from: int | None = speech.waiting_point()
         margin = READY_MARGIN_MS if speech.target is None else FITTED_READY_MARGIN_MS
         self._margin = round(margin * mixer.settings.rate / 1000)
@@ -160,11 +161,13 @@ class LiveMixer:
 
     def sync(self, position: int) -> None:
         """Take in the phrases rendered since the last block: `position` is where mixing goes on,
-        so everything before it stays as it was heard."""
+        so everything before it stays as it was heard (and everything before the furthest place
+        mixed so far: a stretch heard again, a journal's question repeated, moves nothing)."""
+        self._mixed = max(self._mixed, position)
         version = self.speech.version
         if version != self._seen and self._waiting_from is not None:
             self._seen = version
-            self._mixer = self._mixer.retimed(self.speech.place_again(position))
+            self._mixer = self._mixer.retimed(self.speech.place_again(self._mixed))
             self._waiting_from = self.speech.waiting_point()
 
     def ready(self, position: int, frames: int) -> bool:
