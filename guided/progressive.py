@@ -83,14 +83,18 @@ class LiveSpeech:
     def wait(self) -> None:
         """Until every phrase is rendered (rendering again if it was stopped); a rendering error is
         raised here."""
-        if not self._thread.is_alive() and not self.done:
-            self._stop = False
-            self._thread = self._start()
+        self.resume()
         with self._arrived:
             while self.error is None and any(t not in self._clips for t in self._order):
                 self._arrived.wait(0.5)
         if self.error is not None:
             raise self.error
+
+    def resume(self) -> None:
+        """Go on rendering after `stop` (nothing when every phrase is rendered)."""
+        if not self._thread.is_alive() and not self.done:
+            self._stop = False
+            self._thread = self._start()
 
     def stop(self) -> None:
         """Render nothing more, once the phrase in hand is done (waited for: a speech engine torn

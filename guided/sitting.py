@@ -155,9 +155,14 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
 
     def ask_again() -> None:
         prompt = Script(path="<prompt>", title=plan.title, kind="talk", cues=(Say(journal_sitting.ASK_AGAIN, 1),))
-        if session.speech is not None:
-            session.speech.wait()  # one speech engine a process: the sitting's own phrases first
-        again = prepare(prompt, id=plan.deck, options=options)
+        speech = session.speech
+        if speech is not None:
+            speech.stop()  # one speech engine a process: the sitting's rendering waits for the prompt's
+        try:
+            again = prepare(prompt, id=plan.deck, options=options)
+        finally:
+            if speech is not None:
+                speech.resume()
         play(again, 0, None, [])
 
     def listening() -> None:

@@ -6,15 +6,17 @@ question at the true end of its silence."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+import wave
 
 import numpy as np
 import pytest
 
 import guided.player as player_module
 import guided.session as session_module
-from guided import journal, journal_sitting, sitting
+from guided import journal, journal_sitting, recorder, sitting
 from guided.options import resolve
 from guided.player import Player
 from guided.timeline import EstimatedClip
@@ -41,11 +43,23 @@ Thank you for taking this time for yourself.
 
 class SlowEngine(FakeEngine):
     """The fake voice (0.25 s a word: twice as fast as the 120 words a minute estimates assume),
-    taking RENDER_SECONDS a phrase."""
+    taking RENDER_SECONDS a phrase; it counts how many phrases it was ever asked to speak at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.speaking = self.most_at_once = 0
+        self._lock = threading.Lock()
 
     def render(self, text: str):
-        time.sleep(RENDER_SECONDS)
-        return super().render(text)
+        with self._lock:
+            self.speaking += 1
+            self.most_at_once = max(self.most_at_once, self.speaking)
+        try:
+            time.sleep(RENDER_SECONDS)
+            return super().render(text)
+        finally:
+            with self._lock:
+                self.speaking -= 1
 
 
 class FastCard:
@@ -125,6 +139,7 @@ def slow_sitting(monkeypatch, guided_home):
     monkeypatch.setattr(Player, "__init__", init)
     deck = guided_home / "three.md"
     deck.write_text(DECK)
+    seen["engine"] = engine
     return seen, str(deck)
 
 
@@ -210,3 +225,36 @@ def test_a_question_heard_again_ends_where_it_ended_the_first_time(slow_sitting,
         assert (repeat.start, repeat.end) == (read.start, read.end)
     assert seen["stretches"][3].start == reflection(truth, 1).end
     assert session.mixer.timeline.total == truth.total  # hearing it again moved nothing
+
+
+def test_the_prompt_to_answer_is_spoken_while_the_sitting_still_renders_never_two_phrases_at_once(
+        slow_sitting, monkeypatch):
+    seen, deck = slow_sitting
+    takes: list[str] = []
+
+    def record_answer(audio, **kwargs):
+        # Each question: nothing said at first (the sitting asks again), then an answer.
+        takes.append(audio.name)
+        if takes.count(audio.name) == 1:
+            return recorder.Recording(audio, 0.0, False, "nothing said")
+        with wave.open(str(audio), "wb") as f:
+            f.setnchannels(1), f.setsampwidth(2), f.setframerate(44100)
+            f.writeframes(bytes(44100))
+        return recorder.Recording(audio, 0.5, True, "silence")
+
+    monkeypatch.setattr(journal_sitting, "record_answer", record_answer)
+    monkeypatch.setattr(recorder, "Microphone", lambda device: contextlib.nullcontext())
+    plan = sitting.plan(deck, mode="record")
+    held = sitting.run(plan, resolve(), transcribe=False, log=False)
+    assert [a.status for a in held.answers.values()] == ["answered"] * 3
+    engine = seen["engine"]
+    assert engine.most_at_once == 1  # one speech engine a process: the prompt waited its turn
+    spoken = engine.rendered
+    prompt = next(i for i, text in enumerate(spoken) if text.startswith("Take your time"))
+    assert prompt < spoken.index("Thank you for taking this time for yourself.")  # not after all the rest
+    truth = settled_timeline(seen["session"]).timeline
+    narration = [s for s in seen["stretches"] if s.player.mixer is seen["session"].mixer]
+    assert narration[0].estimated[1]
+    for number, stretch in zip((1, 2, 3), narration, strict=False):
+        start = 0 if number == 1 else reflection(truth, number - 1).end
+        assert (stretch.start, stretch.end) == (start, reading(truth, number).end)
