@@ -163,8 +163,8 @@ def _reflection_end(number: int) -> Callable:
 
 
 def _resume(session, previous: int | None) -> int:
-    """Where narration goes on: the start, or after the reflection on the question answered last
-    (its silence and chime are the time the answer took)."""
+    """Where narration goes on: the start, or the end of the silence after the question answered
+    last (the time the answer took stood in for it); its chime comes next."""
     return 0 if previous is None else _reflection(_placed(session), previous).end
 
 
