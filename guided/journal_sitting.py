@@ -32,8 +32,11 @@ ASK_AGAIN = "Take your time. Whenever you are ready, you can speak your answer, 
 class Hooks:
     """How the sitting reaches the person: the CLI gives terminal versions, tests give their own."""
 
-    # (session, start, end, {position: action}) → "finished" | "stopped" | "interrupted"
-    play: Callable[[object, int, int, dict], str]
+    # (session, start, end, [(where, action)]) → "finished" | "stopped" | "interrupted": play from
+    # sample `start` to `end` (None: the session's end), running each action once its place is
+    # reached. `end` and each `where` are functions of the timeline (player.Where): a session
+    # still rendering its speech is placed again as true lengths arrive, and they follow it.
+    play: Callable[[object, int, object, list], str]
     say: Callable[[str], None] = lambda text: None  # a status line (stderr)
     wait_key: Callable[[], str] | None = None  # blocks until a key: "continue", "repeat" or "quit"
     read_text: Callable[[str], str | None] | None = None  # a typed answer (None: skipped)
@@ -95,37 +98,30 @@ def _went_on(ended: str) -> None:
 
 def _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_seconds, input_device, ask_again,
                   microphone=None):
-    timeline = session.timeline
-    reads = {e.question: e for e in timeline.speech if e.question}
-    reflections = {e.question: e for e in timeline.events if e.kind == "reflect"}
     numbers = [q.number for q in session.script.questions]
     texts = {q.number: q.text for q in session.script.questions}
     now = lambda: datetime.now().strftime("%H:%M:%S")  # noqa: E731
 
     if mode == "reflect":
         # One continuous stretch: the reflection is the timeline's own silence, ended by a chime.
-        controls = {}
-
         def reflected(number: int):
             return lambda: sitting.set(Answer(number, texts[number], "reflected", at=now()))
 
-        for number in numbers:
-            controls[reflections[number].end] = reflected(number)
         sitting.save()
-        _went_on(hooks.play(session, 0, timeline.total, controls))
+        _went_on(hooks.play(session, 0, None, [(_reflection_end(n), reflected(n)) for n in numbers]))
         return
 
-    position = 0
+    previous = None  # the question answered last: narration goes on after its reflection
     sitting.save()
     for number in numbers:
-        read = reads[number]
-        _went_on(hooks.play(session, position, read.end, {}))
-        position = reflections[number].end
+        _went_on(hooks.play(session, _resume(session, previous), _reading_end(number), []))
+        previous = number
         if mode == "wait":
             while True:
                 key = hooks.wait_key()
                 if key == "repeat":
-                    _went_on(hooks.play(session, read.start, read.end, {}))
+                    start = _reading(_placed(session), number).start
+                    _went_on(hooks.play(session, start, _reading_end(number), []))
                     continue
                 if key == "quit":
                     raise _Stopped
@@ -140,7 +136,36 @@ def _take_answers(sitting, session, mode, hooks, silence_seconds, max_answer_sec
         elif mode == "record":
             _record(sitting, number, texts[number], hooks, silence_seconds, max_answer_seconds, input_device,
                     ask_again, now, microphone)
-    _went_on(hooks.play(session, position, timeline.total, {}))
+    _went_on(hooks.play(session, _resume(session, previous), None, []))
+
+
+# Places in the sitting's session. A session prepared progressively is placed again as its phrases'
+# true lengths arrive (what is heard never moves, what is not yet heard may), so a place is looked
+# up in the timeline as placed at the moment it is needed, by its event's question number and kind.
+def _placed(session):
+    return session.mixer.timeline
+
+
+def _reading(timeline, number: int):
+    return next(e for e in timeline.speech if e.question == number)
+
+
+def _reflection(timeline, number: int):
+    return next(e for e in timeline.events if e.kind == "reflect" and e.question == number)
+
+
+def _reading_end(number: int) -> Callable:
+    return lambda timeline: _reading(timeline, number).end
+
+
+def _reflection_end(number: int) -> Callable:
+    return lambda timeline: _reflection(timeline, number).end
+
+
+def _resume(session, previous: int | None) -> int:
+    """Where narration goes on: the start, or the end of the silence after the question answered
+    last (the time the answer took stood in for it); its chime comes next."""
+    return 0 if previous is None else _reflection(_placed(session), previous).end
 
 
 def _record(sitting, number, text, hooks, silence_seconds, max_answer_seconds, input_device, ask_again, now,

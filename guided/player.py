@@ -12,6 +12,7 @@ import math
 import queue
 import threading
 import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -19,6 +20,11 @@ from .controls import Controls
 from .devices import import_sounddevice
 from .errors import DeviceError, Terminated
 from .mixer import Mixer
+from .timeline import Timeline
+
+# A place in the session: a sample, or where it lies in the timeline as placed now (a session still
+# rendering its speech moves what is not yet heard as true lengths arrive: progressive.LiveMixer).
+Where = int | Callable[[Timeline], int]
 
 FEED_BLOCK = 8192  # frames the worker renders at a time
 AHEAD_SECONDS = 3.0  # how much audio the worker keeps ready
@@ -50,18 +56,24 @@ class Player:
     """Plays one session; `play()` blocks until it ends or is stopped and returns how it ended."""
 
     def __init__(self, mixer: Mixer, controls: Controls | None = None, device: int | str | None = None,
-                 blocksize: int = 1024, start: int = 0, end: int | None = None) -> None:
+                 blocksize: int = 1024, start: int = 0, end: Where | None = None,
+                 marks: Sequence[tuple[Where, Callable[[], None]]] = ()) -> None:
         """Plays the session from `start` to `end` (default: its end): a journal plays it a
-        stretch at a time, between answers."""
+        stretch at a time, between answers. Each of `marks` runs its action once the listener
+        reaches its place; an `end` or a mark given as a function of the timeline follows the
+        session as it is placed again, so it comes where the true lengths put it."""
         self.mixer = mixer
         self.rate = mixer.settings.rate
         self.channels = mixer.channels
         self._end = end
-        self.total = mixer.total if end is None else max(start, min(end, mixer.total))
+        self._marks = list(marks)
+        self._marks_at: list[int] = []  # each mark's sample as placed now (the worker renews it)
+        self._marks_run: set[int] = set()  # marks whose action ran (only the device callback adds)
+        self.start = start
+        self._place(mixer.timeline)
         self.controls = controls or Controls([c.start for c in mixer.timeline.sections], self.total, self.rate)
         self.device = device
         self.blocksize = blocksize
-        self.start = start
         # True while the listener waits in silence: for a phrase still rendering (a session
         # prepared progressively), or for the worker (never expected).
         self.preparing = False
@@ -99,6 +111,8 @@ class Player:
                     continue
                 frames = min(FEED_BLOCK, self.total - position)
                 block = self.mixer.render(position, frames)
+                if self.mixer.timeline is not self._timeline:
+                    continue  # placed again while mixing: the stretch may end elsewhere; follow it first
                 if block is None:  # a phrase it needs still renders: the device fades out and waits
                     self._hold_at = position
                     self._feed_wake.wait(0.02)
@@ -125,9 +139,22 @@ class Player:
         timeline = self.mixer.timeline
         if timeline is not self._timeline:
             self._timeline = timeline
-            total = timeline.total if self._end is None else max(self.start, min(self._end, timeline.total))
-            self.total = self.controls.total = total
+            self._place(timeline)
+            self.controls.total = self.total
             self.controls.sections = [c.start for c in timeline.sections]
+
+    def _place(self, timeline: Timeline) -> None:
+        """The end of the stretch and the marks' places, as `timeline` puts them."""
+        end = self._end(timeline) if callable(self._end) else self._end
+        self.total = timeline.total if end is None else max(self.start, min(end, timeline.total))
+        self._marks_at = [where(timeline) if callable(where) else where for where, _ in self._marks]
+
+    def _run_marks(self, position: int) -> None:
+        places = self._marks_at
+        for index, (_, action) in enumerate(self._marks):
+            if index not in self._marks_run and places[index] <= position:
+                self._marks_run.add(index)
+                action()
 
     def _holding(self, frames: int) -> bool:
         """Whether the listener is about to reach speech still rendering: time to fade out and wait."""
@@ -206,6 +233,8 @@ class Player:
         sd = self._sd
         c = self.controls
         c.run_due()
+        if self._marks:
+            self._run_marks(c.position)
         per_ms = self.rate / 1000
         if c.has_seek() and self._awaiting_seek is None:
             self._awaiting_seek = c.take_seek()

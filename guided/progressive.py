@@ -83,14 +83,18 @@ class LiveSpeech:
     def wait(self) -> None:
         """Until every phrase is rendered (rendering again if it was stopped); a rendering error is
         raised here."""
-        if not self._thread.is_alive() and not self.done:
-            self._stop = False
-            self._thread = self._start()
+        self.resume()
         with self._arrived:
             while self.error is None and any(t not in self._clips for t in self._order):
                 self._arrived.wait(0.5)
         if self.error is not None:
             raise self.error
+
+    def resume(self) -> None:
+        """Go on rendering after `stop` (nothing when every phrase is rendered)."""
+        if not self._thread.is_alive() and not self.done:
+            self._stop = False
+            self._thread = self._start()
 
     def stop(self) -> None:
         """Render nothing more, once the phrase in hand is done (waited for: a speech engine torn
@@ -146,6 +150,7 @@ class LiveMixer:
         self.channels = mixer.channels
         self._mixer = mixer
         self._seen = -1
+        self._mixed = 0  # the furthest place mixing went on from: nothing before it moves again
         self._waiting_from: int | None = speech.waiting_point()
         margin = READY_MARGIN_MS if speech.target is None else FITTED_READY_MARGIN_MS
         self._margin = round(margin * mixer.settings.rate / 1000)
@@ -160,11 +165,13 @@ class LiveMixer:
 
     def sync(self, position: int) -> None:
         """Take in the phrases rendered since the last block: `position` is where mixing goes on,
-        so everything before it stays as it was heard."""
+        so everything before it stays as it was heard (and everything before the furthest place
+        mixed so far: a stretch heard again, a journal's question repeated, moves nothing)."""
+        self._mixed = max(self._mixed, position)
         version = self.speech.version
         if version != self._seen and self._waiting_from is not None:
             self._seen = version
-            self._mixer = self._mixer.retimed(self.speech.place_again(position))
+            self._mixer = self._mixer.retimed(self.speech.place_again(self._mixed))
             self._waiting_from = self.speech.waiting_point()
 
     def ready(self, position: int, frames: int) -> bool:

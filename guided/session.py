@@ -109,10 +109,12 @@ class Session:
         return result
 
     def controls(self):
-        """A fresh `Controls` for this session: pause, seek, sections, volume, stop, from any thread."""
+        """A fresh `Controls` for this session: pause, seek, sections, volume, stop, from any thread.
+        Its sections are where the session is placed now (speech still rendering moves them)."""
         from .controls import Controls
 
-        return Controls([c.start for c in self.timeline.sections], self.total, self.rate)
+        timeline = self.mixer.timeline
+        return Controls([c.start for c in timeline.sections], timeline.total, self.rate)
 
     def play(self, *, controls=None, device: int | str | None = None, section: int | str | None = None,
              on_tick: Callable | None = None, log: bool = True) -> str:

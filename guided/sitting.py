@@ -11,7 +11,7 @@ import contextlib
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import catalog, journal_sitting
 from . import journal as journaling
@@ -114,8 +114,10 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         worker, note = worker_for_sitting(model, on_error=ui.say)
         if note:
             ui.say(note)
-    session = prepare(plan.script, id=plan.deck, options=options, progress=ui.progress)
-    tick = ui.display_for(session.timeline) if ui.display_for else None
+    # Narration starts at once: phrases not yet cached render behind it, in the order they are heard
+    # (guided/progressive.py); were it to catch up, it holds in silence and the display says so.
+    session = prepare(plan.script, id=plan.deck, options=options, progress=ui.progress, progressive=True)
+    tick = ui.display_for(session.mixer.timeline) if ui.display_for else None
     state: dict = {"controls": None, "phase": "playing", "heard": 0, "sitting": None}
     keys_waiting: queue.Queue = queue.Queue()
     key_stop = threading.Event()
@@ -130,12 +132,10 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         elif state["phase"] == "recording":
             key_stop.set()
 
-    def play(sess, start: int, end: int, actions: dict) -> str:
+    def play(sess, start: int, end, marks: list) -> str:
         controls = sess.controls()
-        for position, action in actions.items():
-            controls.at(position, action)
         state["controls"], state["phase"] = controls, "playing"
-        player = Player(sess.mixer, controls, device=output_device, start=start, end=end)
+        player = Player(sess.mixer, controls, device=output_device, start=start, end=end, marks=marks)
         try:
             return player.play(on_tick=tick if sess is session else None)
         finally:
@@ -155,8 +155,15 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
 
     def ask_again() -> None:
         prompt = Script(path="<prompt>", title=plan.title, kind="talk", cues=(Say(journal_sitting.ASK_AGAIN, 1),))
-        again = prepare(prompt, id=plan.deck, options=options)
-        play(again, 0, again.total, {})
+        speech = session.speech
+        if speech is not None:
+            speech.stop()  # one speech engine a process: the sitting's rendering waits for the prompt's
+        try:
+            again = prepare(prompt, id=plan.deck, options=options)
+        finally:
+            if speech is not None:
+                speech.resume()
+        play(again, 0, None, [])
 
     def listening() -> None:
         state["phase"] = "recording"  # from now on a key ends the answer
@@ -187,12 +194,16 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         ended = "stopped" if held.stopped else "finished"
         return held
     finally:
+        if session.speech is not None:
+            session.speech.stop()  # the phrase in hand finishes: an engine torn down mid-phrase can abort
         answers = _answered(state["sitting"]) if state["sitting"] is not None else 0
         # A sitting that never reached the person (no device) is not practice; any other is.
         if log and (ended == "finished" or state["heard"] or answers):
             from . import practice_log
 
-            practice_log.record_sitting(session, plan.deck, state["heard"], answers, plan.mode, ended)
+            # Its length as placed by the end, true lengths and all.
+            placed = replace(session, timeline=session.mixer.timeline)
+            practice_log.record_sitting(placed, plan.deck, state["heard"], answers, plan.mode, ended)
 
 
 def _answered(held: journaling.Sitting) -> int:

@@ -154,3 +154,35 @@ def test_sigkill_in_the_middle_of_an_answer_keeps_what_was_recorded(tmp_path, gu
     text = killed_entry[0].read_text()
     assert "interrupted, the recording was kept" in text and target.name in text
     assert {r["deck"]: r for r in rows}["trust-questions"]["answered"] == 2
+
+
+def test_a_sitting_from_a_cold_cache_is_heard_before_its_speech_is_rendered(tmp_path, guided_home):
+    # Progressive: the first sound comes while most of the sitting's phrases are still to be rendered
+    # (espeak-ng, phrase after phrase, behind the narration); the answers are kept all the same.
+    answers = ["A friend who kept her word.", "Slowly, and with some fear.", "Knowing I can leave."]
+    home = sound_home(tmp_path, np.zeros(RATE, dtype=np.int16))
+    clips = guided_home / "cache" / "clips"
+    played = home / "played.raw"
+    process = subprocess.Popen([sys.executable, "-m", "guided", "journal", "trust-questions", "--type", "--questions",
+                                "3"], env={**os.environ, "HOME": str(home)}, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdin.write("".join(f"{a}\n\n" for a in answers))
+    process.stdin.close()
+    deadline = time.monotonic() + 120
+    while not (played.exists() and played.stat().st_size > 0):
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.001)
+    rendered_at_first_sound = sum(1 for _ in clips.rglob("*.clip")) if clips.exists() else 0
+    assert process.wait(timeout=300) == 0, process.stderr.read()
+    rendered = sum(1 for _ in clips.rglob("*.clip"))
+    assert rendered >= 15  # the opening, three questions and their places, the closing
+    assert rendered_at_first_sound <= rendered // 2
+    stderr = process.stderr.read()
+    assert "preparing speech" not in stderr
+    (entry,) = (guided_home / "journal").glob("*.md")
+    text = entry.read_text()
+    assert "answered: [1, 2, 3]" in text
+    for number, answer in enumerate(answers, start=1):
+        assert f"## {number}. " in text and answer in text
+    assert text.index(answers[0]) < text.index("## 2. ") < text.index(answers[1]) < text.index(answers[2])
+    assert stderr.strip().splitlines()[-1].startswith("finished Twenty questions on trust; saved to your journal: ")

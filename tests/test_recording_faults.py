@@ -145,7 +145,8 @@ def fake_session(questions: int = 2):
     events = [types.SimpleNamespace(kind="reflect", question=n, end=n * 100 + 90) for n in range(1, questions + 1)]
     script = types.SimpleNamespace(title="Questions", questions=[
         types.SimpleNamespace(number=n, text=f"Question {n}?") for n in range(1, questions + 1)])
-    return types.SimpleNamespace(timeline=types.SimpleNamespace(speech=speech, events=events, total=1000), script=script)
+    timeline = types.SimpleNamespace(speech=speech, events=events, total=1000)
+    return types.SimpleNamespace(timeline=timeline, mixer=types.SimpleNamespace(timeline=timeline), script=script)
 
 
 def sit(microphone, said: list[str], questions: int = 2):
