@@ -5,6 +5,11 @@ import os
 import signal
 import sys
 
+# numpy's OpenBLAS starts a thread per core when it loads, about 0.1 s of CPU at every start, taken
+# from the bed's synthesis on a small machine; guided does no linear algebra big enough to share out.
+# Set before numpy loads (the package itself imports nothing heavy); a user's own setting stands.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 # What GuidedGroup exits with after a stop by a signal: 128 + SIGHUP, SIGINT, SIGTERM.
 STOP_STATUSES = (129, 130, 143)
 

@@ -36,18 +36,31 @@ _BED_VERSION = 1  # bump whenever bed synthesis changes, so stale cache files ar
 
 
 def _normalise_bed(x: np.ndarray) -> np.ndarray:
-    """Remove DC, scale to RMS BED_RMS, and gently limit any peak above BED_PEAK_LIMIT."""
+    """Remove DC, scale to RMS BED_RMS, and gently limit any peak above BED_PEAK_LIMIT.
+
+    A float64 `x` is changed in place (its callers hand over a loop they have just made): the
+    arithmetic is the same, and a whole loop's temporaries cost a cold start more than it does."""
     x = np.asarray(x, dtype=np.float64)
-    x = x - x.mean(axis=0)
+    x -= x.mean(axis=0)
     level = rms(x)
     if level <= 1e-9:
         raise SoundError("the background is silent; choose a sound file with audible sound")
-    x = x * (BED_RMS / level)
+    scale = BED_RMS / level
+    # Scaling by a positive number keeps the order of the samples, rounding included, so the peak of
+    # the scaled loop is its own peak scaled; a loop needing no limit is scaled straight into float32.
+    if max(x.max(initial=0.0) * scale, -x.min(initial=0.0) * scale) < BED_PEAK_LIMIT * 0.97:
+        return np.multiply(x, scale, out=np.empty(x.shape, dtype=np.float32))
+    x *= scale
     for _ in range(8):
-        if np.max(np.abs(x)) < BED_PEAK_LIMIT * 0.97:
+        if max(x.max(initial=0.0), -x.min(initial=0.0)) < BED_PEAK_LIMIT * 0.97:
             break
         ceiling, p = BED_PEAK_LIMIT * 0.92, 6.0  # smooth soft-knee, transparent at low levels
-        x = x / (1 + (np.abs(x) / ceiling) ** p) ** (1 / p)
+        knee = np.abs(x)  # x / (1 + (|x| / ceiling) ** p) ** (1 / p), step by step in one array
+        knee /= ceiling
+        knee **= p
+        knee += 1
+        knee **= 1 / p
+        x /= knee
         x *= BED_RMS / rms(x)
     return x.astype(np.float32)
 

@@ -18,6 +18,7 @@ Arrays are shaped ``(frames, channels)``; mono is the mean of the two stereo cha
 from __future__ import annotations
 
 import math
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,7 @@ import numpy as np
 
 from . import audiofile
 from .audiofile import RATE, builtin_name, check_channels, check_rate, to_channels, user_path
-from .dsp import raised_cosine
+from .dsp import raised_cosine, resample
 from .errors import MissingDependencyError, SoundError
 from .files import write_npy
 from .loudness import kept_step_powers
@@ -39,6 +40,7 @@ RING_FLOOR_DB = -70.0  # a bell ends once its ring has decayed below this, relat
 BELL_END_FADE = 0.05  # s, the fade to exactly zero at the end of a synthesised bell
 FILE_BELL_FADE_IN = 0.005  # s
 FILE_BELL_FADE_OUT = 0.05  # s
+BUNDLED_RATE = 44100  # the rate of the bundled audio/NAME.flac files
 
 
 @dataclass(frozen=True)
@@ -231,12 +233,32 @@ def _bundled_bell(name: str, rate: int) -> np.ndarray:
     if not path.is_file():
         return synth_bell(name, rate)
     try:
-        x = audiofile.load(path, rate)
+        x = _decode_bundled(path, rate)
     except (MissingDependencyError, SoundError):  # ffmpeg missing or file damaged: synthesise
         return synth_bell(name, rate)
     out = _finish_bell(x)
     out.flags.writeable = False
     return out
+
+
+def _decode_bundled(path: Path, rate: int) -> np.ndarray:
+    """A bundled bell (stereo 24-bit FLAC at 44.1 kHz, as audio/generate.py writes them) as (n, 2)
+    float64 at `rate`: the samples `audiofile.load` gives, from one ffmpeg run. pydub runs ffprobe
+    first to learn what a file holds, which is known here; that costs a cold start 0.1 s."""
+    import subprocess
+
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise MissingDependencyError("decoding the bundled bells needs ffmpeg")
+    try:
+        done = subprocess.run([ffmpeg, "-nostdin", "-v", "error", "-i", str(path), "-f", "s32le", "-acodec",
+                               "pcm_s32le", "-"], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SoundError(f"cannot decode {path}: {exc}") from None
+    if done.returncode != 0 or not done.stdout or len(done.stdout) % 8:
+        raise SoundError(f"cannot decode {path}: {done.stderr.decode(errors='replace').strip()}")
+    x = np.frombuffer(done.stdout, dtype="<i4").reshape(-1, 2).astype(np.float64) / float(1 << 31)
+    return resample(x, BUNDLED_RATE, rate)
 
 
 def _cached_bell_path(name: str, rate: int, cache_dir: Path) -> Path:

@@ -189,17 +189,11 @@ def prepare(
     settings = mix_settings(options, script)
     where = paths()
     cache = ClipCache(where.clips)
-    engine = make_engine(options.engine, options.voice, options.rate_wpm)
     from .beds import load_bed as bed_from
     from .bells import DEFAULT_BELL
     from .bells import load_bell as bell_from
 
-    def speak(text: str):
-        return cache.get(engine, spoken_form(text, script.pronounce, engine.name), settings.rate)
-
     seconds = options.minutes * 60 if options.minutes is not None else None
-    # Bells and the bed load in a second thread while speech renders in this one: decoding and
-    # synthesis wait on ffmpeg or run in numpy, so the two overlap well and a cold start is quicker.
     wanted = {c.name for c in script.cues if isinstance(c, Bell)}
     wanted |= {c.bell or DEFAULT_INTERVAL_BELL for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
 
@@ -211,9 +205,16 @@ def prepare(
             return None
         return bed_from(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="guided-sounds") as pool:
+    # The bed and the bells load in two threads of their own, from before the engine starts, while
+    # this one places the speech: a bed's synthesis (numpy, which lets go of the GIL) and a bell's
+    # decoding (ffmpeg) overlap on two cores, so a cold start waits for the longer of them only.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="guided-sounds") as pool:
+        bed_future = pool.submit(load_bed)  # first: the longest to make
         bells = {name: pool.submit(load_bell, name) for name in sorted(wanted, key=str)}
-        bed_future = pool.submit(load_bed)
+        engine = make_engine(options.engine, options.voice, options.rate_wpm)
+
+        def speak(text: str):
+            return cache.get(engine, spoken_form(text, script.pronounce, engine.name), settings.rate)
 
         def bell_samples(name: str | None):
             if name not in bells:
@@ -223,21 +224,27 @@ def prepare(
         def bell_frames(name: str | None) -> int:
             return len(bell_samples(name))
 
-        live = None
+        arrangement = None
         if progressive:
-            live = _start_speech(script, engine, cache, speak, bell_frames, settings.rate, options.rate_wpm, seconds)
-            if live is not None and live.waiting_point() is None:
-                live = None  # every phrase was cached: placed exactly as without `progressive`
-        if live is not None:
-            timeline = live.arrangement.timeline()
+            arrangement = _estimated_arrangement(script, engine, cache, bell_frames, settings.rate,
+                                                 options.rate_wpm, seconds)
+        if arrangement is not None:
+            timeline = arrangement.timeline()
         else:
             timeline = assemble(script, speak, bell_frames, rate=settings.rate, seconds=seconds, progress=progress)
         bed = bed_future.result()
         used = {e.bell for e in timeline.bells}
         mixer = Mixer(timeline, settings, cache, {name: bell_samples(name) for name in used}, bed)
-    if live is None:
+    if arrangement is None:
         return Session(entry, script, timeline, mixer, settings, cache, engine.identity())
-    from .progressive import LiveMixer
+    from .progressive import LiveMixer, LiveSpeech
+    from .timeline import spoken_texts
+
+    # Speech starts rendering only now, once the bed and the bells are made: they are what the first
+    # block needs (a phrase it needs is waited for in silence by the player), and on two cores a
+    # speech thread started earlier takes from them the CPU that the first sound waits for.
+    target = round(seconds * settings.rate) if seconds is not None else None
+    live = LiveSpeech(arrangement, speak, spoken_texts(arrangement.script), target)
 
     def settled() -> Session:
         live.wait()
@@ -247,11 +254,11 @@ def prepare(
                    speech=live, settle=settled)
 
 
-def _start_speech(script, engine, cache, speak, bell_frames, rate: int, rate_wpm: int, seconds):
-    """The session placed with what is cached and estimates for the rest, and that rest rendering
-    in the background; None when the estimates cannot be fitted (the exact fit then says why)."""
-    from .progressive import LiveSpeech
-    from .timeline import arrange, estimated, spoken_texts
+def _estimated_arrangement(script, engine, cache, bell_frames, rate: int, rate_wpm: int, seconds):
+    """The session placed with what is cached and estimates for the rest (rendered later, while it
+    plays); None when every phrase is cached (placed exactly, as without `progressive`) or when the
+    estimates cannot be fitted (the exact fit then says why)."""
+    from .timeline import EstimatedClip, arrange, estimated
 
     def known(text: str):
         spoken = spoken_form(text, script.pronounce, engine.name)
@@ -261,8 +268,9 @@ def _start_speech(script, engine, cache, speak, bell_frames, rate: int, rate_wpm
         arrangement = arrange(script, known, bell_frames, rate=rate, seconds=seconds)
     except FitError:
         return None
-    target = round(seconds * rate) if seconds is not None else None
-    return LiveSpeech(arrangement, speak, spoken_texts(arrangement.script), target)
+    if not any(i.kind == "speech" and isinstance(i.clip, EstimatedClip) for i in arrangement.items):
+        return None
+    return arrangement
 
 
 def mix_settings(options: SessionOptions, script: Script) -> MixSettings:
