@@ -145,14 +145,15 @@ def guarded_step_powers(samples: np.ndarray, powers: np.ndarray, gain: float, ce
     reach = 2 * width
     touched = np.unique(np.concatenate([(over - reach) // step, (over + reach) // step, over // step]))
     touched = touched[(touched >= 0) & (touched < out.size)]
-    breaks = np.flatnonzero(np.diff(touched) > 1) + 1
+    # Steps a few apart are measured in one run: fewer, longer passes cost less than many short ones.
+    breaks = np.flatnonzero(np.diff(touched) > 8) + 1
     for run in np.split(touched, breaks):
         first, last = int(run[0]), int(run[-1]) + 1
         a, b = first * step, min(samples.shape[0], last * step)
         lo, hi = max(0, a - reach), min(samples.shape[0], b + reach)
         part = samples[lo:hi].astype(np.float64) * gain
         guarded = part * guard_gain(magnitude[lo:hi] * gain, ceiling, width)
-        out[first:last] = step_powers(guarded[a - lo : b - lo], rate)
+        out[first:last] = step_powers(guarded[a - lo : b - lo], rate)  # steps between runs come out as before
     return out
 
 
