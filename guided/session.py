@@ -230,6 +230,8 @@ def prepare(
                                                  options.rate_wpm, seconds)
         if arrangement is not None:
             timeline = arrangement.timeline()
+            if not _still_to_render(arrangement):
+                arrangement = None  # every phrase cached: the exact placement, as `assemble` makes it
         else:
             timeline = assemble(script, speak, bell_frames, rate=settings.rate, seconds=seconds, progress=progress)
         bed = bed_future.result()
@@ -256,9 +258,8 @@ def prepare(
 
 def _estimated_arrangement(script, engine, cache, bell_frames, rate: int, rate_wpm: int, seconds):
     """The session placed with what is cached and estimates for the rest (rendered later, while it
-    plays); None when every phrase is cached (placed exactly, as without `progressive`) or when the
-    estimates cannot be fitted (the exact fit then says why)."""
-    from .timeline import EstimatedClip, arrange, estimated
+    plays); None when the estimates cannot be fitted (the exact fit then says why)."""
+    from .timeline import arrange, estimated
 
     def known(text: str):
         spoken = spoken_form(text, script.pronounce, engine.name)
@@ -268,9 +269,14 @@ def _estimated_arrangement(script, engine, cache, bell_frames, rate: int, rate_w
         arrangement = arrange(script, known, bell_frames, rate=rate, seconds=seconds)
     except FitError:
         return None
-    if not any(i.kind == "speech" and isinstance(i.clip, EstimatedClip) for i in arrangement.items):
-        return None
     return arrangement
+
+
+def _still_to_render(arrangement) -> bool:
+    """Whether any phrase of `arrangement` is placed by an estimate rather than its clip."""
+    from .timeline import EstimatedClip
+
+    return any(i.kind == "speech" and isinstance(i.clip, EstimatedClip) for i in arrangement.items)
 
 
 def mix_settings(options: SessionOptions, script: Script) -> MixSettings:

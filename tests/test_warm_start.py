@@ -45,3 +45,17 @@ def test_preparing_a_session_heard_before_loads_no_engine_and_no_number_words(gu
     found = json.loads(warm.stdout)
     assert found["rendered"] == 0 and found["total"] == cold.total
     assert [name for name in NOT_NEEDED if name in found["modules"]] == []
+
+
+@pytest.mark.e2e
+@needs("espeak-ng")
+def test_an_engine_made_after_the_others_are_gone_speaks_at_the_pace_it_was_given(guided_home):
+    import gc
+
+    first = make_engine("pyttsx3", None, 120)
+    samples, rate = first.render("Rest here, and let the breath come and go on its own.")
+    del first
+    gc.collect()  # pyttsx3 lets its engine go with the last of ours: the next starts espeak-ng afresh
+    again = make_engine("pyttsx3", None, 120)
+    same, _ = again.render("Rest here, and let the breath come and go on its own.")
+    assert abs(len(same) - len(samples)) < 0.05 * len(samples)

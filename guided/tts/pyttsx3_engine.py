@@ -13,6 +13,7 @@ import tempfile
 import threading
 import time
 import wave
+import weakref
 
 import numpy as np
 
@@ -24,7 +25,10 @@ ESPEAK_SLOWEST, ESPEAK_FASTEST = 80, 450  # espeak-ng's own limits of its rate
 ESPEAK_WORDGAP = 7  # espeak_PARAMETER espeakWORDGAP: pause between words, in 10 ms at the default rate
 MAX_WORD_GAP = 12
 SETTLE_SECONDS = 2.0
-_APPLIED: dict = {}  # the settings espeak-ng (or the system voice) holds now, for every engine object
+# The settings espeak-ng (or the system voice) holds now, for every engine object, and the pyttsx3
+# engine that holds them: once every engine object is gone, pyttsx3 lets its engine go too, and the
+# next one starts espeak-ng afresh, at its own default rate and voice.
+_APPLIED: dict = {}
 # (rate, word gap) settings measured once per voice to fit its pace model
 CALIBRATION_POINTS = [(80, 0), (110, 0), (150, 0), (220, 0), (80, 3), (80, 7), (110, 5)]
 _INSTALL_HINT = {
@@ -219,6 +223,9 @@ class Pyttsx3Engine:
         """Set the voice, rate and word gap when they differ from what the library is set to now (one
         espeak-ng per process, shared by every engine object); True when anything changed."""
         wanted = (self.voice, int(speed), int(gap))
+        holder = _APPLIED.get("engine")
+        if holder is None or holder() is not self._engine:
+            _APPLIED.clear()  # a new pyttsx3 engine: it holds nothing of ours yet
         if _APPLIED.get("settings") == wanted:
             return False
         if self._espeak is not None:
@@ -230,6 +237,7 @@ class Pyttsx3Engine:
             self._engine.setProperty("voice", self.voice)
             self._engine.setProperty("rate", int(speed))
         _APPLIED["settings"] = wanted
+        _APPLIED["engine"] = weakref.ref(self._engine)
         return True
 
     def _render_at(self, text: str, speed: int, gap: int) -> tuple[np.ndarray, int]:
