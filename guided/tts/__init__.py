@@ -6,6 +6,7 @@ import contextlib
 import difflib
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -137,7 +138,15 @@ def trim_silence(samples: np.ndarray, rate: int, threshold: float = 0.004, keep_
 
 @contextlib.contextmanager
 def quiet_stdout():
-    """Keep a library's own printing (Python or C level) out of the user's terminal and stdout."""
+    """Keep a library's own printing (Python or C level) out of the user's terminal and stdout.
+
+    Only in the main thread: stdout is the whole process's, so quieting it from a thread that
+    renders in the background (a session that plays while its speech renders) would swallow
+    whatever the other threads print meanwhile. There only the driver's own print is silenced
+    (pyttsx3_engine); espeak-ng prints nothing on stdout while it renders."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     sys.stdout.flush()
     try:
         saved = os.dup(1)
