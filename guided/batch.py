@@ -197,8 +197,7 @@ def export_all(
     index_path = out / INDEX
     items: list[BatchItem | None] = []
     jobs_to_run: list[_Job] = []
-    estimates: dict[int, float] = {}
-    from .estimate import estimate_seconds
+    waiting: dict[int, Script] = {}
 
     for number, p in enumerate(plan(out, selection, options, fmt, bitrate, captions=captions, cover=cover,
                                     engine=engine)):
@@ -209,7 +208,11 @@ def export_all(
         items.append(BatchItem(p.entry.id, p.script.title, p.file, 0.0, p.hash, "pending", captions=p.captions))
         source = str(p.entry.path)  # a worker needs no library folders to find it
         jobs_to_run.append(_Job(number, p.entry.id, source, str(out / p.file), options, fmt, bitrate, captions, cover))
-        estimates[number] = options.minutes * 60 if options.minutes else estimate_seconds(p.script, options.rate_wpm)
+        waiting[number] = p.script
+    # Each export's share of the progress bar: its length as `guided list` gives it.
+    from .lengths import session_lengths
+
+    estimates = dict(zip(waiting, (s.seconds for s in session_lengths(list(waiting.values()), options)), strict=True))
 
     result = BatchResult(folder=str(out), playlist=None, index=str(index_path))
     try:

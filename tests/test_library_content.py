@@ -12,9 +12,8 @@ import re
 import pytest
 
 from guided.catalog import builtin_dir
-from guided.estimate import EstimatedClip
 from guided.script import Question, Say, Script, Section, load_script
-from guided.timeline import RATE, Timeline, assemble, length_range
+from guided.timeline import RATE, EstimatedClip, Timeline, assemble, length_range
 from guided.tts import DEFAULT_RATE_WPM
 
 BELL_SECONDS = 13  # about the length of the built-in bowl as it is heard

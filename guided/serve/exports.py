@@ -27,7 +27,7 @@ from pathlib import Path
 from .. import batch
 from ..config import paths
 from ..errors import GuidedError, OutputError
-from ..estimate import estimate_seconds
+from ..lengths import session_lengths
 from ..options import SessionOptions
 from ..playlist import INDEX, read_index
 from ..selection import Selection, select, up_to_date
@@ -295,13 +295,14 @@ class Exports:
                              engine=self._engine)
         items: dict[str, Item] = {}
         by_key: dict[str, batch.Planned] = {}
-        for p in planned:
+        # The length `guided list` shows: cached phrases at their real length, the rest estimated.
+        lengths = session_lengths([p.script for p in planned], self.options)
+        for p, length in zip(planned, lengths, strict=True):
             key = Path(p.file).stem
             script = p.script
             items[key] = Item(key=key, id=p.entry.id, title=script.title, kind=script.kind, series=script.series,
                               part=script.part, description=script.description,
-                              estimate=round(self.options.minutes * 60 if self.options.minutes
-                                             else estimate_seconds(script, self.options.rate_wpm)),
+                              estimate=round(length.seconds),
                               file=p.file, captions=p.captions or "", hash=p.hash)
             by_key[key] = p
         with self._lock:
