@@ -69,12 +69,25 @@ def yardstick() -> tuple[float, float]:
     return time.perf_counter() - start, usage.ru_utime + usage.ru_stime
 
 
-def prepare_memos(session: str, engine: str, work: Path) -> Path:
-    """A home where the voice has been measured once (its pace and fingerprint), with no clips."""
+def alsa_card(work: Path) -> Path:
+    """A HOME whose ALSA default device writes what it plays to played.raw (and records from an
+    empty mic.raw): the moment its first bytes land is the moment sound would leave the speakers."""
+    alsa = work / "alsa"
+    alsa.mkdir()
+    (alsa / "mic.raw").write_bytes(b"")
+    (alsa / ".asoundrc").write_text(
+        f'pcm.!default {{ type file slave.pcm "null" file "{alsa}/played.raw" infile "{alsa}/mic.raw" format "raw" }}\n'
+    )
+    return alsa
+
+
+def prepare_memos(session: str, engine: str, work: Path, cwd: Path | None = None) -> Path:
+    """A home where the voice has been measured once (its pace and fingerprint), with no clips;
+    `cwd`: the checkout whose guided runs (default: the installed one)."""
     home = work / f"memo-{engine}"
     env = {**ENV, "GUIDED_HOME": str(home), "GUIDED_ENGINE": engine}
     subprocess.run([sys.executable, "-m", "guided", "show", session, "--json"], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+                   stdout=subprocess.DEVNULL, cwd=cwd)
     return home / "cache"
 
 
@@ -107,12 +120,7 @@ def main() -> None:
     args = parser.parse_args()
     engines = args.engine or ["pyttsx3", "piper"]
     work = Path(tempfile.mkdtemp(prefix="guided-bench-"))
-    alsa = work / "alsa"
-    alsa.mkdir()
-    (alsa / "mic.raw").write_bytes(b"")
-    (alsa / ".asoundrc").write_text(
-        f'pcm.!default {{ type file slave.pcm "null" file "{alsa}/played.raw" infile "{alsa}/mic.raw" format "raw" }}\n'
-    )
+    alsa = alsa_card(work)
     rows: dict[str, dict] = {}
     load_before = os.getloadavg()
     try:

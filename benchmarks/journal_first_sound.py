@@ -23,8 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-MEMOS = ("pace.json", "voice-fingerprints.json")
+from first_sound import ENV, alsa_card, fresh_home, prepare_memos
 
 
 def first_sound(deck: str, guided_home: Path, alsa: Path, checkout: Path) -> tuple[float, int]:
@@ -59,22 +58,11 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="guided-journal-bench-"))
     try:
-        alsa = work / "alsa"
-        alsa.mkdir()
-        (alsa / "mic.raw").write_bytes(b"")
-        (alsa / ".asoundrc").write_text(
-            f'pcm.!default {{ type file slave.pcm "null" file "{alsa}/played.raw" infile "{alsa}/mic.raw" format "raw" }}\n'
-        )
-        memo_home = work / "memo"
-        subprocess.run([sys.executable, "-m", "guided", "show", args.deck, "--json"], cwd=args.checkout, check=True,
-                       env={**ENV, "GUIDED_HOME": str(memo_home), "GUIDED_ENGINE": "pyttsx3"}, stdout=subprocess.DEVNULL)
+        alsa = alsa_card(work)
+        memos = prepare_memos(args.deck, "pyttsx3", work, cwd=args.checkout)
         cold, warm = [], []
         for run in range(args.runs):
-            home = work / f"home-{run}"
-            (home / "cache").mkdir(parents=True)
-            for name in MEMOS:
-                if (memo_home / "cache" / name).is_file():
-                    shutil.copyfile(memo_home / "cache" / name, home / "cache" / name)
+            home = fresh_home(memos, work / f"home-{run}")
             cold.append(first_sound(args.deck, home, alsa, args.checkout))
             # Warm: let the cold run's rendering be finished first, untimed.
             subprocess.run([sys.executable, "-m", "guided", "export", args.deck, "-o", str(work / "x.wav")],
