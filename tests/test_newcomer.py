@@ -361,15 +361,9 @@ def test_the_ending_line_says_how_it_ended():
     assert ending("short", "stopped", timeline.rate * 2, timeline) == f"stopped short at 0:02 of {total}"
 
 
-def test_a_finished_play_says_so_on_its_own_line(tmp_path):
-    home = tmp_path / "alsa-home"
-    home.mkdir()
-    (home / "mic.raw").write_bytes(b"")
-    (home / ".asoundrc").write_text(
-        f'pcm.!default {{ type file slave.pcm "null" file "{home}/played.raw" infile "{home}/mic.raw" format "raw" }}\n'
-    )
+def test_a_finished_play_says_so_on_its_own_line(tmp_path, sound_home):
     script = tmp_path / "short.md"
     script.write_text(SHORT)
-    result = run("play", str(script), env={"HOME": str(home)})
+    result = run("play", str(script), env={"HOME": str(sound_home)})
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines()[-1].startswith("finished short (0:")
