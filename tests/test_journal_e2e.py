@@ -156,6 +156,39 @@ def test_sigkill_in_the_middle_of_an_answer_keeps_what_was_recorded(tmp_path, gu
     assert {r["deck"]: r for r in rows}["trust-questions"]["answered"] == 2
 
 
+@pytest.mark.parametrize(("signum", "status", "line"), [(signal.SIGTERM, 143, "guided: stopped by SIGTERM"),
+                                                       (signal.SIGHUP, 129, "guided: stopped by SIGHUP")])
+def test_sigterm_or_sighup_in_the_middle_of_an_answer_keeps_it_whole_and_says_so(tmp_path, guided_home, signum,
+                                                                                 status, line):
+    # As a service manager or a closed terminal would end it: like Ctrl-C, the answer so far is kept
+    # as a whole recording and the entry says the sitting was interrupted.
+    spoken = speech(ANSWER, tmp_path)
+    long_answer = np.concatenate([np.concatenate([spoken, np.zeros(RATE // 2, dtype=np.int16)])] * 60)
+    home = sound_home(tmp_path, long_answer)
+    process = subprocess.Popen([sys.executable, "-m", "guided", "journal", "--record", "--only", "3", "--silence", "3s",
+                                "--max-answer", "60m", "--no-transcribe"], env={**os.environ, "HOME": str(home)},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    folder = guided_home / "journal"
+    deadline = time.monotonic() + 120
+    while not [p for p in folder.glob("*-q03.wav") if p.stat().st_size > 10 * RATE]:  # 5 s recorded
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the answer never started recording"
+        time.sleep(0.01)
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == status, err
+    assert err.strip().splitlines()[-1] == line
+    assert "Traceback" not in err
+    (recording,) = folder.glob("*-q03.wav")
+    samples = wav_samples(recording)  # a whole WAV: its header counts the samples that are there
+    assert len(samples) > 5 * RATE
+    assert np.array_equal(samples[: len(spoken)], spoken)
+    (entry,) = folder.glob("*.md")
+    text = entry.read_text()
+    assert "interrupted, the recording was kept" in text and recording.name in text
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no spare room or temporary file
+
+
 def test_a_sitting_from_a_cold_cache_is_heard_before_its_speech_is_rendered(tmp_path, guided_home):
     # Progressive: the first sound comes while most of the sitting's phrases are still to be rendered
     # (espeak-ng, phrase after phrase, behind the narration); the answers are kept all the same.

@@ -181,13 +181,26 @@ def test_ctrl_c_at_any_moment_exits_130_without_a_traceback(sound_home, tmp_path
     assert "Traceback" not in err
 
 
-def test_sigterm_fades_out_and_exits_143(sound_home, tmp_path):
+@pytest.mark.parametrize(("signum", "status", "line"), [(signal.SIGTERM, 143, "guided: stopped by SIGTERM"),
+                                                       (signal.SIGHUP, 129, "guided: stopped by SIGHUP")])
+def test_sigterm_and_sighup_fade_out_like_ctrl_c_and_exit_with_their_own_status(sound_home, tmp_path, signum, status,
+                                                                               line):
     script = tmp_path / "long.md"
-    script.write_text("---\ntitle: Long\nkind: sit\n---\nSettle.\n[sit 3h]\n")
+    script.write_text("---\ntitle: Long\nkind: sit\nbackground: warm-drone\n---\nSettle.\n[sit 3h]\n")
     process = subprocess.Popen([sys.executable, "-m", "guided", "play", str(script)], stderr=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True, env={**os.environ, "HOME": str(sound_home)})
-    time.sleep(1.0)
-    process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 60
+    while not (sound_home / "played.raw").exists() or (sound_home / "played.raw").stat().st_size < 8 * 44100 * 20:
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(signum)
     _, err = process.communicate(timeout=120)
-    assert process.returncode == 143, err
+    assert process.returncode == status, err
+    assert err.strip().splitlines()[-1] == line
     assert "Traceback" not in err
+    captured = played(sound_home)
+    rate = 44100
+    before = np.abs(captured[-int(3.0 * rate): -int(2.0 * rate)]).max()  # the bed, before the 1.5 s fade
+    tail = np.abs(captured[-int(0.2 * rate):]).max()
+    assert before > 0.001
+    assert tail <= 0.15 * before  # the sound dies away rather than stopping dead

@@ -288,16 +288,17 @@ def test_a_folder_exported_by_the_batch_with_the_same_options_is_served_as_it_is
     assert "guided serve: stopped" in server.log()
 
 
-def test_sigterm_during_an_export_stops_at_once_and_leaves_no_partial_file(tmp_path):
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_or_sighup_during_an_export_stops_at_once_and_leaves_no_partial_file(tmp_path, signum, status):
     server = start(home=tmp_path / "home", log_path=tmp_path / "log")
     assert server.json("api/sessions/heart-breathing/export", method="POST")["state"] in ("queued", "exporting")
     deadline = time.monotonic() + 30
     while server.json("api/sessions/heart-breathing")["progress"] <= 0 and time.monotonic() < deadline:
         time.sleep(0.2)  # under way: some audio already encoded
     began = time.monotonic()
-    assert server.stop(signal.SIGTERM) == 143
+    assert server.stop(signum) == status
     took = time.monotonic() - began
-    print(f"stopped {took:.1f} s after SIGTERM, mid-export")
+    print(f"stopped {took:.1f} s after {signal.Signals(signum).name}, mid-export")
     assert took < 10
     folder = server.home / "exports" / "mp3"
     assert sorted(p.name for p in folder.iterdir()) == []
