@@ -29,9 +29,17 @@ class ValidationResult:
 
 
 def validate_scripts(targets: Iterable[str] = ()) -> list[ValidationResult]:
-    """Each script (an id or a path) checked; the whole library when none is named."""
+    """Each script (an id or a path) checked; the whole library when none is named. Saved settings
+    that no render could use (config.toml naming a background or voice that is not there) come first,
+    as a result of their own: every script would fail with them."""
+    from .config_check import settings_problem
+    from .settings import config_file
+
     targets = list(targets) or [e.id for e in catalog.entries()]
     results = []
+    problem = settings_problem()
+    if problem:
+        results.append(ValidationResult(str(config_file()), False, error=problem))
     for target in targets:
         try:
             _, script = catalog.load(target)

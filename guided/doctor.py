@@ -249,25 +249,16 @@ def check_folders() -> Check:
 
 
 def check_config() -> Check:
-    from .errors import GuidedError
+    from .config_check import settings_problem
     from .settings import config_file, load_settings
 
     path = config_file()
-    try:
-        settings = load_settings(path)
-    except GuidedError as exc:
-        return Check("config", FAIL, str(exc), f"fix the line it names, or delete {path}")
-    chosen = {k: v for k, v in asdict(settings).items() if v is not None}
-    if settings.background is not None:
-        from .settings import line_of
-        from .sound_check import sound_problem
-
-        problem = sound_problem(settings.background, "background")
-        if problem:  # a background nothing can play fails every render that uses the default
-            place = line_of(path.read_text(encoding="utf-8"), "background")
-            return Check("config", FAIL, f"{path}{place}: {problem}", f"fix the line it names, or delete {path}")
+    problem = settings_problem(path)  # a value nothing can render fails every session that uses it
+    if problem:
+        return Check("config", FAIL, problem, f"fix the line it names, or delete {path}")
     if not path.exists():
         return Check("config", OK, f"no {path.name} (built-in defaults); it would be read from {path}")
+    chosen = {k: v for k, v in asdict(load_settings(path)).items() if v is not None}
     return Check("config", OK, f"{path}: {len(chosen)} setting{'s' if len(chosen) != 1 else ''}"
                                + (f" ({', '.join(chosen)})" if chosen else ""))
 

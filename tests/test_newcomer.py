@@ -76,6 +76,31 @@ def test_doctor_fails_on_an_unknown_background_in_the_config_file_naming_file_an
     assert doctor.healthy(doctor.run_checks((doctor.check_config,)))
 
 
+def test_doctor_fails_on_a_voice_the_configured_engine_does_not_have_naming_file_and_line(guided_home):
+    config = guided_home / "config.toml"
+    config.write_text('engine = "pyttsx3"\nrate = 120\nvoice = "en-uss"\n')
+    checks = doctor.run_checks((doctor.check_config,))
+    assert not doctor.healthy(checks)
+    assert checks[0].detail == f"{config}:3:1: unknown voice 'en-uss'; did you mean 'gmw/en-us'?"
+    config.write_text('engine = "pyttsx3"\nvoice = "gmw/en-us"\n')
+    assert doctor.healthy(doctor.run_checks((doctor.check_config,)))
+
+
+def test_validate_fails_when_the_config_names_a_voice_or_background_no_render_could_use(tmp_path, guided_home):
+    script = write_script(tmp_path)
+    config = guided_home / "config.toml"
+    config.write_text('engine = "pyttsx3"\nvoice = "en-uss"\n')
+    result = run("validate", str(script))
+    assert result.returncode == 1
+    assert f"{config}:2:1: unknown voice 'en-uss'; did you mean 'gmw/en-us'?" in result.stderr.splitlines()
+    config.write_text('\nbackground = "rian"\n')
+    result = run("validate", str(script))
+    assert result.returncode == 1
+    assert f"{config}:2:1: unknown background 'rian'; did you mean 'rain'? (guided sounds lists them)" in result.stderr.splitlines()
+    config.write_text('engine = "pyttsx3"\nvoice = "gmw/en-us"\nbackground = "rain"\n')
+    assert run("validate", str(script)).returncode == 0
+
+
 # --- completion offers what exists, without starting an engine -----------------------------------
 
 

@@ -76,6 +76,26 @@ def unknown_voice(spec: str, voices: Sequence[VoiceInfo], engine: str, otherwise
     return NotFoundError(otherwise or f"unknown voice {spec!r} for {engine}; 'guided voices' lists them")
 
 
+def voice_problem(engine: str, voice: str) -> str | None:
+    """Why `voice` names no voice of `engine` ("auto" resolved as rendering resolves it), or None when
+    it names one: found as the engine finds it, without loading a speech model."""
+    from . import resolve_engine
+
+    try:
+        name = resolve_engine(engine)
+        if name == "piper":
+            from .piper_engine import find_voice
+
+            find_voice(voice)
+            return None
+        from .pyttsx3_engine import system_voices
+
+        known = system_voices()[0]
+    except GuidedError as exc:
+        return str(exc)
+    return None if matching(voice, known) is not None else str(unknown_voice(voice, known, name))
+
+
 def _either(names: Sequence[str]) -> str:
     quoted = [repr(n) for n in names]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
