@@ -110,7 +110,9 @@ def validate(paths: tuple[str, ...], as_json: bool):
     Each problem is one line, FILE:LINE:COLUMN: what was expected.
     Words the speech engines are known to say wrong ("let your eyes close")
     are warnings, FILE:LINE, with a rewording; a pronounce: map in the front
-    matter can also fix them. Exits 1 when any script has a problem.
+    matter can also fix them. A config.toml naming a background or voice
+    that no render could use is a problem too. Exits 1 when any script (or
+    the config) has a problem.
     """
     from ..checks import validate_scripts
 
