@@ -142,7 +142,15 @@ def test_backgrounds_and_voices_complete_from_what_is_installed():
     offered = [value for _, value in bash_complete("guided play --background ")]
     assert offered == [*BED_NAMES, "none"]
     voices = [value for _, value in bash_complete("guided play --voice ")]
-    assert "gmw/en-US" in voices  # espeak-ng's American English, as `guided voices` lists it
+    assert "gmw/en-us" in voices  # espeak-ng's American English, as `guided voices` lists it
+
+
+def test_voice_completion_offers_the_ids_exactly_as_guided_voices_lists_them():
+    import json
+
+    listed = {v["id"] for v in json.loads(run("voices", "--json", check=True).stdout)}
+    offered = {value for _, value in bash_complete("guided play --voice gmw/en")}
+    assert offered and offered <= listed  # not gmw/en-US when the list and "did you mean" say gmw/en-us
 
 
 def test_voice_completion_never_imports_a_speech_engine():
