@@ -1,5 +1,5 @@
 """Keys in a terminal, mpv-like: the only place that knows about termios. Without a terminal there
-are no keys, and playback simply runs.
+are no keys, and playback simply runs; a job started in the background (`&`) leaves them to the shell.
 
 A `Keyboard` reads keys from the moment a command starts to its end: what was typed before it
 started is thrown away (it was meant for the shell, or typed too early), nothing is echoed over the
@@ -40,6 +40,8 @@ class Keyboard:
         import tty
 
         self._fd = sys.stdin.fileno()
+        if _in_background(self._fd):  # `guided play -q &`: SIGTTOU would stop it at the first termios call
+            return self
         self._saved = termios.tcgetattr(self._fd)
         # Keys typed before the start (the next shell command, an impatient space) are not meant
         # for this session: they would pause it or change its volume the moment it began.
@@ -129,6 +131,14 @@ class Keyboard:
             self.on_key(name)
         except Exception:  # a key must never end the thread that reads all the others
             pass
+
+
+def _in_background(fd: int) -> bool:
+    """Whether this process was started as a background job of the terminal on `fd` (`cmd &`)."""
+    try:
+        return os.tcgetpgrp(fd) != os.getpgrp()
+    except OSError:  # no controlling terminal to ask: nothing would stop us either
+        return False
 
 
 @contextlib.contextmanager

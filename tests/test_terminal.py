@@ -93,3 +93,37 @@ def test_keys_of_other_sequences_are_not_taken_for_escape():
     assert controls.sections == 1 and not controls.stopped
     keyboard.feed(b"q")
     assert controls.stopped
+
+
+def test_a_job_started_in_the_background_with_and_is_not_stopped_by_taking_the_keys():
+    """`guided play -q &` must play on: a process outside the terminal's foreground group that sets
+    the terminal's modes is stopped by SIGTTOU, so it leaves the keys to the shell."""
+    import os
+    import subprocess
+    import textwrap
+
+    primary, secondary = os.openpty()
+    child = textwrap.dedent(f"""
+        import os, signal, sys
+        os.setsid()
+        os.close(os.open({os.ttyname(secondary)!r}, os.O_RDWR))  # the pseudo-terminal becomes ours
+        tty = os.open({os.ttyname(secondary)!r}, os.O_RDWR)
+        os.dup2(tty, 0)
+        job = os.fork()
+        if job == 0:
+            os.setpgid(0, 0)  # as a shell starts `cmd &`: its own group, not the foreground one
+            from guided.keys import Keyboard
+            with Keyboard(lambda key: None) as keyboard:
+                print("keys" if keyboard.active else "no keys", flush=True)
+            os._exit(0)
+        _, status = os.waitpid(job, os.WUNTRACED)
+        if os.WIFSTOPPED(status):
+            os.kill(job, signal.SIGKILL)
+            print("stopped by", signal.Signals(os.WSTOPSIG(status)).name)
+    """)
+    try:
+        done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=30)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert done.stdout.strip() == "no keys", done.stdout + done.stderr
