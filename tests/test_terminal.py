@@ -127,3 +127,25 @@ def test_a_job_started_in_the_background_with_and_is_not_stopped_by_taking_the_k
         os.close(primary)
         os.close(secondary)
     assert done.stdout.strip() == "no keys", done.stdout + done.stderr
+
+
+def test_something_is_on_the_screen_while_the_engine_gets_ready_before_its_first_count(monkeypatch):
+    """A first run with a voice measures its pace before a single phrase is counted (Piper: seconds);
+    a newcomer must not face a blank terminal meanwhile."""
+    from guided import session
+    from guided.cli.params import prepare_with_progress
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", out)
+    seen = []
+
+    def slow_start(source, **kwargs):
+        screen = pyte.Screen(80, 24)
+        pyte.Stream(screen).feed(out.getvalue().replace("\n", "\r\n"))
+        seen.append([line.rstrip() for line in screen.display if line.strip()])
+        return "a session"
+
+    monkeypatch.setattr(session, "prepare", slow_start)
+    assert prepare_with_progress("heart-breathing", None, terminal=Terminal(live=True, keys=False)) == "a session"
+    assert seen == [["preparing speech…"]]
+    assert "preparing" not in out.getvalue().rsplit("\x1b[J", 1)[-1]  # and it is gone once prepared
