@@ -215,6 +215,10 @@ class Terminal:
                     if not line.strip():  # an empty line, or the end of input
                         break
                     lines.append(line.rstrip("\n"))
+        except KeyboardInterrupt:
+            if self._keyboard is not None and self._keyboard.active:
+                self._write("\n")  # the terminal echoed ^C after the half-typed line: what follows starts below
+            raise
         finally:
             with self._lock:
                 self._typing = False

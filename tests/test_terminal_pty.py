@@ -252,3 +252,15 @@ def test_q_while_playing_stops_and_the_last_frame_says_so(sound_home, tmp_path):
     (final,) = status_lines(lines)
     assert final.endswith("] stopped"), session.text()
     assert re.fullmatch(r"stopped sit at \d+:\d\d of 10:\d\d", lines[-1]), session.text()
+
+
+def test_ctrl_c_while_typing_an_answer_says_interrupted_on_a_line_of_its_own(sound_home, tmp_path):
+    # The terminal echoes ^C where the cursor is, after the half-typed answer; the message starts below.
+    session = Session(sound_home, "journal", "--type", script(tmp_path, "deck.md", DECK))
+    session.wait_text("(type your answer; an empty line ends it)")
+    session.send("half an answ")
+    session._pump(0.5)
+    session.send("\x03")
+    assert session.finish() == 130
+    lines = [line for line in session.lines() if line]
+    assert lines[-1] == "guided: interrupted", session.text()
