@@ -149,3 +149,19 @@ def test_something_is_on_the_screen_while_the_engine_gets_ready_before_its_first
     assert prepare_with_progress("heart-breathing", None, terminal=Terminal(live=True, keys=False)) == "a session"
     assert seen == [["preparing speech…"]]
     assert "preparing" not in out.getvalue().rsplit("\x1b[J", 1)[-1]  # and it is gone once prepared
+
+
+def test_the_title_marks_a_length_still_estimated_as_list_does(monkeypatch):
+    """Speech still rendering as play starts: the title's length is an estimate (the end may say 12:43
+    where it said 12:34), so it carries list's "~"; a session rendered before shows its exact length."""
+    from types import SimpleNamespace
+
+    from guided.display import Display
+
+    timeline = SimpleNamespace(title="Grounding", total=754 * 100, rate=100)
+
+    def start(estimated):
+        return lambda terminal: Display(timeline, terminal=terminal, estimated=estimated).start(keys=False)
+
+    assert screen_after(monkeypatch, start(True)) == ["Grounding  (~12:34)"]
+    assert screen_after(monkeypatch, start(False)) == ["Grounding  (12:34)"]
