@@ -173,6 +173,20 @@ def test_ids_are_found_whatever_their_case():
     assert find("REBUILDING-TRUST/2").id == "rebuilding-trust/2"
 
 
+def test_voice_names_are_found_whatever_their_case_for_either_engine():
+    # espeak-ng's gmw/en-US is found as gmw/en-us; a Piper voice such as en_US-joe-medium likewise,
+    # rather than "unknown voice 'en_us-joe-medium'; did you mean 'en_US-joe-medium'?"
+    from guided.tts.piper_engine import find_voice, installed_voices
+    from guided.tts.voices import voice_problem
+
+    assert voice_problem("pyttsx3", "GMW/EN-US") is None
+    voices = installed_voices()
+    assert voices, "the dev install brings a Piper voice package"
+    for voice in voices:
+        assert find_voice(voice.name.lower()).name == voice.name
+        assert find_voice(voice.name.upper()).name == voice.name
+
+
 def test_a_series_suggests_its_steps_in_order_from_the_first():
     from guided.catalog import series_members
 
