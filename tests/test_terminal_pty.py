@@ -160,6 +160,7 @@ def test_keys_typed_before_the_command_started_do_not_reach_the_player(sound_hom
     (final,) = status_lines(lines)  # one status block, the last frame, not a pile of them
     assert final.endswith("] finished"), final  # never paused, and no "vol +2 dB"
     assert not any(line.endswith(("+", " ")) for line in lines)  # nor echoed
+    assert lines[0].startswith("Words  ("), session.text()  # nor left before the title by the terminal's echo
 
 
 def test_a_finished_play_says_it_finished_under_its_last_frame(sound_home, tmp_path):
