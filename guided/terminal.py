@@ -52,6 +52,8 @@ class Terminal:
     def __enter__(self) -> Terminal:
         if self._keyboard is not None:
             self._keyboard.__enter__()
+            if self._keyboard.flushed and self.live_capable:
+                self._write("\r\x1b[2K")  # the echo of keys typed too early, before our first line
         return self
 
     def __exit__(self, *exc) -> None:

@@ -265,3 +265,11 @@ def test_ctrl_c_while_typing_an_answer_says_interrupted_on_a_line_of_its_own(sou
     assert session.finish() == 130
     lines = [line for line in session.lines() if line]
     assert lines[-1] == "guided: interrupted", session.text()
+
+
+def test_keys_typed_before_a_journal_started_leave_no_echo_before_its_first_line(sound_home, tmp_path):
+    session = Session(sound_home, "journal", "--reflect", "2s", script(tmp_path, "deck.md", DECK))
+    session.send("++")  # typed before the command started: the terminal echoed them where the cursor was
+    assert session.finish() == 0
+    lines = [line for line in session.lines() if line]
+    assert lines[0] == "Tiny deck: questions 1, 2", session.text()
