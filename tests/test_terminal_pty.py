@@ -273,3 +273,13 @@ def test_keys_typed_before_a_journal_started_leave_no_echo_before_its_first_line
     assert session.finish() == 0
     lines = [line for line in session.lines() if line]
     assert lines[0] == "Tiny deck: questions 1, 2", session.text()
+
+
+def test_ctrl_c_while_show_prepares_speech_leaves_one_clean_line(sound_home, tmp_path):
+    # show has no keys of its own: the terminal echoes ^C below the counter, and both must go.
+    session = Session(sound_home, "show", script(tmp_path, "long.md", long_text("talk")))
+    session.wait_for(lambda screen: bool(re.search(r"preparing speech \d", screen)), timeout=60)
+    session.send("\x03")
+    assert session.finish() == 130
+    lines = [line for line in session.lines() if line]
+    assert lines == ["guided: interrupted"], session.text()

@@ -118,6 +118,10 @@ def prepare_with_progress(source: str, options, quiet: bool = False, terminal=No
     # Before the first count there can be seconds to wait (a voice's first run measures its pace):
     # say so rather than leave the screen blank.
     terminal.live(["preparing speech…" + ("  (q to stop)" if terminal.keys_active else "")])
-    session = prepare(source, options=options, progress=terminal.progress, progressive=progressive)
+    try:
+        session = prepare(source, options=options, progress=terminal.progress, progressive=progressive)
+    except KeyboardInterrupt:
+        terminal.settle()  # the counter goes, and with it the ^C a terminal without our keys echoed below it
+        raise
     terminal.settle()
     return session
