@@ -63,7 +63,7 @@ def voices(typed: str = "") -> list[str]:
 
 
 def _espeak_voices() -> list[str]:
-    """espeak-ng's voice ids (the File column of `espeak-ng --voices`, as pyttsx3 names them)."""
+    """espeak-ng's voice ids (the File column of `espeak-ng --voices`), as pyttsx3 names them."""
     binary = shutil.which("espeak-ng") or shutil.which("espeak")
     if binary is None:
         return []
@@ -74,6 +74,6 @@ def _espeak_voices() -> list[str]:
     found = []
     for line in listing.splitlines()[1:]:
         columns = line.split()
-        if len(columns) >= 5:
-            found.append(columns[4])
+        if len(columns) >= 5:  # pyttsx3 (and so `guided voices`) names them in lower case: gmw/en-us
+            found.append(columns[4].lower())
     return found

@@ -16,8 +16,9 @@ from .timefmt import clock
 
 class Display:
     def __init__(self, timeline, enabled: bool = True, captions: bool = True, terminal: Terminal | None = None,
-                 questions: bool = False) -> None:
+                 questions: bool = False, estimated: bool = False) -> None:
         self.timeline = timeline
+        self.estimated = estimated  # speech still renders: the length known now is an estimate
         self.terminal = terminal if terminal is not None else Terminal(live=enabled, keys=False)
         self.enabled = enabled and self.terminal.live_capable
         self.captions = captions
@@ -29,7 +30,8 @@ class Display:
     def start(self, keys: bool) -> None:
         if not self.enabled:
             return
-        self.terminal.say(f"{self.timeline.title}  ({clock(self.timeline.total // self.timeline.rate)})")
+        about = "~" if self.estimated else ""  # as `guided list` marks a length not yet rendered
+        self.terminal.say(f"{self.timeline.title}  ({about}{clock(self.timeline.total // self.timeline.rate)})")
         if keys:
             self.terminal.say(HELP)
 

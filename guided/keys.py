@@ -1,5 +1,5 @@
 """Keys in a terminal, mpv-like: the only place that knows about termios. Without a terminal there
-are no keys, and playback simply runs.
+are no keys, and playback simply runs; a job started in the background (`&`) leaves them to the shell.
 
 A `Keyboard` reads keys from the moment a command starts to its end: what was typed before it
 started is thrown away (it was meant for the shell, or typed too early), nothing is echoed over the
@@ -24,6 +24,7 @@ class Keyboard:
     def __init__(self, on_key) -> None:
         self.on_key = on_key
         self.active = False
+        self.flushed = False  # keys typed before the start were thrown away
         self._fd = -1
         self._saved = None
         self._done = threading.Event()
@@ -40,11 +41,15 @@ class Keyboard:
         import tty
 
         self._fd = sys.stdin.fileno()
+        if _in_background(self._fd):  # `guided play -q &`: SIGTTOU would stop it at the first termios call
+            return self
         self._saved = termios.tcgetattr(self._fd)
         # Keys typed before the start (the next shell command, an impatient space) are not meant
         # for this session: they would pause it or change its volume the moment it began.
-        termios.tcflush(self._fd, termios.TCIFLUSH)
         tty.setcbreak(self._fd, termios.TCSANOW)  # a key at a time, no echo; Ctrl-C still signals
+        # (Counted once a key at a time: a line editor shows no half-typed line as pending.)
+        self.flushed = _pending(self._fd) > 0  # and the terminal echoed them where the cursor was
+        termios.tcflush(self._fd, termios.TCIFLUSH)
         self.active = True
         self._thread = threading.Thread(target=self._loop, name="guided-keys", daemon=True)
         self._thread.start()
@@ -129,6 +134,28 @@ class Keyboard:
             self.on_key(name)
         except Exception:  # a key must never end the thread that reads all the others
             pass
+
+
+def _pending(fd: int) -> int:
+    """Bytes typed and not yet read on the terminal `fd`."""
+    import array
+    import fcntl
+    import termios
+
+    count = array.array("i", [0])
+    try:
+        fcntl.ioctl(fd, termios.FIONREAD, count)
+    except OSError:
+        return 0
+    return count[0]
+
+
+def _in_background(fd: int) -> bool:
+    """Whether this process was started as a background job of the terminal on `fd` (`cmd &`)."""
+    try:
+        return os.tcgetpgrp(fd) != os.getpgrp()
+    except OSError:  # no controlling terminal to ask: nothing would stop us either
+        return False
 
 
 @contextlib.contextmanager

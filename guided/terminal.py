@@ -52,6 +52,8 @@ class Terminal:
     def __enter__(self) -> Terminal:
         if self._keyboard is not None:
             self._keyboard.__enter__()
+            if self._keyboard.flushed and self.live_capable:
+                self._write("\r\x1b[2K")  # the echo of keys typed too early, before our first line
         return self
 
     def __exit__(self, *exc) -> None:
@@ -215,6 +217,10 @@ class Terminal:
                     if not line.strip():  # an empty line, or the end of input
                         break
                     lines.append(line.rstrip("\n"))
+        except KeyboardInterrupt:
+            if self._keyboard is not None and self._keyboard.active:
+                self._write("\n")  # the terminal echoed ^C after the half-typed line: what follows starts below
+            raise
         finally:
             with self._lock:
                 self._typing = False

@@ -142,7 +142,15 @@ def test_backgrounds_and_voices_complete_from_what_is_installed():
     offered = [value for _, value in bash_complete("guided play --background ")]
     assert offered == [*BED_NAMES, "none"]
     voices = [value for _, value in bash_complete("guided play --voice ")]
-    assert "gmw/en-US" in voices  # espeak-ng's American English, as `guided voices` lists it
+    assert "gmw/en-us" in voices  # espeak-ng's American English, as `guided voices` lists it
+
+
+def test_voice_completion_offers_the_ids_exactly_as_guided_voices_lists_them():
+    import json
+
+    listed = {v["id"] for v in json.loads(run("voices", "--json", check=True).stdout)}
+    offered = {value for _, value in bash_complete("guided play --voice gmw/en")}
+    assert offered and offered <= listed  # not gmw/en-US when the list and "did you mean" say gmw/en-us
 
 
 def test_voice_completion_never_imports_a_speech_engine():
@@ -163,6 +171,20 @@ def test_ids_are_found_whatever_their_case():
 
     assert find("Heart-Breathing").id == "heart-breathing"
     assert find("REBUILDING-TRUST/2").id == "rebuilding-trust/2"
+
+
+def test_voice_names_are_found_whatever_their_case_for_either_engine():
+    # espeak-ng's gmw/en-US is found as gmw/en-us; a Piper voice such as en_US-joe-medium likewise,
+    # rather than "unknown voice 'en_us-joe-medium'; did you mean 'en_US-joe-medium'?"
+    from guided.tts.piper_engine import find_voice, installed_voices
+    from guided.tts.voices import voice_problem
+
+    assert voice_problem("pyttsx3", "GMW/EN-US") is None
+    voices = installed_voices()
+    assert voices, "the dev install brings a Piper voice package"
+    for voice in voices:
+        assert find_voice(voice.name.lower()).name == voice.name
+        assert find_voice(voice.name.upper()).name == voice.name
 
 
 def test_a_series_suggests_its_steps_in_order_from_the_first():

@@ -93,3 +93,75 @@ def test_keys_of_other_sequences_are_not_taken_for_escape():
     assert controls.sections == 1 and not controls.stopped
     keyboard.feed(b"q")
     assert controls.stopped
+
+
+def test_a_job_started_in_the_background_with_and_is_not_stopped_by_taking_the_keys():
+    """`guided play -q &` must play on: a process outside the terminal's foreground group that sets
+    the terminal's modes is stopped by SIGTTOU, so it leaves the keys to the shell."""
+    import os
+    import subprocess
+    import textwrap
+
+    primary, secondary = os.openpty()
+    child = textwrap.dedent(f"""
+        import os, signal, sys
+        os.setsid()
+        os.close(os.open({os.ttyname(secondary)!r}, os.O_RDWR))  # the pseudo-terminal becomes ours
+        tty = os.open({os.ttyname(secondary)!r}, os.O_RDWR)
+        os.dup2(tty, 0)
+        job = os.fork()
+        if job == 0:
+            os.setpgid(0, 0)  # as a shell starts `cmd &`: its own group, not the foreground one
+            from guided.keys import Keyboard
+            with Keyboard(lambda key: None) as keyboard:
+                print("keys" if keyboard.active else "no keys", flush=True)
+            os._exit(0)
+        _, status = os.waitpid(job, os.WUNTRACED)
+        if os.WIFSTOPPED(status):
+            os.kill(job, signal.SIGKILL)
+            print("stopped by", signal.Signals(os.WSTOPSIG(status)).name)
+    """)
+    try:
+        done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=30)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert done.stdout.strip() == "no keys", done.stdout + done.stderr
+
+
+def test_something_is_on_the_screen_while_the_engine_gets_ready_before_its_first_count(monkeypatch):
+    """A first run with a voice measures its pace before a single phrase is counted (Piper: seconds);
+    a newcomer must not face a blank terminal meanwhile."""
+    from guided import session
+    from guided.cli.params import prepare_with_progress
+
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", out)
+    seen = []
+
+    def slow_start(source, **kwargs):
+        screen = pyte.Screen(80, 24)
+        pyte.Stream(screen).feed(out.getvalue().replace("\n", "\r\n"))
+        seen.append([line.rstrip() for line in screen.display if line.strip()])
+        return "a session"
+
+    monkeypatch.setattr(session, "prepare", slow_start)
+    assert prepare_with_progress("heart-breathing", None, terminal=Terminal(live=True, keys=False)) == "a session"
+    assert seen == [["preparing speech…"]]
+    assert "preparing" not in out.getvalue().rsplit("\x1b[J", 1)[-1]  # and it is gone once prepared
+
+
+def test_the_title_marks_a_length_still_estimated_as_list_does(monkeypatch):
+    """Speech still rendering as play starts: the title's length is an estimate (the end may say 12:43
+    where it said 12:34), so it carries list's "~"; a session rendered before shows its exact length."""
+    from types import SimpleNamespace
+
+    from guided.display import Display
+
+    timeline = SimpleNamespace(title="Grounding", total=754 * 100, rate=100)
+
+    def start(estimated):
+        return lambda terminal: Display(timeline, terminal=terminal, estimated=estimated).start(keys=False)
+
+    assert screen_after(monkeypatch, start(True)) == ["Grounding  (~12:34)"]
+    assert screen_after(monkeypatch, start(False)) == ["Grounding  (12:34)"]

@@ -115,6 +115,13 @@ def prepare_with_progress(source: str, options, quiet: bool = False, terminal=No
     from ..terminal import Terminal
 
     terminal = terminal or Terminal(quiet=quiet, keys=False)
-    session = prepare(source, options=options, progress=terminal.progress, progressive=progressive)
+    # Before the first count there can be seconds to wait (a voice's first run measures its pace):
+    # say so rather than leave the screen blank.
+    terminal.live(["preparing speech…" + ("  (q to stop)" if terminal.keys_active else "")])
+    try:
+        session = prepare(source, options=options, progress=terminal.progress, progressive=progressive)
+    except KeyboardInterrupt:
+        terminal.settle()  # the counter goes, and with it the ^C a terminal without our keys echoed below it
+        raise
     terminal.settle()
     return session

@@ -50,7 +50,8 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
             terminal.say("stopped while preparing speech; nothing was played")
             return
         controls = session.controls()
-        display = Display(session.timeline, captions=not no_captions, terminal=terminal)
+        display = Display(session.timeline, captions=not no_captions, terminal=terminal,
+                          estimated=session.speech is not None)
         # SIGTERM and SIGHUP fade out like Ctrl-C (the player), then end the run with their own status.
         ended = "interrupted"
         with terminal.keys(lambda key: apply(controls, key)) as keys:

@@ -126,6 +126,10 @@ def find_voice(spec: str | None) -> PiperVoiceFile:
     for voice in voices:
         if spec in (voice.name, voice.model.name):
             return voice
+    # Names are found whatever their case, as espeak-ng's are (en_us-joe-medium is en_US-joe-medium).
+    for voice in voices:
+        if spec.lower() in (voice.name.lower(), voice.model.name.lower()):
+            return voice
     from .voices import unknown_voice
 
     names = ", ".join(v.name for v in voices)
