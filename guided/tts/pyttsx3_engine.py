@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from ..errors import MissingDependencyError, OutputError, TTSError
-from . import VoiceInfo, espeak_facts, installed_version, quiet_stdout, trim_silence
+from . import VoiceInfo, espeak_driver, espeak_facts, installed_version, quiet_stdout, trim_silence
 
 FINISH_TIMEOUT_SECONDS = 30
 ESPEAK_SLOWEST, ESPEAK_FASTEST = 80, 450  # espeak-ng's own limits of its rate
@@ -51,16 +51,7 @@ def _driver():
         hint = _INSTALL_HINT.get(platform.system(), "install a speech engine that pyttsx3 supports")
         detail = f"{exc}; it said: {said[-1]}" if said else str(exc)
         raise MissingDependencyError(f"no text-to-speech engine is available ({detail}); {hint}") from None
-    # The espeak driver prints "Audio saved to ..." from its own callback thread, which may outlive
-    # a redirect of stdout; silence that module's print itself so stdout stays clean for --json.
-    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
-    module = sys.modules.get(type(driver).__module__) if driver is not None else None
-    if module is not None:
-        module.print = lambda *args, **kwargs: None
-        if hasattr(module, "time"):
-            # Its run loop naps 10 ms after every phrase, which is most of the cost of a phrase:
-            # nap 0.5 ms instead (the loop still waits for the synthesis to finish).
-            module.time = _ShortNaps()
+    espeak_driver.correct(engine)  # its text size, print and naps (see espeak_driver)
     return engine
 
 
@@ -86,17 +77,6 @@ def _captured_stderr(lines: list[str]):
             os.close(saved)
             sink.seek(0)
             lines.extend(line for line in sink.read().decode(errors="replace").splitlines() if line.strip())
-
-
-class _ShortNaps:
-    """Stands in for the `time` module inside the espeak driver: the same, with shorter sleeps."""
-
-    def __getattr__(self, name):
-        return getattr(time, name)
-
-    @staticmethod
-    def sleep(seconds: float) -> None:
-        time.sleep(min(seconds, 0.0005))
 
 
 class Pyttsx3Engine:
