@@ -17,6 +17,7 @@ class ValidationResult:
     ok: bool
     title: str | None = None
     error: str | None = None  # one line, FILE:LINE:COL first for mistakes in the script
+    more: tuple[str, ...] = ()  # further problems found with the first (every sound that is missing)
     warnings: tuple[str, ...] = ()  # FILE:LINE: words the engines are likely to say wrong, with a rewording
 
     def as_dict(self) -> dict:
@@ -24,6 +25,7 @@ class ValidationResult:
         if self.ok:
             found["title"] = self.title
         found["error"] = self.error
+        found["errors"] = [self.error, *self.more] if self.error else []
         found["warnings"] = list(self.warnings)
         return found
 
@@ -44,8 +46,10 @@ def validate_scripts(targets: Iterable[str] = ()) -> list[ValidationResult]:
         try:
             _, script = catalog.load(target)
             missing = missing_sounds(script)  # a script that validates must also render
-            if missing:
-                raise missing[0]
+            if missing:  # all of them at once: each is fixed on its own line
+                results.append(ValidationResult(target, False, error=str(missing[0]),
+                                                more=tuple(str(m) for m in missing[1:])))
+                continue
             warnings = tuple(str(w) for w in traps_in(script))
             results.append(ValidationResult(target, True, title=script.title, warnings=warnings))
         except ScriptError as exc:

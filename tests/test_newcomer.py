@@ -3,6 +3,8 @@ offers what exists, and small messages say exactly what happened."""
 
 from __future__ import annotations
 
+import json
+
 from guided import doctor
 
 from .helpers import run
@@ -45,6 +47,21 @@ def test_validate_names_the_front_matter_line_of_an_unknown_background(tmp_path)
     result = run("validate", str(path))
     assert result.returncode == 1
     assert f"{path}:4:13: unknown background 'rian'; did you mean 'rain'?" in result.stderr
+
+
+def test_validate_names_every_missing_sound_of_a_script_at_once(tmp_path):
+    path = write_script(tmp_path, background="rian", bell="chimes", interval="gongg")
+    result = run("validate", str(path))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    expected = [f"{path}:4:13: unknown background 'rian'; did you mean 'rain'?",
+                f"{path}:6:28: unknown bell 'chimes'; did you mean 'chime'?",
+                f"{path}:7:15: unknown bell 'gongg'; did you mean 'gong'?"]
+    assert len(lines) == len(expected)
+    for line, start in zip(lines, expected, strict=True):
+        assert line.startswith(start)
+    (row,) = json.loads(run("validate", str(path), "--json").stdout)
+    assert len(row["errors"]) == 3 and row["error"] == row["errors"][0]
 
 
 def test_validate_accepts_sound_files_that_exist_and_refuses_ones_that_do_not(tmp_path):

@@ -124,7 +124,8 @@ def validate(paths: tuple[str, ...], as_json: bool):
             if result.ok:
                 click.echo(f"ok  {result.script}")
             else:
-                click.echo(result.error, err=True)
+                for problem in (result.error, *result.more):
+                    click.echo(problem, err=True)
             for warning in result.warnings:
                 click.echo(warning, err=True)
     if not all(r.ok for r in results):
