@@ -201,11 +201,13 @@ def _warm_drone(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
     centre; each channel's level drifts slowly (1-3 cycles per loop) and differently.
     """
     seconds = n / rate
-    spec = np.zeros((n // 2 + 1, 2), dtype=np.complex128)
+    # A channel a row: each channel's transform then reads and writes contiguous memory, which
+    # takes half the time of transforming down the columns of (n, 2), for the very same samples.
+    spec = np.zeros((2, n // 2 + 1), dtype=np.complex128)
 
     def add(c: int, cycles: int, amp: float, phase: float) -> None:  # amp * cos(...)
         if 0 < cycles < n // 2:
-            spec[cycles, c] += 0.5 * n * amp * np.exp(1j * phase)
+            spec[c, cycles] += 0.5 * n * amp * np.exp(1j * phase)
 
     def tone(c: int, freq: float, amp: float, phase: float, lfo: tuple[int, float, float]):
         """A softened triangle at freq (rounded to whole cycles), its level swayed by lfo."""
@@ -226,7 +228,7 @@ def _warm_drone(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
             tone(c, freq, 0.7 * level, main_phase, lfo)
             chorus = freq * 2 ** (cents[c] / 1200)
             tone(c, chorus, 0.3 * level, rng.uniform(0, 2 * np.pi), lfo)
-    return np.fft.irfft(spec, n, axis=0)
+    return np.fft.irfft(spec, n, axis=-1).T  # (n, 2), a view: normalising makes the contiguous copy
 
 
 @dataclass(frozen=True)
