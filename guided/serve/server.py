@@ -135,17 +135,25 @@ def serve(exports: Exports, *, host: str | None = None, port: int = DEFAULT_PORT
     # uvicorn raises the signal that stopped it again once it is done; SIGTERM then ends the run
     # the way Ctrl-C does, here, rather than killing the process before it has tidied up.
     previous = signal.signal(signal.SIGTERM, _as_interrupt) if in_main else None
+    # SIGHUP (a closed terminal) is not one uvicorn listens to: taken as its own signals are, so
+    # exports stop at once too. Raised as an exception instead, it would leave the server waiting
+    # for an export under way to finish before the process could end.
+    hangup = getattr(signal, "SIGHUP", None)
+    previous_hangup = signal.signal(hangup, lambda sig, frame: None if server.should_exit else
+                                    server.handle_exit(sig, frame)) if in_main and hangup else None
     try:
         if on_ready is not None:
             on_ready(address)
         try:
             server.run(sockets=[sock])
-        except KeyboardInterrupt as stop:  # SIGHUP (signals.Terminated) is not one uvicorn catches
+        except KeyboardInterrupt as stop:  # one that came before uvicorn listened, or after
             if not stopped and isinstance(stop, Terminated):
                 stopped.append(stop.signum)
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
+            if previous_hangup is not None:
+                signal.signal(hangup, previous_hangup)
         sock.close()
         exports.close()
     return stopped[0] if stopped else signal.SIGINT
