@@ -123,15 +123,13 @@ def find_voice(spec: str | None) -> PiperVoiceFile:
         )
     if spec is None:
         return voices[0]
-    for voice in voices:
-        if spec in (voice.name, voice.model.name):
-            return voice
-    # Names are found whatever their case, as espeak-ng's are (en_us-joe-medium is en_US-joe-medium).
-    for voice in voices:
-        if spec.lower() in (voice.name.lower(), voice.model.name.lower()):
-            return voice
-    from .voices import unknown_voice
+    from .voices import matching, unknown_voice
 
+    # By its name or its model's file name, in any case, as espeak-ng's voices are found.
+    known = [VoiceInfo("piper", v.name, v.model.name) for v in voices]
+    found = matching(spec, known)
+    if found is not None:
+        return voices[known.index(found)]
     names = ", ".join(v.name for v in voices)
     raise unknown_voice(spec, [VoiceInfo("piper", v.name, v.name) for v in voices], "piper",
                         otherwise=f"unknown Piper voice {spec!r}; installed: {names}")
