@@ -61,7 +61,7 @@ def run(args) -> dict:
     try:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         os.environ["GUIDED_HOME"] = env["GUIDED_HOME"]  # the same library the timed commands see
-        from guided import batch
+        from guided.export import batch
 
         ids = [e.id for e in batch.select(args.target).entries]
         print(f"warming the speech cache for {len(ids)} sessions (untimed)", file=sys.stderr)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import sys
 import time
 
-from guided import catalog as library
-from guided.timeline import spoken_texts
+from guided.scripts import catalog as library
+from guided.timing.timeline import spoken_texts
 from guided.tts import make_engine
 
 

@@ -42,9 +42,9 @@ def write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
 
 
 def dump(script: str, folder: Path, minutes: float | None, engine: str, rate_wpm: int) -> dict:
-    from guided import mixer
+    from guided.audio import mixer
     from guided.options import SessionOptions
-    from guided.session import prepare
+    from guided.session.prepared import prepare
 
     session = prepare(script, options=SessionOptions(engine=engine, rate_wpm=rate_wpm, minutes=minutes))
     s, timeline = session.settings, session.timeline

@@ -6,7 +6,7 @@ espeak-ng and by Piper, clean and with room noise added (pink noise, 15 dB below
 
 Each answer is laid out as the recorder keeps it (44.1 kHz mono 16-bit, half a second before the
 voice and three seconds of quiet after it) and goes through guided's own path
-(guided.transcribe.transcribe_file). Each row runs in a fresh process, which loads the model
+(guided.journal.transcription.transcribe_file). Each row runs in a fresh process, which loads the model
 once, so its peak memory is that of transcription alone.
 """
 
@@ -144,8 +144,8 @@ def make_answers(folder: Path, sentences: list[str], snr_db: float) -> dict[str,
 
 
 def transcribe_group(paths: list[str], model: str | None) -> dict:
-    from guided.speech_models import find_model
-    from guided.transcribe import load, transcribe_file
+    from guided.journal.transcription import load, transcribe_file
+    from guided.journal.whisper_models import find_model
 
     chosen = find_model(model)
     started = time.perf_counter()

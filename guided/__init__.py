@@ -41,15 +41,15 @@ _LAZY = {
     "Session": "session",
     "SessionOptions": "options",
     "resolve_options": ("options", "resolve"),
-    "Library": "catalog",
-    "SessionInfo": "catalog",
+    "Library": ("scripts.catalog", "Library"),
+    "SessionInfo": ("scripts.catalog", "SessionInfo"),
 }
 
 
 def library(*folders: str):
     """The library of sessions (built-in, your own, and any extra `folders`): `.sessions()`,
     `.ids()`, `.load(id)`."""
-    from .catalog import Library
+    from .scripts.catalog import Library
 
     return Library(folders)
 

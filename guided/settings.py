@@ -21,8 +21,8 @@ import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .config import paths
 from .errors import ConfigError
+from .paths import paths
 
 if sys.version_info >= (3, 11):
     import tomllib

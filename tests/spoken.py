@@ -30,8 +30,8 @@ needs_piper = pytest.mark.skipif(not _piper_ready(), reason="needs piper-tts and
 
 def _transcription_ready() -> bool:
     try:
-        from guided.speech_models import installed_models
-        from guided.transcribe import engine_available
+        from guided.journal.transcription import engine_available
+        from guided.journal.whisper_models import installed_models
 
         return engine_available() and bool(installed_models())
     except Exception:

@@ -18,9 +18,11 @@ import numpy as np
 import pytest
 
 import guided
-import guided.session as session_module
-from guided import audiofile, beds, bells
-from guided.bells import BELL_NAMES, bundled_audio_dir, load_bell
+import guided.session.prepared as session_module
+from guided.audio import beds, bells
+from guided.audio import user_files as audiofile
+from guided.audio.bells import BELL_NAMES, load_bell
+from guided.paths import bundled
 
 from .conftest import FakeEngine, needs
 
@@ -111,7 +113,7 @@ def test_a_bundled_bell_is_one_ffmpeg_run_giving_the_samples_a_general_decode_gi
         quick = load_bell(name, rate, cache_dir=tmp_path / "sounds")
         assert counted_ffmpeg()[runs_before:] == ["ffmpeg"]
         # The general decode (pydub, which asks ffprobe first) of the same file, finished alike.
-        general = bells._finish_bell(audiofile.load(bundled_audio_dir() / f"{name}.flac", rate))
+        general = bells._finish_bell(audiofile.load(bundled("audio") / f"{name}.flac", rate))
         assert quick.dtype == general.dtype and np.array_equal(quick, general)
 
 
@@ -151,7 +153,7 @@ def test_the_drone_made_a_channel_a_row_is_the_drone_made_down_its_columns(monke
     # Transforming each channel as a contiguous row is twice as quick; the loop's samples, once
     # normalised, must stay those of the spectrum transformed down the columns of (n, 2), which
     # is how the cached beds of this bed version were made.
-    from guided import bed_synthesis
+    from guided.audio import bed_synthesis
 
     spectra = []
     irfft = np.fft.irfft
@@ -173,7 +175,7 @@ def test_making_a_noise_bed_loads_no_scipy():
     # Importing scipy.fft costs a cold start 0.2-0.3 s; numpy's FFT makes the same samples.
     found = subprocess.run(
         [sys.executable, "-c",
-         "import sys\nfrom guided import beds\nbeds.synth_bed_loop('pink-noise', 8000)\n"
+         "import sys\nfrom guided.audio import beds\nbeds.synth_bed_loop('pink-noise', 8000)\n"
          "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))"],
         capture_output=True, text=True, check=True,
     )

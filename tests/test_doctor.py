@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from guided import doctor
+from guided.checks import doctor
 
 from .conftest import needs
 from .helpers import run
@@ -237,7 +237,7 @@ def test_sudo_only_when_not_root(monkeypatch):
 
 @needs_transcription
 def test_the_doctor_reports_the_transcription_engine_and_its_model():
-    from guided.speech_models import installed_models
+    from guided.journal.whisper_models import installed_models
 
     check = doctor.check_transcription()
 
@@ -248,9 +248,9 @@ def test_the_doctor_reports_the_transcription_engine_and_its_model():
 
 
 def test_without_faster_whisper_the_doctor_says_how_to_add_transcription(monkeypatch):
-    import guided.transcribe
+    import guided.journal.transcription
 
-    monkeypatch.setattr(guided.transcribe, "engine_available", lambda: False)
+    monkeypatch.setattr(guided.journal.transcription, "engine_available", lambda: False)
     check = doctor.check_transcription()
     assert check.status == "info" and "optional" in check.detail
     assert check.fix.endswith("pip install 'guided[transcribe]'")

@@ -158,8 +158,8 @@ def test_an_export_after_a_sigkill_removes_only_the_dead_writers_temporary_files
 
 
 def test_the_doctor_reports_temporary_files_left_by_a_killed_run(guided_home):
-    from guided import doctor
-    from guided.config import paths
+    from guided.checks import doctor
+    from guided.paths import paths
 
     folder = paths().clips / "ab"
     folder.mkdir(parents=True)

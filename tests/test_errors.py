@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from guided.errors import ScriptError
-from guided.script import load_script
+from guided.scripts.language import load_script
 
 from .conftest import needs
 from .helpers import decode, rms_db, run, run_json
@@ -312,8 +312,8 @@ def test_new_and_import_write_inside_the_script_folder_only(tmp_path, guided_hom
 @settings(max_examples=300, deadline=None)
 @given(text=st.one_of(st.text(max_size=40), st.from_regex(r"[a-z0-9./\\-]{1,30}", fullmatch=True)))
 def test_no_id_the_library_accepts_can_name_a_place_outside_its_folder(text):
-    from guided import batch
-    from guided.catalog import ID_PATTERN
+    from guided.export import batch
+    from guided.scripts.catalog import ID_PATTERN
 
     if not ID_PATTERN.fullmatch(text):
         return
@@ -329,7 +329,7 @@ def test_no_id_the_library_accepts_can_name_a_place_outside_its_folder(text):
 def test_a_journal_entry_for_any_deck_name_stays_in_the_journal_folder(deck):
     import tempfile
 
-    from guided import journal
+    from guided.journal import entries as journal
 
     folder = Path(tempfile.mkdtemp(prefix="journal-"))  # a sitting claims its entry's name on disk
     sitting = journal.Sitting(folder, deck, "T", "type")
@@ -343,7 +343,7 @@ def _tree(root: Path) -> set[str]:
 
 @pytest.mark.parametrize("deck", ["../../../etc/passwd", "/etc/cron.d/x", "..", "a/../../b", "évasion\x00/..\\x"])
 def test_journal_entries_always_land_in_the_journal_folder(deck, guided_home):
-    from guided import journal
+    from guided.journal import entries as journal
 
     folder = journal.journal_dir()
     sitting = journal.Sitting(folder, deck, "T", "type")
@@ -358,7 +358,7 @@ def test_journal_files_are_private_whatever_the_umask(tmp_path, guided_home):
     os.chmod(guided_home / "journal", 0o755)
     code = (
         "import os; os.umask(0)\n"
-        "from guided import journal, recorder\n"
+        "from guided.journal import entries as journal, recorder\n"
         "folder = journal.journal_dir()\n"
         "s = journal.Sitting(folder, 'trust-questions', 'T', 'type')\n"
         "s.set(journal.Answer(1, 'Why?', 'answered', text='Because.'))\n"

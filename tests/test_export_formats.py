@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guided import batch, chapters, selection
 from guided.errors import GuidedError
-from guided.export import bitrate_for, ffmetadata, format_for
-from guided.script import load_script, parse_script
-from guided.session import SessionOptions
-from guided.timeline import LEAD_IN_MS, assemble
+from guided.export import batch, chapters, selection
+from guided.export.encoding import bitrate_for, ffmetadata, format_for
+from guided.scripts.language import load_script, parse_script
+from guided.session.prepared import SessionOptions
+from guided.timing.timeline import LEAD_IN_MS, assemble
 from guided.tts.cache import ClipCache
 
 from .conftest import needs
@@ -352,7 +352,7 @@ def test_mono_sample_rate_and_bitrate_reach_the_file(short, home, tmp_path):
 def test_a_cover_file_is_embedded_as_given_and_a_bad_one_refused(short, home, tmp_path):
     from mutagen.flac import FLAC
 
-    from guided.tags import generated_cover
+    from guided.export.tags import generated_cover
 
     script, _ = short
     image = tmp_path / "mine.png"

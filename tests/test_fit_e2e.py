@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from guided.script import Pause, Question, Sit, parse_duration_ms, parse_script
-from guided.timeline import FitError, assemble, length_range
+from guided.scripts.language import Pause, Question, Sit, parse_duration_ms, parse_script
+from guided.timing.timeline import FitError, assemble, length_range
 from guided.tts.cache import ClipCache
 
 from .conftest import needs

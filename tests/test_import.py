@@ -13,10 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from guided import catalog as library
 from guided.errors import OutputError, UsageError
-from guided.importer import NoQuestionsError, deck_text, decode, detect_format, extract, import_questions
-from guided.script import load_script, parse_script
+from guided.scripts import catalog as library
+from guided.scripts.importer import (
+    NoQuestionsError,
+    deck_text,
+    decode,
+    detect_format,
+    extract,
+    import_questions,
+)
+from guided.scripts.language import load_script, parse_script
 
 from .conftest import needs
 from .helpers import run, run_json

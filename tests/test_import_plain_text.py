@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guided.errors import GuidedError
-from guided.importer import REASONS, NoQuestionsError, decode, extract, import_questions
+from guided.scripts.importer import REASONS, NoQuestionsError, decode, extract, import_questions
 
 from .helpers import run
 

@@ -9,10 +9,10 @@ import wave
 import numpy as np
 import pytest
 
-from guided import journal
 from guided.errors import GuidedError
-from guided.recorder import SpeechGate, WavAppender, repair
-from guided.script import parse_script
+from guided.journal import entries as journal
+from guided.journal.recorder import SpeechGate, WavAppender, repair
+from guided.scripts.language import parse_script
 
 
 def tone(seconds: float, rate: int = 44100, level: float = 0.3) -> np.ndarray:

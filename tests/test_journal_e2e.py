@@ -96,7 +96,7 @@ def test_questions_are_worked_through_over_several_sittings(tmp_path):
     assert by_deck[0]["trust-questions"]["answered"] == 2
     assert by_deck[1]["trust-questions"]["answered"] == 4
     assert by_deck[1]["trust-questions"]["questions"] == 20
-    from guided.journal import answered_in
+    from guided.journal.entries import answered_in
 
     assert answered_in("trust-questions") == {1, 2, 3, 4}
 

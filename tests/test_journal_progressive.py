@@ -14,12 +14,14 @@ import wave
 import numpy as np
 import pytest
 
-import guided.player as player_module
-import guided.session as session_module
-from guided import journal, journal_sitting, recorder, sitting
+import guided.play.player as player_module
+import guided.session.prepared as session_module
+from guided.journal import answering as journal_sitting
+from guided.journal import entries as journal
+from guided.journal import recorder, sitting
 from guided.options import resolve
-from guided.player import Player
-from guided.timeline import EstimatedClip
+from guided.play.player import Player
+from guided.timing.timeline import EstimatedClip
 
 from .conftest import FakeEngine
 

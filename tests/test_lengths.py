@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 import guided
-from guided import catalog
-from guided.config import paths
-from guided.lengths import Lengths, clip_frames, letters, session_lengths
 from guided.options import resolve
-from guided.script import parse_script
-from guided.timeline import RATE
+from guided.paths import paths
+from guided.scripts import catalog
+from guided.scripts.language import parse_script
+from guided.session.lengths import Lengths, clip_frames, letters, session_lengths
+from guided.timing.timeline import RATE
 from guided.tts.cache import ClipCache
 
 from .conftest import FakeEngine, needs
@@ -42,7 +42,7 @@ class PacedFakeEngine(FakeEngine):
 @pytest.fixture
 def fake(monkeypatch):
     engine = PacedFakeEngine()
-    monkeypatch.setattr("guided.session.make_engine", lambda *a, **k: engine)
+    monkeypatch.setattr("guided.session.prepared.make_engine", lambda *a, **k: engine)
     monkeypatch.setattr("guided.tts.make_engine", lambda *a, **k: engine)
     return engine
 

@@ -11,19 +11,19 @@ import re
 
 import pytest
 
-from guided.catalog import builtin_dir
-from guided.script import Question, Say, Script, Section, load_script
-from guided.timeline import RATE, EstimatedClip, Timeline, assemble, length_range
+from guided.paths import bundled
+from guided.scripts.language import Question, Say, Script, Section, load_script
+from guided.timing.timeline import RATE, EstimatedClip, Timeline, assemble, length_range
 from guided.tts import DEFAULT_RATE_WPM
 
 BELL_SECONDS = 13  # about the length of the built-in bowl as it is heard
 
-PATHS = sorted(builtin_dir().rglob("*.md"))
-IDS = [str(p.relative_to(builtin_dir()).with_suffix("")) for p in PATHS]
+PATHS = sorted(bundled("scripts").rglob("*.md"))
+IDS = [str(p.relative_to(bundled("scripts")).with_suffix("")) for p in PATHS]
 
 
 def script(script_id: str) -> Script:
-    return load_script(builtin_dir() / f"{script_id}.md")
+    return load_script(bundled("scripts") / f"{script_id}.md")
 
 
 def spoken(s: Script) -> list[str]:
@@ -148,7 +148,7 @@ def test_the_only_placeholder_is_minutes_and_the_default_session_speaks_its_own_
     for path in PATHS:
         text = re.sub(r"<!--.*?-->", "", path.read_text(), flags=re.S)
         assert set(re.findall(r"\{[^}]*\}", text)) <= {"{minutes}"}, path.name
-    breathing = (builtin_dir() / "heart-breathing.md").read_text()
+    breathing = (bundled("scripts") / "heart-breathing.md").read_text()
     assert "{minutes}" in breathing
     assert not re.search(r"\b(one|five|seven|ten|twelve|fifteen|twenty) minutes\b", breathing.split("---", 2)[2])
 

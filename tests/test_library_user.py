@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from guided import catalog as library
 from guided.errors import NotFoundError, OutputError, UsageError
-from guided.script import KINDS, load_script
-from guided.templates import new_script, template
+from guided.scripts import catalog as library
+from guided.scripts.language import KINDS, load_script
+from guided.scripts.templates import new_script, template
 
 from .conftest import needs
 from .helpers import run, run_json

@@ -144,7 +144,7 @@ def seed_old_and_new(guided_home: Path) -> None:
         """
         from datetime import datetime
         from guided import practice_log
-        from guided.practice_log import Practice
+        from guided.practice.log import Practice
         practice_log.record(Practice("play", "old-one", heard_ms=60_000, at=datetime(2024, 1, 5, 9).astimezone()))
         practice_log.record(Practice("play", "new-one", heard_ms=60_000))
         """
@@ -214,7 +214,7 @@ def test_without_matplotlib_a_picture_is_one_line_saying_how_to_add_it(tmp_path)
 
 def test_a_python_caller_can_leave_the_log_alone(tmp_path, guided_home):
     import guided
-    from guided import practice_log
+    from guided.practice import log as practice_log
 
     session = guided.prepare("---\ntitle: Quiet\nkind: meditation\n---\nSettle.\n[pause 2s]\n")
     session.export(tmp_path / "a.wav", log=False)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from guided import loudness
-from guided.beds import load_bed
-from guided.bells import load_bell
-from guided.mixer import DUCK_ATTACK_MS, DUCK_RELEASE_MS, Mixer, MixSettings
-from guided.script import parse_script
-from guided.timeline import assemble
+from guided.audio.beds import load_bed
+from guided.audio.bells import load_bell
+from guided.audio.mixer import DUCK_ATTACK_MS, DUCK_RELEASE_MS, Mixer, MixSettings
+from guided.dsp import loudness
+from guided.scripts.language import parse_script
+from guided.timing.timeline import assemble
 from guided.tts.cache import ClipCache
 
 RATE = 44100
@@ -167,7 +167,7 @@ def test_a_sparse_session_whose_voice_the_peak_guard_trims_still_meets_the_targe
 
 
 def test_step_powers_after_the_guard_are_measured_again_only_near_its_work():
-    from guided.dsp import guard_gain
+    from guided.dsp.samples import guard_gain
 
     rng = np.random.default_rng(7)
     samples = rng.normal(0, 0.05, 3 * RATE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from guided import doctor
+from guided.checks import doctor
 
 from .helpers import run
 
@@ -65,8 +65,8 @@ def test_validate_names_every_missing_sound_of_a_script_at_once(tmp_path):
 
 
 def test_validate_accepts_sound_files_that_exist_and_refuses_ones_that_do_not(tmp_path):
-    from guided.catalog import load
-    from guided.sound_check import missing_sounds
+    from guided.checks.sounds import missing_sounds
+    from guided.scripts.catalog import load
 
     bell = tmp_path / "my bell.wav"
     bell.write_bytes(b"RIFF")  # found is enough: nothing is decoded when checking
@@ -145,8 +145,8 @@ def test_your_own_scripts_are_offered_too(guided_home):
 
 
 def test_journal_completion_offers_decks_only(guided_home):
-    from guided import completion
-    from guided.catalog import sessions
+    from guided.cli import completion
+    from guided.scripts.catalog import sessions
 
     decks = {row.id for row in sessions() if row.kind == "journal"}
     assert decks and set(completion.deck_ids("")) == decks
@@ -154,7 +154,7 @@ def test_journal_completion_offers_decks_only(guided_home):
 
 
 def test_backgrounds_and_voices_complete_from_what_is_installed():
-    from guided.beds import BED_NAMES
+    from guided.audio.beds import BED_NAMES
 
     offered = [value for _, value in bash_complete("guided play --background ")]
     assert offered == [*BED_NAMES, "none"]
@@ -174,7 +174,7 @@ def test_voice_completion_never_imports_a_speech_engine():
     import subprocess
     import sys
 
-    probe = ("import sys; from guided import completion; completion.voices(''); "
+    probe = ("import sys; from guided.cli import completion; completion.voices(''); "
              "print(sorted(m for m in ('pyttsx3', 'piper', 'onnxruntime') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -184,7 +184,7 @@ def test_voice_completion_never_imports_a_speech_engine():
 
 
 def test_ids_are_found_whatever_their_case():
-    from guided.catalog import find
+    from guided.scripts.catalog import find
 
     assert find("Heart-Breathing").id == "heart-breathing"
     assert find("REBUILDING-TRUST/2").id == "rebuilding-trust/2"
@@ -205,7 +205,7 @@ def test_voice_names_are_found_whatever_their_case_for_either_engine():
 
 
 def test_a_series_suggests_its_steps_in_order_from_the_first():
-    from guided.catalog import series_members
+    from guided.scripts.catalog import series_members
 
     members = series_members("rebuilding-trust")
     result = run("show", "rebuilding-trust")
@@ -227,7 +227,7 @@ def test_new_will_not_replace_a_built_in_session_unless_forced(guided_home):
 
 
 def test_the_template_explains_the_time_to_reflect_without_pointing_at_a_missing_key():
-    from guided.templates import template
+    from guided.scripts.templates import template
 
     meditation = template("evening", "meditation")
     assert "reflect:' above" not in meditation and "'reflect: 90s'" in meditation
@@ -248,7 +248,7 @@ DECK = "---\ntitle: Two questions\nkind: journal\nreflect: 5s\n---\nWelcome.\n1.
 def sitting_with(keys: list[str], narration: list[str]):
     """journal_sitting.run in --wait mode with these keys pressed and narration ending in these ways."""
     import guided
-    from guided import journal_sitting
+    from guided.journal import answering as journal_sitting
 
     session = guided.prepare(DECK, id="two-questions", engine="pyttsx3")
     keys, narration = list(keys), list(narration)
@@ -258,7 +258,7 @@ def sitting_with(keys: list[str], narration: list[str]):
 
 
 def test_q_while_waiting_ends_the_sitting_keeping_what_was_answered():
-    from guided import journal
+    from guided.journal import entries as journal
 
     held = sitting_with(["continue", "quit"], [])
     assert held.stopped and sorted(held.answers) == [1]
@@ -273,7 +273,7 @@ def test_q_during_narration_stops_calmly_too():
 def test_ctrl_c_before_any_answer_leaves_no_entry():
     import pytest
 
-    from guided import journal
+    from guided.journal import entries as journal
 
     with pytest.raises(KeyboardInterrupt):
         sitting_with([], ["interrupted"])
@@ -281,7 +281,7 @@ def test_ctrl_c_before_any_answer_leaves_no_entry():
 
 
 def test_q_before_any_answer_leaves_no_entry_either():
-    from guided import journal
+    from guided.journal import entries as journal
 
     held = sitting_with(["quit"], [])
     assert held.stopped and not held.answers and not held.path.exists()
@@ -291,7 +291,7 @@ def test_q_before_any_answer_leaves_no_entry_either():
 def test_ctrl_c_after_an_answer_keeps_the_entry():
     import pytest
 
-    from guided import journal
+    from guided.journal import entries as journal
 
     with pytest.raises(KeyboardInterrupt):
         sitting_with(["continue"], ["finished", "interrupted"])
@@ -358,11 +358,11 @@ def test_the_wheel_carries_the_script_reference_where_an_installed_package_reads
         shipped = archive.read("guided/_data/docs/script-format.md").decode("utf-8")
     assert shipped == (root / "docs" / "script-format.md").read_text(encoding="utf-8")
 
-    from guided.reference import docs_dir
+    from guided.paths import bundled
 
     installed = tmp_path / "site" / "guided"
     (installed / "_data" / "docs").mkdir(parents=True)
-    assert docs_dir(installed) == installed / "_data" / "docs"
+    assert bundled("docs", installed) == installed / "_data" / "docs"
 
 
 # --- endings on screen ---------------------------------------------------------------------------
@@ -386,7 +386,7 @@ def drawn(monkeypatch, steps):
     import sys
 
     import guided
-    from guided.display import Display
+    from guided.cli.display import Display
 
     screen = io.StringIO()
     monkeypatch.setattr(sys, "stderr", screen)
@@ -406,7 +406,7 @@ def test_q_while_paused_leaves_the_display_saying_stopped(monkeypatch):
 
 
 def test_a_finished_display_shows_the_whole_length_and_no_stale_caption(monkeypatch):
-    from guided.timefmt import clock
+    from guided.timing.timefmt import clock
 
     out, timeline = drawn(monkeypatch, [("update", _Player(_Controls(1000))), ("finish", "finished")])
     final = out.split("\x1b[3F")[-1]  # the redraw moves up over the three lines it replaces
@@ -416,8 +416,8 @@ def test_a_finished_display_shows_the_whole_length_and_no_stale_caption(monkeypa
 
 def test_the_ending_line_says_how_it_ended():
     import guided
-    from guided.display import ending
-    from guided.timefmt import clock
+    from guided.cli.display import ending
+    from guided.timing.timefmt import clock
 
     timeline = guided.prepare(SHORT, id="short").timeline
     total = clock(timeline.total // timeline.rate)

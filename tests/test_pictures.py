@@ -12,9 +12,10 @@ import pytest
 from PIL import Image
 
 import guided
-from guided import pictures, practice_log
 from guided.errors import MissingDependencyError, OutputError
-from guided.practice_log import Practice
+from guided.practice import log as practice_log
+from guided.practice import pictures
+from guided.practice.log import Practice
 
 from .conftest import needs
 

@@ -74,8 +74,8 @@ def test_playing_gives_the_same_samples_as_the_export(sound_home, tmp_path):
 DRIVER = textwrap.dedent(
     """
     import json, sys, threading
-    from guided.session import prepare
-    from guided.player import Player
+    from guided.session.prepared import prepare
+    from guided.play.player import Player
     session = prepare(sys.argv[1])
     timeline = session.timeline
     player = Player(session.mixer)

@@ -17,14 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from guided import practice_log, practice_report
 from guided.errors import PracticeLogError
-from guided.practice_log import Practice
+from guided.practice import log as practice_log
+from guided.practice import report as practice_report
+from guided.practice.log import Practice
 
 WRITER = """
 import sys
-from guided import practice_log
-from guided.practice_log import Practice
+from guided.practice import log as practice_log
+from guided.practice.log import Practice
 name, count, padding = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 for n in range(count):
     ok = practice_log.record(Practice("play", f"{name}-{n}", heard_ms=n, detail="x" * padding))
@@ -160,7 +161,7 @@ def test_forgetting_before_a_date_keeps_the_later_days_only(guided_home):
 
 def test_a_log_that_cannot_be_written_is_one_warning_and_never_an_error(guided_home, caplog):
     (guided_home / "practice-log.sqlite3").mkdir()  # something in the way of the file
-    with caplog.at_level(logging.WARNING, logger="guided.practice_log"):
+    with caplog.at_level(logging.WARNING, logger="guided.practice.log"):
         assert practice_log.record(Practice("play", "heart-breathing")) is False
     (message,) = [r.getMessage() for r in caplog.records]
     assert "practice log could not be written" in message and "\n" not in message

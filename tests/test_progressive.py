@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
-import guided.session as session_module
-from guided.progressive import LiveMixer
-from guided.timeline import EstimatedClip
+import guided.session.prepared as session_module
+from guided.play.progressive import LiveMixer
+from guided.timing.timeline import EstimatedClip
 
 from .conftest import FakeEngine
 

@@ -45,7 +45,7 @@ DRIVER = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    import guided.session as session_module
+    import guided.session.prepared as session_module
 
     script, played, delay, minutes, export = sys.argv[1], Path(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
     real = session_module.make_engine

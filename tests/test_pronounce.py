@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 import guided
-from guided.pronounce import spoken_form, traps_in
-from guided.script import parse_script
+from guided.scripts.language import parse_script
+from guided.scripts.pronunciation import spoken_form, traps_in
 
 from .conftest import needs
 from .helpers import run
@@ -44,7 +44,7 @@ def test_a_pronounce_map_in_the_front_matter_changes_what_each_engine_is_given()
 
 
 def test_the_engine_speaks_the_mapped_form_and_captions_keep_the_words(fake_engine, monkeypatch):
-    monkeypatch.setattr("guided.session.make_engine", lambda *a, **k: fake_engine)
+    monkeypatch.setattr("guided.session.prepared.make_engine", lambda *a, **k: fake_engine)
     fake_engine.name = "pyttsx3"
     session = guided.prepare(MAPPED, background="none")
     assert "Let your eyes [[kl'oUz]]." in fake_engine.rendered

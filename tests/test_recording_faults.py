@@ -49,11 +49,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guided import journal, journal_sitting, recorder, tempfiles
+from guided import tempfiles
 from guided.errors import DeviceError, MicrophoneLost, StorageError
-from guided.journal_entry import answers
-from guided.timefmt import clock
-from guided.vad import EnergyDetector
+from guided.journal import answering as journal_sitting
+from guided.journal import entries as journal
+from guided.journal import recorder
+from guided.journal.markdown import answers
+from guided.journal.vad import EnergyDetector
+from guided.timing.timefmt import clock
 
 from .conftest import needs
 from .test_journal_e2e import sound_home

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guided.errors import ScriptError
-from guided.script import (
+from guided.scripts.language import (
     Bell,
     Breathe,
     Pause,

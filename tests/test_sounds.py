@@ -13,11 +13,12 @@ import pytest
 from scipy import signal
 from scipy.io import wavfile
 
-from guided import beds, bells
-from guided.beds import BED_NAMES, Bed, load_bed, synth_bed_loop
-from guided.bells import BELL_NAMES, DEFAULT_BELL, RATE, bundled_audio_dir, load_bell, synth_bell
+from guided.audio import beds, bells
+from guided.audio.beds import BED_NAMES, Bed, load_bed, synth_bed_loop
+from guided.audio.bells import BELL_NAMES, DEFAULT_BELL, RATE, load_bell, synth_bell
+from guided.audio.sounds import list_sounds
 from guided.errors import GuidedError, NotFoundError, SoundError
-from guided.sounds import list_sounds
+from guided.paths import bundled
 
 RING_RANGES = {"bowl": (10.0, 14.0), "chime": (3.0, 5.0), "gong": (10.0, 15.0)}
 needs_ffmpeg = pytest.mark.skipif(
@@ -289,7 +290,7 @@ def test_chime_is_short_and_bright_and_gong_is_deep():
 @needs_ffmpeg
 @pytest.mark.parametrize("name", BELL_NAMES)
 def test_bundled_flac_equals_a_fresh_synthesis(name):
-    path = bundled_audio_dir() / f"{name}.flac"
+    path = bundled("audio") / f"{name}.flac"
     assert path.is_file(), "run python audio/generate.py"
     loaded = load_bell(name)
     fresh = bell(name)
@@ -298,17 +299,16 @@ def test_bundled_flac_equals_a_fresh_synthesis(name):
     assert np.max(np.abs(loaded)) == 0.5
 
 
-def test_bundled_audio_dir_prefers_the_installed_data_folder(tmp_path, monkeypatch):
-    checkout = Path(bells.__file__).resolve().parent.parent / "audio"
-    assert bundled_audio_dir().resolve() == checkout
+def test_bundled_audio_prefers_the_installed_data_folder(tmp_path):
+    checkout = Path(bells.__file__).resolve().parent.parent.parent / "audio"
+    assert bundled("audio").resolve() == checkout
     fake_pkg = tmp_path / "site-packages" / "guided"
     (fake_pkg / "_data" / "audio").mkdir(parents=True)
-    monkeypatch.setattr(bells, "__file__", str(fake_pkg / "bells.py"))
-    assert bundled_audio_dir() == fake_pkg / "_data" / "audio"
+    assert bundled("audio", fake_pkg) == fake_pkg / "_data" / "audio"
 
 
 def test_load_bell_synthesises_when_the_bundled_file_is_missing(tmp_path, monkeypatch):
-    monkeypatch.setattr(bells, "bundled_audio_dir", lambda: tmp_path)
+    monkeypatch.setattr(bells, "bundled", lambda kind: tmp_path)
     bells._bundled_bell.cache_clear()
     try:
         assert np.array_equal(load_bell("chime"), bell("chime"))
@@ -518,7 +518,7 @@ def test_corrupt_bed_cache_is_regenerated(tmp_path, damage):
 
 
 def test_a_cached_sound_keeps_its_step_powers_until_its_file_changes(tmp_path, monkeypatch):
-    from guided import loudness
+    from guided.dsp import loudness
 
     bed = load_bed("rain", rate=8000, cache_dir=tmp_path)
     bell = load_bell("chime", rate=8000, cache_dir=tmp_path)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 import guided
-from guided.spoken_words import minutes_in_words
+from guided.scripts.spoken_words import minutes_in_words
 
 
 @pytest.fixture
 def quick(fake_engine, monkeypatch):
-    monkeypatch.setattr("guided.session.make_engine", lambda *a, **k: fake_engine)
+    monkeypatch.setattr("guided.session.prepared.make_engine", lambda *a, **k: fake_engine)
 
 
 def spoken(session) -> list[str]:
@@ -48,7 +48,7 @@ def test_each_question_is_introduced_by_its_place_and_its_reflection_ends_with_a
 
 
 def test_a_sitting_numbers_the_questions_it_asks_not_the_deck(quick):
-    from guided import sitting
+    from guided.journal import sitting
 
     plan = sitting.plan("trust-questions", only="7,12", mode="type")
     session = guided.prepare(plan.script, id=plan.deck, background="none")
@@ -64,7 +64,7 @@ def test_a_single_question_needs_no_place(quick):
 def test_numbers_and_ordinals_are_said_as_num2words_says_them():
     from num2words import num2words
 
-    from guided.spoken_words import number_in_words, ordinal_in_words
+    from guided.scripts.spoken_words import number_in_words, ordinal_in_words
 
     for n in range(0, 1200):
         assert number_in_words(n) == num2words(n), n

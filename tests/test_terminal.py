@@ -9,8 +9,8 @@ import sys
 
 import pyte
 
-from guided.keys import apply
-from guided.terminal import Terminal
+from guided.cli.keys import apply
+from guided.cli.terminal import Terminal
 
 
 def screen_after(monkeypatch, steps) -> list[str]:
@@ -72,7 +72,7 @@ def test_the_preparing_counter_goes_away_when_speech_is_ready(monkeypatch):
 
 
 def test_keys_of_other_sequences_are_not_taken_for_escape():
-    from guided.keys import Keyboard
+    from guided.cli.keys import Keyboard
 
     class Controls:
         stopped, sections = False, 0
@@ -112,7 +112,7 @@ def test_a_job_started_in_the_background_with_and_is_not_stopped_by_taking_the_k
         job = os.fork()
         if job == 0:
             os.setpgid(0, 0)  # as a shell starts `cmd &`: its own group, not the foreground one
-            from guided.keys import Keyboard
+            from guided.cli.keys import Keyboard
             with Keyboard(lambda key: None) as keyboard:
                 print("keys" if keyboard.active else "no keys", flush=True)
             os._exit(0)
@@ -132,8 +132,8 @@ def test_a_job_started_in_the_background_with_and_is_not_stopped_by_taking_the_k
 def test_something_is_on_the_screen_while_the_engine_gets_ready_before_its_first_count(monkeypatch):
     """A first run with a voice measures its pace before a single phrase is counted (Piper: seconds);
     a newcomer must not face a blank terminal meanwhile."""
-    from guided import session
     from guided.cli.params import prepare_with_progress
+    from guided.session import prepared as session
 
     out = io.StringIO()
     monkeypatch.setattr(sys, "stderr", out)
@@ -156,7 +156,7 @@ def test_the_title_marks_a_length_still_estimated_as_list_does(monkeypatch):
     where it said 12:34), so it carries list's "~"; a session rendered before shows its exact length."""
     from types import SimpleNamespace
 
-    from guided.display import Display
+    from guided.cli.display import Display
 
     timeline = SimpleNamespace(title="Grounding", total=754 * 100, rate=100)
 

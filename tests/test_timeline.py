@@ -4,8 +4,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from guided.script import parse_script
-from guided.timeline import (
+from guided.scripts.language import parse_script
+from guided.timing.timeline import (
     BELL_ADVANCE_MS,
     LEAD_IN_MS,
     LINE_GAP_MS,

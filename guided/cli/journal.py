@@ -54,12 +54,12 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     answered yet; --status shows how far you are in each deck; --search finds
     answers by their words.
     """
-    from .. import journal as journaling
-    from .. import sitting
-    from ..devices import choose_device
     from ..errors import UsageError
-    from ..keys import HELP
-    from ..terminal import Terminal
+    from ..journal import entries as journaling
+    from ..journal import sitting
+    from ..play.devices import choose_device
+    from .keys import HELP
+    from .terminal import Terminal
 
     if search is not None:
         _print_search(search, as_json)
@@ -106,7 +106,7 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
 
 
 def _print_search(words: str, as_json: bool) -> None:
-    from ..journal_search import search
+    from ..journal.search import search
 
     found = search(words)
     if as_json:
@@ -128,8 +128,8 @@ def _print_search(words: str, as_json: bool) -> None:
 def _ui(terminal):
     """The sitting's ways to reach a person, all through the one terminal: status lines, the
     display, typed answers and keys."""
-    from ..display import Display
-    from ..sitting import SittingUI
+    from ..journal.sitting import SittingUI
+    from .display import Display
 
     def display_for(timeline):
         return Display(timeline, terminal=terminal, questions=True).update

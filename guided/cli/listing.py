@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..catalog import DEFAULT_SESSION
+from ..scripts.catalog import DEFAULT_SESSION
 from . import cli
 from .params import clock, complete, prepare_with_progress, session_options, sound_options
 
@@ -25,7 +25,7 @@ def list_command(as_json: bool):
     folder, --library, GUIDED_LIBRARY) say where they come from, and whether
     they replace a built-in session.
     """
-    from ..catalog import sessions
+    from ..scripts.catalog import sessions
 
     rows = [row.as_dict() for row in sessions(on_skip=lambda exc: click.echo(f"guided: skipping {exc}", err=True))]
     if as_json:
@@ -63,12 +63,12 @@ def show(session_id: str, as_json: bool, png: str | None, **kwargs):
     """
     options = session_options(kwargs)
     if png:
-        from ..pictures import preflight
+        from ..practice.pictures import preflight
 
         preflight(png)  # said before any speech is rendered
     session = prepare_with_progress(session_id, options)
     if png:
-        from ..pictures import session_map
+        from ..practice.pictures import session_map
 
         drawn = session_map(session, png, minutes=options.minutes)
         click.echo(f"drew {drawn.path} ({drawn.width}×{drawn.height}, {session.title})", err=True)
@@ -114,7 +114,7 @@ def validate(paths: tuple[str, ...], as_json: bool):
     that no render could use is a problem too. Exits 1 when any script (or
     the config) has a problem.
     """
-    from ..checks import validate_scripts
+    from ..checks.scripts import validate_scripts
 
     results = validate_scripts(paths)
     if as_json:

@@ -34,8 +34,9 @@ def log_command(since, as_json: bool, png: str | None, weeks: int, forget: bool,
       guided log --png calendar.png
       guided log --forget --before 2025-01-01
     """
-    from .. import practice_log, practice_report
     from ..errors import UsageError
+    from ..practice import log as practice_log
+    from ..practice import report as practice_report
 
     if before is not None and not forget:
         raise UsageError("--before goes with --forget")
@@ -55,7 +56,7 @@ def log_command(since, as_json: bool, png: str | None, weeks: int, forget: bool,
         return
     summary = practice_report.summary(since=since.date() if since else None)
     if png:
-        from ..pictures import calendar
+        from ..practice.pictures import calendar
 
         drawn = calendar(png, weeks=weeks)
         click.echo(f"drew {drawn.path} ({drawn.width}×{drawn.height}, the last {weeks} weeks)", err=True)

@@ -7,7 +7,7 @@ import click
 
 from ..options import SAMPLE_RATES
 from ..settings import DEFAULT_RATE_WPM, ENGINES
-from ..timefmt import clock
+from ..timing.timefmt import clock
 
 __all__ = ["Duration", "Volume", "clock", "complete", "prepare_with_progress", "session_options", "sound_options"]
 
@@ -19,7 +19,7 @@ def complete(names: str, files: bool = False):
     def callback(ctx, param, incomplete):
         from click.shell_completion import CompletionItem
 
-        from .. import completion
+        from . import completion
 
         found = [CompletionItem(name) for name in getattr(completion, names)(incomplete)]
         return found or ([CompletionItem(incomplete, type="file")] if files else [])
@@ -49,7 +49,7 @@ class Duration(click.ParamType):
     name = "duration"
 
     def convert(self, value, param, ctx):
-        from ..script import parse_duration_ms
+        from ..scripts.language import parse_duration_ms
 
         if isinstance(value, (int, float)):
             return float(value)
@@ -111,8 +111,8 @@ def prepare_with_progress(source: str, options, quiet: bool = False, terminal=No
     With a `terminal` (guided.terminal.Terminal) the counter is its live line, and `q` pressed while
     preparing raises KeyboardInterrupt with `terminal.quit_requested` set. `progressive`: what is not
     cached renders while the session plays (no counter then)."""
-    from ..session import prepare
-    from ..terminal import Terminal
+    from ..session.prepared import prepare
+    from .terminal import Terminal
 
     terminal = terminal or Terminal(quiet=quiet, keys=False)
     # Before the first count there can be seconds to wait (a voice's first run measures its pace):

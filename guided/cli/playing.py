@@ -7,7 +7,7 @@ from dataclasses import asdict
 
 import click
 
-from ..catalog import DEFAULT_SESSION
+from ..scripts.catalog import DEFAULT_SESSION
 from . import cli
 from .params import complete, prepare_with_progress, session_options, sound_options
 
@@ -30,10 +30,10 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
       q          quit, with a gentle fade
     Ctrl-C also fades out. What you hear is exactly what 'guided export' writes.
     """
-    from ..devices import choose_device
-    from ..display import Display, ending
-    from ..keys import apply
-    from ..terminal import Terminal
+    from ..play.devices import choose_device
+    from .display import Display, ending
+    from .keys import apply
+    from .terminal import Terminal
 
     options = session_options(kwargs)
     device_index = choose_device(device)  # fail fast, before rendering anything
@@ -69,7 +69,7 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def devices(as_json: bool):
     """List sound devices: outputs for play, inputs for journal recording."""
-    from ..devices import devices as list_devices
+    from ..play.devices import devices as list_devices
 
     found = list_devices()
     if as_json:

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ..script import KINDS
+from ..scripts.language import KINDS
 from . import cli
 
 EPILOG_NEW = """\b
@@ -34,7 +34,7 @@ def new(script_id: str, kind: str, title: str | None, force: bool):
     printed on stdout. A script of yours with a built-in's id is used instead
     of the built-in one.
     """
-    from ..templates import new_script, replaces_builtin
+    from ..scripts.templates import new_script, replaces_builtin
 
     path = new_script(script_id, kind, title=title, force=force)
     click.echo(str(path))
@@ -70,7 +70,7 @@ def import_command(source: str, script_id: str | None, title: str | None, dry_ru
     to your script folder: use it with guided journal, play, show or export.
     """
     from ..errors import NotFoundError
-    from ..importer import REASONS, decode, import_questions
+    from ..scripts.importer import REASONS, decode, import_questions
 
     if source == "-":
         data = sys.stdin.buffer.read()

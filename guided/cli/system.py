@@ -53,7 +53,7 @@ def sounds(as_json: bool):
     Use a bell in a script as [bell NAME], a bed with --background NAME or
     'background: NAME' in a script. Any audio file works as either too.
     """
-    from ..sounds import list_sounds
+    from ..audio.sounds import list_sounds
 
     found = list_sounds()
     if as_json:
@@ -74,7 +74,7 @@ def doctor(as_json: bool):
     a required part is missing; warnings (no sound device, say) only limit some
     commands.
     """
-    from ..doctor import FAIL, OK, describe_platform, healthy, run_checks
+    from ..checks.doctor import FAIL, OK, describe_platform, healthy, run_checks
 
     results = run_checks()
     fine = healthy(results)

@@ -25,11 +25,11 @@ def transcribe(entry, model, as_json, quiet):
     word timings in a .vtt file beside it. Run it again at any time: answers
     already written down are left as they are.
     """
-    from .. import journal as journaling
-    from .. import transcribe as transcription
     from ..errors import MissingDependencyError
-    from ..speech_models import find_model
-    from ..timefmt import clock
+    from ..journal import entries as journaling
+    from ..journal import transcription
+    from ..journal.whisper_models import find_model
+    from ..timing.timefmt import clock
 
     if not transcription.engine_available():
         raise MissingDependencyError(f"transcription is not installed: {transcription.INSTALL_HINT}")
@@ -72,7 +72,7 @@ def models(as_json: bool, add: str | None, name: str | None):
     The first is used unless --model chooses another. Models are always read
     from their folder: nothing is ever downloaded.
     """
-    from ..speech_models import add_model, installed_models
+    from ..journal.whisper_models import add_model, installed_models
 
     if add:
         model = add_model(add, name)

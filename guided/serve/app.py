@@ -173,7 +173,7 @@ async def art(request: Request) -> Response:
     exports, name = _exports(request), request.path_params["name"]
     if name == LIBRARY_ART:
         if request.app.state.library_art is None:
-            from ..tags import generated_cover
+            from ..export.tags import generated_cover
 
             request.app.state.library_art = (await run_in_threadpool(generated_cover, exports.feed_title)).data
         return Response(request.app.state.library_art, media_type="image/png", headers={"cache-control": "no-cache"})
@@ -197,7 +197,7 @@ async def session_map(request: Request) -> Response:
     # Drawn once for each version of the session: the content hash names the picture.
     drawn = exports.folder / MAPS / f"{item.key}.{item.hash[:16]}.png"
     if not drawn.is_file():
-        from ..pictures import session_map as draw
+        from ..practice.pictures import session_map as draw
 
         def make() -> None:
             session = exports.session(item.key)

@@ -24,13 +24,13 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import batch
-from ..config import paths
 from ..errors import GuidedError, OutputError
-from ..lengths import session_lengths
+from ..export import batch
+from ..export.playlist import INDEX, read_index
+from ..export.selection import Selection, select, up_to_date
 from ..options import SessionOptions
-from ..playlist import INDEX, read_index
-from ..selection import Selection, select, up_to_date
+from ..paths import paths
+from ..session.lengths import session_lengths
 
 CAPTIONS = "vtt"  # the page's caption track; part of every export the server makes
 NOW, LATER = 0, 1  # priorities: a listener waiting, a feed filling in
@@ -130,7 +130,7 @@ class Exports:
 
     def session(self, key: str):
         """The prepared session behind `key` (speech from the cache once it is exported), or None."""
-        from ..session import prepare
+        from ..session.prepared import prepare
 
         planned = self._planned.get(key)
         return None if planned is None else prepare(str(planned.entry.path), id=planned.entry.id, options=self.options)

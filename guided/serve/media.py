@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GuidedError, MissingDependencyError
-from ..export import FFMPEG_HINT
+from ..export.encoding import FFMPEG_HINT
 
 MIME = {
     "mp3": "audio/mpeg",

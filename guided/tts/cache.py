@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import dsp, loudness
-from ..dsp import resample, resampled_length
+from ..dsp import loudness
+from ..dsp import samples as dsp
+from ..dsp.samples import resample, resampled_length
 from ..errors import OutputError, TTSError
 from ..files import write_atomic
 

@@ -12,8 +12,8 @@ import json
 import platform
 import sys
 
-from ..config import paths
 from ..files import write_atomic
+from ..paths import paths
 from . import installed_version
 
 DEFAULT_VOICE_MEMO = "pyttsx3-default-voice.json"

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import paths
 from ..errors import PaceNotMeasured
 from ..files import write_atomic
+from ..paths import paths
 from .cache import MIN_SECONDS_PER_WORD
 
 MEMO_NAME = "pace.json"

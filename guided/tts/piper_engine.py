@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import paths
 from ..errors import MissingDependencyError, NotFoundError, TTSError
 from ..files import write_atomic
+from ..paths import paths
 from . import VoiceInfo, installed_version, trim_silence
 
 SENTENCE_GAP_MS = 280

@@ -1,0 +1,301 @@
+"""Spoken answers as text, on this machine: a recording turned into words with their times by
+faster-whisper (`pip install 'guided[transcribe]'`), kept beside it and in its journal entry.
+
+The model is loaded by its folder's path (guided/speech_models.py), once per process, with
+networking never needed. The word timings go into a WebVTT file next to the WAV; the text goes
+into the entry under the link to the recording. Both are written whole or not at all, private
+(0600) like the rest of the journal, the timings first: a crash at any moment leaves the
+recording and the entry as they were, and the next `guided transcribe` finishes the job.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import GuidedError, MissingDependencyError, OutputError
+from ..files import write_atomic
+from ..timing.timefmt import timestamp
+from .markdown import answers, with_transcript
+from .whisper_models import ModelFolder, find_model
+
+WHISPER_RATE = 16000
+COMPUTE_TYPE = "int8"  # explicit: measured 4-7x real time for tiny.en on two cores, ~280 MB
+BEAM_SIZE = 1
+INSTALL_HINT = "pip install 'guided[transcribe]'"
+
+
+def engine_available() -> bool:
+    """Whether faster-whisper is installed, without importing it (that loads CTranslate2)."""
+    try:
+        return importlib.util.find_spec("faster_whisper") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def engine_version() -> str | None:
+    try:
+        return metadata.version("faster-whisper")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@dataclass(frozen=True)
+class Word:
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    start_ms: int
+    end_ms: int
+    text: str
+    words: tuple[Word, ...]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    segments: tuple[Segment, ...]
+    audio_ms: int  # the recording's length
+    took_ms: int  # how long transcribing it took
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments if s.text).strip()
+
+    @property
+    def words(self) -> tuple[Word, ...]:
+        return tuple(w for s in self.segments for w in s.words)
+
+
+# --- the engine -------------------------------------------------------------------------------
+
+_loaded: dict[tuple, object] = {}
+_loading = threading.Lock()
+
+
+def load(model: ModelFolder, threads: int | None = None):
+    """The faster-whisper model of this folder, loaded on first use and kept for the process."""
+    if not engine_available():
+        raise MissingDependencyError(f"transcription is not installed: {INSTALL_HINT}")
+    threads = threads or os.cpu_count() or 1
+    key = (str(model.path), COMPUTE_TYPE, threads)
+    with _loading:
+        if key not in _loaded:
+            from faster_whisper import WhisperModel
+
+            for compute_type in (COMPUTE_TYPE, "float32"):
+                try:
+                    # A folder path, and local files only: nothing here may reach the network.
+                    _loaded[key] = WhisperModel(str(model.path), device="cpu", compute_type=compute_type,
+                                                cpu_threads=threads, num_workers=1, local_files_only=True)
+                    break
+                except ValueError:  # a processor without fast int8: slower, but it works
+                    continue
+                except Exception as exc:  # CTranslate2 raises plain RuntimeErrors for a damaged model
+                    raise GuidedError(f"cannot load the Whisper model in {model.path}: {exc}") from None
+            else:
+                raise GuidedError(f"cannot load the Whisper model in {model.path} on this processor")
+        return _loaded[key]
+
+
+def read_audio(path: Path) -> np.ndarray:
+    """A recording as 16 kHz mono float32, as Whisper hears it. faster-whisper's own decoder
+    resamples as it reads, so an hour-long answer costs its 16 kHz samples (230 MB), no more."""
+    if not engine_available():
+        raise MissingDependencyError(f"transcription is not installed: {INSTALL_HINT}")
+    from faster_whisper import decode_audio
+
+    try:
+        return np.ascontiguousarray(decode_audio(str(path), sampling_rate=WHISPER_RATE), dtype=np.float32)
+    except Exception as exc:  # PyAV raises its own errors for a missing, empty or damaged file
+        raise OutputError(f"cannot read the recording {path}: {exc}") from None
+
+
+def transcribe_audio(audio: np.ndarray, model: ModelFolder, threads: int | None = None) -> Transcript:
+    """Words and their times from 16 kHz mono float32 samples. Silence is left out before decoding
+    (faster-whisper's own voice activity filter), so a long pause never turns into invented words."""
+    whisper = load(model, threads)
+    started = time.monotonic()
+    found, _info = whisper.transcribe(audio, beam_size=BEAM_SIZE, word_timestamps=True, vad_filter=True,
+                                      condition_on_previous_text=False)
+    segments = []
+    for s in found:  # a generator: decoding happens here
+        words = tuple(Word(round(w.start * 1000), round(w.end * 1000), w.word.strip()) for w in s.words or ())
+        segments.append(Segment(round(s.start * 1000), round(s.end * 1000), s.text.strip(), words))
+    took = round((time.monotonic() - started) * 1000)
+    return Transcript(tuple(segments), audio_ms=len(audio) * 1000 // WHISPER_RATE, took_ms=took)
+
+
+def transcribe_file(path: Path, model: ModelFolder, threads: int | None = None) -> Transcript:
+    return transcribe_audio(read_audio(path), model, threads)
+
+
+# --- keeping it -------------------------------------------------------------------------------
+
+
+def webvtt(transcript: Transcript) -> str:
+    """One cue per stretch of speech, each word after the first led by its own time tag
+    (`<00:00:01.280>word`), so players can follow word by word."""
+    lines = ["WEBVTT", ""]
+    for number, segment in enumerate(transcript.segments, 1):
+        start, end = segment.start_ms, max(segment.end_ms, segment.start_ms + 1)
+        words, at = [], start
+        for index, word in enumerate(segment.words):
+            at = min(max(at, word.start_ms), end)  # time tags must run forward within the cue
+            words.append(word.text if index == 0 else f"<{timestamp(at)}>{word.text}")
+        text = " ".join(words) or segment.text
+        lines += [str(number), f"{timestamp(start)} --> {timestamp(end)}", text.replace("-->", "->"), ""]
+    return "\n".join(lines)
+
+
+def timings_path(audio: Path) -> Path:
+    return Path(audio).with_suffix(".vtt")
+
+
+def write_timings(audio: Path, transcript: Transcript) -> Path:
+    path = timings_path(audio)
+    try:
+        write_atomic(path, webvtt(transcript).encode("utf-8"), private=True, durable=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write the word timings {path}: {exc.strerror or exc}") from None
+    return path
+
+
+class Worker:
+    """Transcribes recordings one after another in a background thread, so a sitting goes on while
+    its earlier answers are written down. The thread is a daemon: an interrupted sitting never
+    waits for it, and what it did not finish is left for `guided transcribe`."""
+
+    def __init__(self, model: ModelFolder, threads: int | None = None,
+                 on_error: Callable[[str], None] = lambda message: None) -> None:
+        self.model = model
+        # One core is left to the narration, which must never stutter.
+        self.threads = threads or max(1, (os.cpu_count() or 2) - 1)
+        self.on_error = on_error
+        self._jobs: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, audio: Path, done: Callable[[Transcript, Path], None]) -> None:
+        """Transcribe `audio`, write its timings, then call `done(transcript, timings path)`."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="guided-transcribe", daemon=True)
+            self._thread.start()
+        self._jobs.put((Path(audio), done))
+
+    def wait(self) -> None:
+        """Until every answer submitted so far is written down."""
+        self._jobs.join()
+
+    @property
+    def busy(self) -> bool:
+        return self._jobs.unfinished_tasks > 0
+
+    def _run(self) -> None:
+        while True:
+            audio, done = self._jobs.get()
+            try:
+                transcript = transcribe_file(audio, self.model, self.threads)
+                done(transcript, write_timings(audio, transcript))
+            except Exception as exc:  # the recording is safe; `guided transcribe` can try again
+                self.on_error(f"could not transcribe {audio.name} ({exc}); 'guided transcribe' will try again")
+            finally:
+                self._jobs.task_done()
+
+
+def worker_for_sitting(model: str | None, on_error: Callable[[str], None] = lambda message: None,
+                       ) -> tuple[Worker | None, str | None]:
+    """A worker for a recorded sitting, or None and the one line that says how to have transcripts.
+    A --model that names nothing usable is an error: the person asked for it."""
+    if not engine_available():
+        return None, f"answers are kept as recordings only; for transcripts: {INSTALL_HINT}"
+    if model:
+        return Worker(find_model(model), on_error=on_error), None
+    try:
+        return Worker(find_model(), on_error=on_error), None
+    except GuidedError as exc:
+        return None, f"answers are kept as recordings only; {exc}"
+
+
+# --- earlier answers --------------------------------------------------------------------------
+
+
+def journal_entries(spec: str | None = None, folder: Path | None = None) -> list[Path]:
+    """Every entry of the journal, or the one `spec` names: a path, a file name in the journal
+    folder (with or without .md), or the start of one that only one entry has."""
+    from ..errors import NotFoundError, UsageError
+    from ..paths import paths
+    from .entries import entries
+
+    folder = folder or paths().journal
+    if not spec:
+        return [e.path for e in entries(folder)]
+    given = Path(spec).expanduser()
+    for candidate in (given, folder / spec, folder / f"{spec}.md"):
+        if candidate.is_file() and candidate.suffix == ".md":
+            return [candidate]
+    matches = sorted(folder.glob(f"{spec}*.md")) if folder.is_dir() and "/" not in spec else []
+    if len(matches) == 1:
+        return matches
+    if matches:
+        raise UsageError(f"{spec!r} could be {len(matches)} entries ({matches[0].stem}, …); give more of the name")
+    raise NotFoundError(f"no journal entry {spec!r} in {folder}")
+
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A recording in the journal with no transcript yet."""
+
+    entry: Path
+    number: int
+    question: str
+    audio: Path
+
+
+def pending(entries: list[Path]) -> list[Pending]:
+    """Recordings of these entries with no transcript; answers still being recorded are left alone."""
+    found = []
+    for entry in entries:
+        try:
+            text = entry.read_text(encoding="utf-8")
+        except OSError:
+            continue
+        for a in answers(text):
+            if a.audio and a.transcript is None and not a.status.startswith("Recording"):
+                audio = entry.parent / a.audio
+                if audio.is_file():
+                    found.append(Pending(entry, a.number, a.question, audio))
+    return found
+
+
+def fill_in(items: list[Pending], model: ModelFolder, threads: int | None = None,
+            progress: Callable[[Pending, Transcript], None] = lambda item, transcript: None) -> list[Transcript]:
+    """Transcribe each pending recording and put it in its entry at once, one by one: stopped at
+    any point, what was done is kept and the rest is found pending next time."""
+    done = []
+    for item in items:
+        transcript = transcribe_file(item.audio, model, threads)
+        timings = write_timings(item.audio, transcript)
+        try:
+            text = item.entry.read_text(encoding="utf-8")
+            updated = with_transcript(text, item.audio.name, transcript.text, timings.name)
+            write_atomic(item.entry, updated.encode("utf-8"), private=True, durable=True)
+        except ValueError:
+            continue  # the entry changed under us (edited by hand): its link is gone
+        except OSError as exc:
+            raise OutputError(f"cannot write the journal entry {item.entry}: {exc.strerror or exc}") from None
+        done.append(transcript)
+        progress(item, transcript)
+    return done

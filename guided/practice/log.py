@@ -1,0 +1,262 @@
+"""The practice log: a private SQLite file of what was practised (sessions heard, journal sittings,
+exports), kept in the user data folder and never sent anywhere.
+
+It owns the file and its schema: the schema's version is SQLite's `user_version`, and opening the
+log runs whatever migrations it lacks, inside one write transaction, so two processes opening an
+old log at once migrate it once. Every record is one short transaction in WAL mode with a busy
+timeout: writers wait their turn instead of failing, readers never block them, and a process killed
+mid-write leaves the last committed record and an intact file. Writing the log never stops what is
+being logged: a failure is one warning line (the `guided.practice_log` logger) and a False return.
+Forgetting really deletes: rows are overwritten (secure_delete), the file rebuilt (VACUUM) and the
+write-ahead log emptied.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from ..errors import GuidedError, PracticeLogError
+from ..paths import paths
+
+FILE_NAME = "practice-log.sqlite3"
+BUSY_MS = 15_000  # a writer waits this long for another one to finish before giving up
+KINDS = ("play", "journal", "export")
+
+logger = logging.getLogger("guided.practice_log")
+
+# Each step takes the schema from version N to N+1; a step is never edited once released, only added.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE practice (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,           -- when it ended, local time with its UTC offset (ISO 8601)
+            day TEXT NOT NULL,          -- the local date it belongs to, YYYY-MM-DD
+            kind TEXT NOT NULL CHECK (kind IN ('play', 'journal', 'export')),
+            session TEXT NOT NULL,      -- the session's id (a journal sitting: its deck)
+            title TEXT NOT NULL DEFAULT '',
+            engine TEXT NOT NULL DEFAULT '',
+            heard_ms INTEGER NOT NULL DEFAULT 0 CHECK (heard_ms >= 0),
+            length_ms INTEGER NOT NULL DEFAULT 0 CHECK (length_ms >= 0),
+            ended TEXT NOT NULL DEFAULT '',  -- finished, stopped, interrupted; written for an export
+            answers INTEGER NOT NULL DEFAULT 0 CHECK (answers >= 0),
+            detail TEXT NOT NULL DEFAULT ''  -- a sitting's way of answering, an export's format
+        )""",
+    ),
+    # Periods and the calendar read by day: an index keeps that quick however long the log grows.
+    ("CREATE INDEX practice_by_day ON practice (day)",),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Practice:
+    """One thing practised: a session heard, a journal sitting, or an export."""
+
+    kind: str  # "play", "journal" or "export"
+    session: str
+    title: str = ""
+    engine: str = ""
+    heard_ms: int = 0  # what the listener actually heard (samples played), not the session's length
+    length_ms: int = 0
+    ended: str = ""
+    answers: int = 0
+    detail: str = ""
+    at: datetime = field(default_factory=lambda: datetime.now().astimezone().replace(microsecond=0))
+    id: int | None = None
+
+    @property
+    def day(self) -> date:
+        return self.at.date()
+
+    @property
+    def minutes(self) -> float:
+        return self.heard_ms / 60_000
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind, "session": self.session, "title": self.title, "at": self.at.isoformat(),
+            "day": self.day.isoformat(), "minutes": round(self.minutes, 2), "seconds": round(self.heard_ms / 1000, 1),
+            "length_seconds": round(self.length_ms / 1000, 1), "ended": self.ended, "answers": self.answers,
+            "engine": self.engine, "detail": self.detail,
+        }
+
+
+def log_path() -> Path:
+    """Where the log lives: the user data folder (GUIDED_HOME when it is set)."""
+    return paths().data / FILE_NAME
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Private from its first byte; SQLite gives the -wal and -shm files the main file's mode.
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
+    # isolation_level=None: transactions are begun and ended here, explicitly, and kept short.
+    conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise PracticeLogError(f"the practice log {path} cannot use write-ahead logging (journal mode {mode})")
+        _migrate(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have just migrated
+        if version > SCHEMA_VERSION:
+            raise PracticeLogError(
+                f"the practice log {path} was written by a newer guided (schema {version}, this one knows "
+                f"{SCHEMA_VERSION}); update guided to read it"
+            )
+        for step in MIGRATIONS[version:]:
+            for statement in step:
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def schema_version(path: Path | None = None) -> int:
+    path = path or log_path()
+    if not path.exists():
+        return 0
+    with closing(sqlite3.connect(path)) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def record(practice: Practice, path: Path | None = None) -> bool:
+    """Add one entry in one short transaction. Never raises for the log's own troubles: they become
+    one warning line and False, so what is being logged (playback, a sitting) always goes on."""
+    if practice.kind not in KINDS:
+        raise ValueError(f"unknown kind of practice {practice.kind!r}")
+    path = path or log_path()
+    at = practice.at if practice.at.tzinfo else practice.at.astimezone()
+    row = (at.isoformat(), at.date().isoformat(), practice.kind, practice.session, practice.title,
+           practice.engine, max(0, int(practice.heard_ms)), max(0, int(practice.length_ms)), practice.ended,
+           max(0, int(practice.answers)), practice.detail)
+    try:
+        with closing(_connect(path)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT INTO practice (at, day, kind, session, title, engine, heard_ms, length_ms, ended, answers, "
+                "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row,
+            )
+            conn.execute("COMMIT")
+        return True
+    except (sqlite3.Error, OSError, GuidedError) as exc:
+        logger.warning("guided: your practice log could not be written (%s); nothing else is affected", exc)
+        return False
+
+
+def record_play(session, heard_samples: int, ended: str, path: Path | None = None) -> bool:
+    """A session heard on the sound card: `heard_samples` is what the player actually played."""
+    return record(Practice(
+        "play", session.id, session.title, session.engine_identity, heard_ms=_ms(heard_samples, session.rate),
+        length_ms=_ms(session.total, session.rate), ended=ended,
+    ), path)
+
+
+def record_sitting(session, deck: str, heard_samples: int, answers: int, mode: str, ended: str,
+                   path: Path | None = None) -> bool:
+    """A journal sitting: the narration heard and the questions answered (or reflected on)."""
+    return record(Practice(
+        "journal", deck, session.title, session.engine_identity, heard_ms=_ms(heard_samples, session.rate),
+        length_ms=_ms(session.total, session.rate), ended=ended, answers=answers, detail=mode,
+    ), path)
+
+
+def record_export(session, fmt: str, path: Path | None = None) -> bool:
+    """A session written to a file to listen to elsewhere (nothing is heard yet)."""
+    return record(Practice(
+        "export", session.id, session.title, session.engine_identity, length_ms=_ms(session.total, session.rate),
+        ended="written", detail=fmt,
+    ), path)
+
+
+def _ms(samples: int, rate: int) -> int:
+    return round(samples * 1000 / rate)
+
+
+def _where(since: date | None, until: date | None, before: date | None = None) -> tuple[str, list[str]]:
+    clauses, values = [], []
+    if since is not None:
+        clauses.append("day >= ?")
+        values.append(since.isoformat())
+    if until is not None:
+        clauses.append("day <= ?")
+        values.append(until.isoformat())
+    if before is not None:
+        clauses.append("day < ?")
+        values.append(before.isoformat())
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", values
+
+
+def entries(since: date | None = None, until: date | None = None, path: Path | None = None) -> list[Practice]:
+    """The entries from `since` to `until` (local dates, both included), oldest first."""
+    path = path or log_path()
+    if not path.exists():
+        return []  # reading never creates the log
+    where, values = _where(since, until)
+    try:
+        with closing(_connect(path)) as conn:
+            rows = conn.execute(
+                "SELECT id, at, kind, session, title, engine, heard_ms, length_ms, ended, answers, detail "
+                f"FROM practice{where} ORDER BY at, id", values,
+            ).fetchall()
+    except sqlite3.Error as exc:
+        raise PracticeLogError(f"cannot read the practice log {path}: {exc}") from None
+    return [Practice(kind, session, title, engine, heard_ms, length_ms, ended, answers, detail,
+                     at=datetime.fromisoformat(at), id=id_)
+            for id_, at, kind, session, title, engine, heard_ms, length_ms, ended, answers, detail in rows]
+
+
+def count(before: date | None = None, path: Path | None = None) -> int:
+    """How many entries `forget(before)` would delete."""
+    path = path or log_path()
+    if not path.exists():
+        return 0
+    where, values = _where(None, None, before)
+    with closing(_connect(path)) as conn:
+        return conn.execute(f"SELECT count(*) FROM practice{where}", values).fetchone()[0]
+
+
+def forget(before: date | None = None, path: Path | None = None) -> int:
+    """Delete every entry (or those of days before `before`) so that nothing of them stays in the
+    files: deleted rows are overwritten with zeros, the file is rebuilt without their pages, and the
+    write-ahead log, which may still hold old copies, is emptied. Returns how many were deleted."""
+    path = path or log_path()
+    if not path.exists():
+        return 0
+    where, values = _where(None, None, before)
+    try:
+        with closing(_connect(path)) as conn:
+            conn.execute("PRAGMA secure_delete = ON")
+            conn.execute("BEGIN IMMEDIATE")
+            deleted = conn.execute(f"DELETE FROM practice{where}", values).rowcount
+            conn.execute("COMMIT")
+            conn.execute("VACUUM")
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        raise PracticeLogError(f"cannot change the practice log {path}: {exc}") from None
+    if busy:
+        raise PracticeLogError(
+            f"forgot {deleted} entries, but another guided is reading the log, so an old copy may remain in "
+            f"{path.name}-wal until it ends; run the same command again then"
+        )
+    return deleted

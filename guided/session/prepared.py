@@ -1,0 +1,303 @@
+"""A session ready to be heard, and `prepare`, the one way to get one.
+
+Script, speech, timeline and mixer are built the same way for every use, so play, export, journal
+and serve all hear the same samples. A `Session` is what the Python API hands out: it exports,
+plays, yields blocks, or becomes a pydub AudioSegment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..audio.mixer import BLOCK, Mixer, MixSettings
+from ..errors import FitError, UsageError
+from ..options import SessionOptions, resolve
+from ..paths import paths
+from ..scripts import catalog
+from ..scripts.catalog import DEFAULT_SESSION, Entry
+from ..scripts.language import Bell, Script, Sit
+from ..scripts.pronunciation import spoken_form
+from ..timing.timeline import DEFAULT_INTERVAL_BELL, Timeline, assemble
+from ..tts import make_engine
+from ..tts.cache import ClipCache
+
+# A pydub AudioSegment holds every sample in memory: past this, export or blocks() are the way.
+AUDIOSEGMENT_MAX_SECONDS = 30 * 60
+
+
+@dataclass(frozen=True)
+class Session:
+    """A prepared session: every phrase rendered, every event placed, the mix set up."""
+
+    entry: Entry
+    script: Script
+    timeline: Timeline
+    mixer: Mixer
+    settings: MixSettings
+    cache: ClipCache
+    engine_identity: str
+    # While speech still renders (prepare's `progressive`): the renderer, and how to get the
+    # session as it is once every phrase is rendered.
+    speech: object | None = field(default=None, compare=False, repr=False)
+    settle: Callable[[], Session] | None = field(default=None, compare=False, repr=False)
+
+    def settled(self) -> Session:
+        """This session with every phrase rendered and placed exactly (itself when it is so)."""
+        return self.settle() if self.settle is not None else self
+
+    @property
+    def id(self) -> str:
+        return self.entry.id
+
+    @property
+    def title(self) -> str:
+        return self.script.title
+
+    @property
+    def total(self) -> int:
+        """Length in samples at `rate`."""
+        return self.timeline.total
+
+    @property
+    def rate(self) -> int:
+        return self.settings.rate
+
+    @property
+    def channels(self) -> int:
+        return self.settings.channels
+
+    @property
+    def seconds(self) -> float:
+        return self.timeline.seconds
+
+    def stats(self) -> dict:
+        return self.timeline.stats()
+
+    def outline(self) -> dict:
+        """Sections and events with their times in seconds, and the stats (`guided show --json`)."""
+        return self.timeline.outline()
+
+    def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:
+        """The session as float32 arrays of shape (frames, channels), in order, from sample `start`."""
+        if self.settle is not None:
+            return self.settled().blocks(start, block)
+        return self.mixer.blocks(start, block)
+
+    def export(self, output: str | os.PathLike, *, format: str | None = None, bitrate: str | None = None,
+               captions: str | None = None, cover: str | None = None,
+               progress: Callable[[int, int], None] | None = None, metadata: dict[str, str] | None = None,
+               log: bool = True):
+        """Encode to `output` (its extension picks the format, or `format`; "-" is stdout) with tags,
+        chapters and a cover; `captions` ("srt", "vtt", "lrc") writes captions beside it. With `log`
+        the export goes in the practice log. Returns an `ExportResult`."""
+        from ..export.encoding import export
+
+        if self.settle is not None:
+            return self.settled().export(output, format=format, bitrate=bitrate, captions=captions, cover=cover,
+                                         progress=progress, metadata=metadata, log=log)
+        result = export(self, os.fspath(output), format, bitrate, progress, metadata, cover=cover, captions=captions)
+        if log:
+            from ..practice import log as practice_log
+
+            practice_log.record_export(self, result.format)
+        return result
+
+    def controls(self):
+        """A fresh `Controls` for this session: pause, seek, sections, volume, stop, from any thread.
+        Its sections are where the session is placed now (speech still rendering moves them)."""
+        from ..play.controls import Controls
+
+        timeline = self.mixer.timeline
+        return Controls([c.start for c in timeline.sections], timeline.total, self.rate)
+
+    def play(self, *, controls=None, device: int | str | None = None, section: int | str | None = None,
+             on_tick: Callable | None = None, log: bool = True) -> str:
+        """Play on the sound card (blocking) until the end or until `controls.stop()`; returns
+        "finished", "stopped" or "interrupted". `section` starts at a section (number from 1, or
+        words of its title); `device` is a device number or name (default: the system's). With `log`,
+        what was actually heard goes in the practice log, however the playing ended."""
+        from ..play.devices import choose_device
+        from ..play.player import Player
+
+        device_index = device if isinstance(device, int) or device is None else choose_device(device)
+        start = self.timeline.sections[self.timeline.section_index(section)].start if section else 0
+        player = Player(self.mixer, controls or self.controls(), device=device_index, start=start)
+        ended = None
+        try:
+            ended = player.play(on_tick=on_tick)
+            return ended
+        finally:
+            if self.speech is not None:
+                self.speech.stop()
+            # A device that never opened heard nothing; anything else heard is practice, Ctrl-C or not.
+            if log and (ended is not None or player.heard):
+                from ..practice import log as practice_log
+
+                practice_log.record_play(self, player.heard, ended or "interrupted")
+
+    def to_audiosegment(self, max_seconds: float = AUDIOSEGMENT_MAX_SECONDS):
+        """The whole session as a pydub AudioSegment (16-bit). Its samples are filled block by block
+        into one buffer; a session longer than `max_seconds` is refused (use export or blocks)."""
+        from pydub import AudioSegment
+
+        if self.settle is not None:
+            return self.settled().to_audiosegment(max_seconds)
+        if self.seconds > max_seconds:
+            raise UsageError(
+                f"{self.id} lasts {self.seconds / 60:.0f} minutes, more than an AudioSegment should hold "
+                f"({max_seconds / 60:.0f}); use session.export(...) or session.blocks() for long sessions"
+            )
+        pcm = np.empty((self.total, self.channels), dtype="<i2")
+        at = 0
+        for block in self.blocks():
+            pcm[at : at + len(block)] = np.round(np.clip(block, -1.0, 32767 / 32768) * 32768)
+            at += len(block)
+        return AudioSegment(data=pcm.tobytes(), sample_width=2, frame_rate=self.rate, channels=self.channels)
+
+
+def prepare(
+    source: str | os.PathLike | Script = DEFAULT_SESSION,
+    *,
+    options: SessionOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    id: str | None = None,
+    progressive: bool = False,
+    **choices,
+) -> Session:
+    """Load a session, render its speech (cached), place it in time and set up the mix.
+
+    `source` is a library id ("heart-breathing"), a script file's path, the text of a script, or a
+    parsed `Script`. `choices` are the sound options (engine, voice, rate, background, loudness,
+    voice_volume, background_volume, bell_volume, minutes, sample_rate, mono), resolved with the
+    environment and config.toml (see `guided.options.resolve`); or pass `options` ready made.
+    `progress(done, total)` hears each phrase as it is rendered.
+
+    With `progressive`, speech not yet cached renders in the background while the session already
+    plays (`play` holds in silence if it catches up); `export`, `blocks` and `to_audiosegment`
+    wait for every phrase first and give exactly what a session prepared without it gives.
+    """
+    if options is not None and choices:
+        raise UsageError("give either options or separate choices, not both")
+    options = options or resolve(**choices)
+    entry, script = _load(source, id)
+    settings = mix_settings(options, script)
+    where = paths()
+    cache = ClipCache(where.clips)
+    from ..audio.beds import load_bed as bed_from
+    from ..audio.bells import DEFAULT_BELL
+    from ..audio.bells import load_bell as bell_from
+
+    seconds = options.minutes * 60 if options.minutes is not None else None
+    wanted = {c.name for c in script.cues if isinstance(c, Bell)}
+    wanted |= {c.bell or DEFAULT_INTERVAL_BELL for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
+
+    def load_bell(name: str | None):
+        return bell_from(name or DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds)
+
+    def load_bed():
+        if settings.background is None:
+            return None
+        return bed_from(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
+
+    # The bed and the bells load in two threads of their own, from before the engine starts, while
+    # this one places the speech: a bed's synthesis (numpy, which lets go of the GIL) and a bell's
+    # decoding (ffmpeg) overlap on two cores, so a cold start waits for the longer of them only.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="guided-sounds") as pool:
+        bed_future = pool.submit(load_bed)  # first: the longest to make
+        bells = {name: pool.submit(load_bell, name) for name in sorted(wanted, key=str)}
+        engine = make_engine(options.engine, options.voice, options.rate_wpm)
+
+        def speak(text: str):
+            return cache.get(engine, spoken_form(text, script.pronounce, engine.name), settings.rate)
+
+        def bell_samples(name: str | None):
+            if name not in bells:
+                bells[name] = pool.submit(load_bell, name)
+            return bells[name].result()
+
+        def bell_frames(name: str | None) -> int:
+            return len(bell_samples(name))
+
+        arrangement = None
+        if progressive:
+            arrangement = _estimated_arrangement(script, engine, cache, bell_frames, settings.rate,
+                                                 options.rate_wpm, seconds)
+        if arrangement is not None:
+            timeline = arrangement.timeline()
+            if not _still_to_render(arrangement):
+                arrangement = None  # every phrase cached: the exact placement, as `assemble` makes it
+        else:
+            timeline = assemble(script, speak, bell_frames, rate=settings.rate, seconds=seconds, progress=progress)
+        bed = bed_future.result()
+        used = {e.bell for e in timeline.bells}
+        mixer = Mixer(timeline, settings, cache, {name: bell_samples(name) for name in used}, bed)
+    if arrangement is None:
+        return Session(entry, script, timeline, mixer, settings, cache, engine.identity())
+    from ..play.progressive import LiveMixer, LiveSpeech
+    from ..timing.timeline import spoken_texts
+
+    # Speech starts rendering only now, once the bed and the bells are made: they are what the first
+    # block needs (a phrase it needs is waited for in silence by the player), and on two cores a
+    # speech thread started earlier takes from them the CPU that the first sound waits for.
+    target = round(seconds * settings.rate) if seconds is not None else None
+    live = LiveSpeech(arrangement, speak, spoken_texts(arrangement.script), target)
+
+    def settled() -> Session:
+        live.wait()
+        return replace(prepare(script, options=options, id=entry.id), entry=entry)
+
+    return Session(entry, script, timeline, LiveMixer(live, mixer), settings, cache, engine.identity(),
+                   speech=live, settle=settled)
+
+
+def _estimated_arrangement(script, engine, cache, bell_frames, rate: int, rate_wpm: int, seconds):
+    """The session placed with what is cached and estimates for the rest (rendered later, while it
+    plays); None when the estimates cannot be fitted (the exact fit then says why)."""
+    from ..timing.timeline import arrange, estimated
+
+    def known(text: str):
+        spoken = spoken_form(text, script.pronounce, engine.name)
+        return cache.find(engine, spoken, rate) or estimated(spoken, rate, rate_wpm)
+
+    try:
+        arrangement = arrange(script, known, bell_frames, rate=rate, seconds=seconds)
+    except FitError:
+        return None
+    return arrangement
+
+
+def _still_to_render(arrangement) -> bool:
+    """Whether any phrase of `arrangement` is placed by an estimate rather than its clip."""
+    from ..timing.timeline import EstimatedClip
+
+    return any(i.kind == "speech" and isinstance(i.clip, EstimatedClip) for i in arrangement.items)
+
+
+def mix_settings(options: SessionOptions, script: Script) -> MixSettings:
+    return MixSettings(
+        rate=options.sample_rate,
+        channels=options.channels,
+        loudness=options.loudness,
+        voice_db=options.voice_db,
+        background_db=options.background_db,
+        bell_db=options.bell_db,
+        duck_db=options.duck_db,
+        background=options.background_for(script.background),
+    )
+
+
+def _load(source: str | os.PathLike | Script, name: str | None) -> tuple[Entry, Script]:
+    """The entry and script behind any source `prepare` takes."""
+    if isinstance(source, Script):
+        return Entry(name or catalog.slug(source.title), Path(source.path), "script"), source
+    if isinstance(source, str) and catalog.looks_like_script_text(source):
+        script = catalog.parse_text(source)
+        return Entry(name or catalog.slug(script.title), Path("<text>"), "text"), script
+    entry, script = catalog.load_session(os.fspath(source))
+    return entry, script
