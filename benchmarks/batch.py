@@ -61,9 +61,9 @@ def run(args) -> dict:
     try:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
         os.environ["GUIDED_HOME"] = env["GUIDED_HOME"]  # the same library the timed commands see
-        from guided.export import batch
+        from guided.batch import jobs as batch
 
-        ids = [e.id for e in batch.select(args.target).entries]
+        ids = [e.id for e in batch.select(args.target).files]
         print(f"warming the speech cache for {len(ids)} sessions (untimed)", file=sys.stderr)
         started = time.perf_counter()
         for session_id in ids:

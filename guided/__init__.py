@@ -26,8 +26,7 @@ from .errors import (
     TTSError,
     UsageError,
 )
-
-__version__ = "0.1.0"
+from .paths import VERSION as __version__
 
 __all__ = [
     "ConfigError", "DeviceError", "FitError", "GuidedError", "Library", "MissingDependencyError", "NotFoundError",
@@ -41,15 +40,15 @@ _LAZY = {
     "Session": "session",
     "SessionOptions": "options",
     "resolve_options": ("options", "resolve"),
-    "Library": ("scripts.catalog", "Library"),
-    "SessionInfo": ("scripts.catalog", "SessionInfo"),
+    "Library": ("session.library", "Library"),
+    "SessionInfo": ("session.library", "SessionInfo"),
 }
 
 
 def library(*folders: str):
-    """The library of sessions (built-in, your own, and any extra `folders`): `.sessions()`,
-    `.ids()`, `.load(id)`."""
-    from .scripts.catalog import Library
+    """The library of sessions (built-in, your own, and any extra `folders`, searched first):
+    `.sessions()`, `.ids()`, `.load(id)`, `.prepare(id, ...)`."""
+    from .session.library import Library
 
     return Library(folders)
 

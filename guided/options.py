@@ -1,21 +1,48 @@
 """How a session should sound, decided in one place for every caller: the CLI, the Python API, the
-batch exporter and the server all go through `resolve`.
+batch exporter and the server all go through `resolve`, and get one `SessionOptions`.
 
 Each choice comes from the first of: an argument given by the caller, the environment
 (`GUIDED_ENGINE`, `GUIDED_VOICE`, `GUIDED_RATE`, `GUIDED_BACKGROUND`, `GUIDED_LOUDNESS`,
-`GUIDED_VOICE_VOLUME`, `GUIDED_BACKGROUND_VOLUME`, `GUIDED_BELL_VOLUME`), config.toml, and the
-built-in defaults. Values are checked the same way wherever they come from.
+`GUIDED_VOICE_VOLUME`, `GUIDED_BACKGROUND_VOLUME`, `GUIDED_BELL_VOLUME`), `config.toml` in the
+config folder, and the built-in defaults. Values are checked the same way wherever they come from,
+and written as on the command line: `rate = 120` and `rate = "120"` are the same, and so are
+`voice_volume = 90` and `voice_volume = "90%"`.
+
+    engine = "pyttsx3"          # auto, pyttsx3 or piper
+    voice = "en-us"
+    rate = 120                  # words a minute, 60 to 300
+    background = "rain"         # a bed, a sound file, or "none"
+    loudness = -18              # LUFS, -40 to -6
+    voice_volume = "90%"        # or "-1dB"; likewise background_volume and bell_volume
+
+A config file that is not valid TOML, or that holds an unknown key or a value of the wrong kind,
+is a `ConfigError` naming the file, the line and column, and what is wrong; a missing file means
+the built-in defaults.
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
+import sys
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from .errors import ConfigError, UsageError
-from .settings import ENGINES, KEYS, Settings, check_value, load_settings
-from .tts import DEFAULT_RATE_WPM
+from .paths import paths
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+CONFIG_NAME = "config.toml"
+SPEAKING_ENGINES = ("pyttsx3", "piper")
+ENGINES = ("auto", *SPEAKING_ENGINES)
+RATE_RANGE = (60, 300)
+DEFAULT_RATE_WPM = 120  # words a minute of speech: unhurried, as guided meditation is spoken
+LOUDNESS_RANGE = (-40.0, -6.0)
 NO_BACKGROUND = ("none", "off", "no", "silence")
 SAMPLE_RATES = (22050, 24000, 32000, 44100, 48000)
 ENV_PREFIX = "GUIDED_"
@@ -57,6 +84,7 @@ FIELDS = {
     "background_volume": "background_db",
     "bell_volume": "bell_db",
 }
+KEYS = tuple(FIELDS)
 
 
 def from_environment(environ: dict[str, str] | None = None) -> dict[str, object]:
@@ -91,10 +119,10 @@ def resolve(
     minutes: float | None = None,
     sample_rate: int = 44100,
     mono: bool = False,
-    saved: Settings | None = None,
+    saved: dict[str, object] | None = None,
 ) -> SessionOptions:
     """The options for a session: each argument given wins, then the environment, then config.toml
-    (`saved`, read when not given), then the defaults. Volumes may be given as `"80%"`, `"-3dB"` or a
+    (`saved`, as `read_config` gives it; read when not given), then the defaults. Volumes may be given as `"80%"`, `"-3dB"` or a
     number of decibels."""
     given = {"engine": engine, "voice": voice, "rate": rate, "background": background, "loudness": loudness,
              "voice_volume": voice_volume, "background_volume": background_volume, "bell_volume": bell_volume}
@@ -110,17 +138,13 @@ def resolve(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     environment = from_environment()
-    saved = load_settings() if saved is None else saved
+    saved = read_config() if saved is None else saved
     values: dict[str, object] = {}
     for key, field_name in FIELDS.items():
-        for source in (chosen, environment):
+        for source in (chosen, environment, saved):
             if key in source:
                 values[field_name] = source[key]
                 break
-        else:
-            remembered = getattr(saved, key)
-            if remembered is not None:
-                values[field_name] = remembered
     if minutes is not None:
         if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not 0 < minutes <= 24 * 60:
             raise UsageError(f"minutes must be a number above 0 and at most a day, not {minutes!r}")
@@ -128,3 +152,156 @@ def resolve(
     if int(sample_rate) not in SAMPLE_RATES:
         raise UsageError(f"sample rate must be one of {', '.join(map(str, SAMPLE_RATES))}, not {sample_rate!r}")
     return replace(SessionOptions(), **values, sample_rate=int(sample_rate), channels=1 if mono else 2)
+
+
+# --- config.toml, and values as people write them -----------------------------------------------
+
+
+def config_file() -> Path:
+    return paths().config / CONFIG_NAME
+
+
+def parse_volume(value: object) -> float | str:
+    """`80%`, `150`, `-3dB` (or a number, read as a percentage) → decibels; a message when it is none of them."""
+    if isinstance(value, bool):
+        return "expected a percentage such as 80% or a level such as -6dB"
+    text = str(value).strip().lower()
+    try:
+        if text.endswith("db"):
+            db = float(text[:-2])
+            if not math.isfinite(db) or abs(db) > 60:
+                return f"expected a level from -60dB to 60dB, not {value!r}"
+            return db
+        percent = float(text.rstrip("%"))
+    except ValueError:
+        return f"expected a percentage such as 80% or a level such as -6dB, not {value!r}"
+    if not 0 < percent <= 400:
+        return f"expected a percentage above 0% and at most 400%, not {value!r}"
+    return 20 * math.log10(percent / 100)
+
+
+def read_config(path: Path | None = None) -> dict[str, object]:
+    """The choices saved in `path` (default: config.toml in the config folder), checked, by
+    setting name (`rate`, `voice_volume` in decibels, ...); only those the file sets."""
+    path = Path(path) if path is not None else config_file()
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a config file; remove it or put a file there") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read the config file {path}: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}:{line}: expected UTF-8 text; save the config file as UTF-8") from None
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(_unquoted(path, text, exc) or _toml_problem(path, exc)) from None
+    return _checked(path, text, table)
+
+
+def _unquoted(path: Path, text: str, exc: Exception) -> str | None:
+    """The one-line fix for the likeliest mistake, a setting's value written bare as on the command
+    line (`voice_volume = 90%`, `background = rain`): TOML wants text in quotes. None otherwise."""
+    number = getattr(exc, "lineno", None)
+    if number is None:
+        found = re.search(r"at line (\d+)", str(exc))
+        number = int(found.group(1)) if found else None
+    lines = text.splitlines()
+    if number is None or not 0 < number <= len(lines):
+        return None
+    match = re.match(r"(\s*)([A-Za-z_]+)(\s*=\s*)([^\s\"'#=][^#]*?)\s*(#.*)?$", lines[number - 1])
+    if not match or match.group(2) not in KEYS:
+        return None
+    key, value = match.group(2), match.group(4)
+    column = len(match.group(1)) + len(key) + len(match.group(3)) + 1
+    return f'{path}:{number}:{column}: put the value in quotes: {key} = "{value}"'
+
+
+def _toml_problem(path: Path, exc: Exception) -> str:
+    """One line from a TOML error: FILE:LINE:COL: what is wrong (tomllib puts the place in its message)."""
+    message = str(exc)
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "colno", None)
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)", message)
+    if found:
+        line, column = line or int(found.group(1)), column or int(found.group(2))
+        message = message[: found.start()] + message[found.end() :]
+    message = re.sub(r"\s*\(at end of document\)", " at the end of the file", message)
+    message = " ".join(message.split()) or "not valid TOML"
+    message = message[:1].lower() + message[1:]
+    where = f"{path}:{line}:{column}" if line else str(path)
+    return f"{where}: the config file is not valid TOML: {message}; fix it or delete the file"
+
+
+def line_of(text: str, key: str) -> str:
+    """`:LINE:COL` of the key in the file's text, or '' when it cannot be found."""
+    for number, line in enumerate(text.splitlines(), 1):
+        match = re.match(rf"\s*\[*\s*[\"']?{re.escape(key)}[\"']?\s*[=.\]]", line)  # key = or [key]
+        if match:
+            return f":{number}:{len(line) - len(line.lstrip()) + 1}"
+    return ""
+
+
+def check_value(key: str, value: object) -> object:
+    """A saved or given value made usable, or ValueError with a one-line reason.
+
+    Values are written as on the command line: `rate = 120` and `rate = "120"` are the same, and so
+    are `voice_volume = 90` and `voice_volume = "90%"`; the volumes come back in decibels."""
+    if key == "engine":
+        text = str(value).strip().lower() if isinstance(value, str) else None
+        if text not in ENGINES:
+            raise ValueError(f"'engine' must be one of {', '.join(ENGINES)}, not {value!r}")
+        return text
+    if key in ("voice", "background"):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"'{key}' must be a name in quotes, such as {key} = \"rain\", not {value!r}")
+        return value.strip()
+    if key == "rate":
+        low, high = RATE_RANGE
+        number = _number(value, whole=True)
+        if number is None or not low <= number <= high:
+            raise ValueError(f"'rate' must be a whole number of words a minute from {low} to {high}, not {value!r}")
+        return int(number)
+    if key == "loudness":
+        low, high = LOUDNESS_RANGE
+        text = value.strip().lower().removesuffix("lufs").strip() if isinstance(value, str) else value
+        number = _number(text)
+        if number is None or not low <= number <= high:
+            raise ValueError(f"'loudness' must be a number of LUFS from {low:g} to {high:g}, not {value!r}")
+        return float(number)
+    if key in ("voice_volume", "background_volume", "bell_volume"):
+        db = parse_volume(value) if isinstance(value, (str, int, float)) else f"not {value!r}"
+        if isinstance(db, str):
+            raise ValueError(f"'{key}': {db}")
+        return db
+    raise ValueError(f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
+
+
+def _number(value: object, whole: bool = False) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    if whole and value != int(value):
+        return None
+    return value
+
+
+def _checked(path: Path, text: str, table: dict) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for key, value in table.items():
+        try:
+            values[key] = check_value(key, value)
+        except ValueError as exc:
+            raise ConfigError(f"{path}{line_of(text, key)}: {exc}") from None
+    return values

@@ -197,7 +197,7 @@ def test_numpy_and_scipy_transform_a_bed_to_the_same_samples(frames):
 
 
 def test_the_command_starts_numpy_with_one_blas_thread_unless_told_otherwise():
-    code = "import os, guided._entry\nprint(os.environ['OPENBLAS_NUM_THREADS'])"
+    code = "import os, guided.__main__\nprint(os.environ['OPENBLAS_NUM_THREADS'])"
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                           check=True).stdout.strip() == "1"

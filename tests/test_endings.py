@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from guided import tempfiles
+from guided import files
 
 from .conftest import needs
 from .helpers import decode, run
@@ -146,7 +146,7 @@ def test_an_export_after_a_sigkill_removes_only_the_dead_writers_temporary_files
     process.kill()
     finish(process)
     left = [p.name for p in out.iterdir()]
-    assert len(left) == 1 and tempfiles.writer(out / left[0]) == process.pid  # SIGKILL cleans nothing
+    assert len(left) == 1 and files.writer(out / left[0]) == process.pid  # SIGKILL cleans nothing
 
     running = out / f".other.flac.guided-{os.getpid()}-abcd1234.partial"  # a writer that still runs
     users = [out / ".notes.partial", out / f".x.guided-{dead_pid()}.txt", out / "keep.tmp"]

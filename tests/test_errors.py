@@ -312,7 +312,7 @@ def test_new_and_import_write_inside_the_script_folder_only(tmp_path, guided_hom
 @settings(max_examples=300, deadline=None)
 @given(text=st.one_of(st.text(max_size=40), st.from_regex(r"[a-z0-9./\\-]{1,30}", fullmatch=True)))
 def test_no_id_the_library_accepts_can_name_a_place_outside_its_folder(text):
-    from guided.export import batch
+    from guided.batch import jobs as batch
     from guided.scripts.catalog import ID_PATTERN
 
     if not ID_PATTERN.fullmatch(text):
@@ -429,11 +429,11 @@ def test_loading_any_bytes_gives_a_script_or_one_script_error(tmp_path, data):
 @given(text=st.text(max_size=80))
 def test_the_config_file_gives_settings_or_one_config_error(tmp_path_factory, text):
     from guided.errors import ConfigError
-    from guided.settings import load_settings
+    from guided.options import read_config
 
     path = tmp_path_factory.mktemp("config") / "config.toml"
     path.write_text(text, encoding="utf-8")
     try:
-        load_settings(path)
+        read_config(path)
     except ConfigError as error:
         assert str(error).startswith(str(path)) and "\n" not in str(error)

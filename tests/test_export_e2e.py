@@ -163,7 +163,7 @@ def test_a_non_editable_install_finds_the_built_in_scripts_and_sounds(tmp_path):
                    check=True, capture_output=True)
     code = (
         "import guided, guided.scripts.catalog as l, guided.paths as p; "
-        "print(guided.__file__); print(p.bundled('scripts')); print(len(l.entries())); print(p.bundled('audio'))"
+        "print(guided.__file__); print(p.bundled('scripts')); print(len(l.Catalog().files())); print(p.bundled('audio'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(target)}, cwd=tmp_path).stdout.splitlines()

@@ -18,8 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from guided.batch import jobs as batch
+from guided.batch import selection
 from guided.errors import GuidedError
-from guided.export import batch, chapters, selection
+from guided.export import chapters
 from guided.export.encoding import bitrate_for, ffmetadata, format_for
 from guided.scripts.language import load_script, parse_script
 from guided.session.prepared import SessionOptions
@@ -129,9 +131,9 @@ def test_batch_names_files_in_order_and_writes_an_extended_playlist():
     item = batch.BatchItem("a", "First  one", "a.mp3", 61.6, "h", "exported")
     assert batch.playlist_text("Mine", [item]) == "#EXTM3U\n#PLAYLIST:Mine\n#EXTINF:62,guided - First one\na.mp3\n"
     series = batch.select("rebuilding-trust")
-    assert [e.id for e in series.entries] == [f"rebuilding-trust/{n}" for n in range(1, 8)]
+    assert [e.id for e in series.files] == [f"rebuilding-trust/{n}" for n in range(1, 8)]
     assert series.name == "rebuilding-trust" and series.title == "Rebuilding trust"
-    assert len(batch.select(None).entries) >= 15
+    assert len(batch.select(None).files) >= 15
 
 
 def parse_srt(text: str) -> list[tuple[int, int, str]]:

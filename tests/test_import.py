@@ -341,7 +341,7 @@ def test_no_questions_and_bad_ids_are_refused_clearly(guided_home):
         import_questions(NO_QUESTIONS, name="plain.md")
     with pytest.raises(UsageError, match="not a valid id"):
         import_questions(BULLETS, script_id="My Deck")
-    assert library.exists("plain") is None
+    assert library.Catalog().exists("plain") is None
 
 
 # --- through the command -----------------------------------------------------------------------

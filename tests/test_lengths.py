@@ -139,7 +139,7 @@ def test_the_table_marks_estimated_lengths():
 @pytest.mark.slow
 @needs("espeak-ng")
 def test_every_built_in_session_is_listed_at_the_length_show_gives():
-    ids = [e.id for e in catalog.entries()]
+    ids = catalog.Catalog().ids()
     before = {r["id"]: r for r in run_json("list")}
     assert all(before[i]["estimated"] for i in ids)
     rendered = {i: guided.prepare(i).seconds for i in ids}  # one process renders them all, once
@@ -151,5 +151,5 @@ def test_every_built_in_session_is_listed_at_the_length_show_gives():
         assert after[i]["seconds"] == pytest.approx(rendered[i], rel=0.01), i
         # Before any rendering, the estimate from the voice's pace was near it too.
         assert before[i]["seconds"] == pytest.approx(rendered[i], rel=0.06), i
-    assert [r.seconds for r in session_lengths([catalog.load(i)[1] for i in ids])] == \
+    assert [r.seconds for r in session_lengths([catalog.Catalog().load(i)[1] for i in ids])] == \
            pytest.approx([after[i]["seconds"] for i in ids], abs=0.5)

@@ -37,7 +37,6 @@ def user_dir(guided_home) -> Path:
 @pytest.fixture(autouse=True)
 def fresh_library(monkeypatch):
     """No --library folders and no notices given yet, whatever another test did in this process."""
-    monkeypatch.setattr(library, "_chosen", ())
     monkeypatch.setattr(library, "_noticed", set())
     monkeypatch.delenv("GUIDED_LIBRARY", raising=False)
     said: list[str] = []
@@ -52,12 +51,12 @@ def test_scripts_in_the_user_folder_are_found_with_their_origin(user_dir):
     write(user_dir, "evening-calm", "Evening calm")
     write(user_dir, "evenings/first", "First evening")
     (user_dir / "Not An Id.md").write_text(script("Ignored"))
-    by_id = {e.id: e for e in library.entries()}
+    by_id = {e.id: e for e in library.Catalog().files()}
     assert by_id["evening-calm"].origin == "user" and by_id["evening-calm"].user
     assert by_id["evenings/first"].path == user_dir / "evenings" / "first.md"
     assert by_id["heart-breathing"].origin == "built-in" and not by_id["heart-breathing"].user
     assert not any(" " in i for i in by_id)
-    entry, loaded = library.load("evenings/first")
+    entry, loaded = library.Catalog().load("evenings/first")
     assert loaded.title == "First evening" and entry.origin == "user"
 
 
@@ -69,51 +68,50 @@ def test_precedence_is_library_option_then_environment_then_user_folder_then_bui
     write(env_b, "only-in-env-b", "B")
     write(option_b, "only-in-option-b", "OB")
     monkeypatch.setenv("GUIDED_LIBRARY", f"{env_a}{os.pathsep}{env_b}")
-    library.use_folders([f"{option_a}{os.pathsep}{option_b}"])
+    chosen = library.Catalog([f"{option_a}{os.pathsep}{option_b}"])
 
-    def winner() -> str:
-        return load_script(library.find("heart-breathing").path).title
+    def winner(catalog=library.Catalog()) -> str:
+        return load_script(catalog.find("heart-breathing").path).title
 
-    assert winner() == "from opt-a"
-    entry = library.find("heart-breathing")
+    assert winner(chosen) == "from opt-a"
+    entry = chosen.find("heart-breathing")
     assert entry.origin == str(option_a)
     assert [e.origin for e in entry.overrides] == [str(option_b), str(env_a), str(env_b), "user", "built-in"]
-    assert library.find("only-in-env-b").origin == str(env_b)
-    assert library.find("only-in-option-b").origin == str(option_b)
-    library.use_folders([])
+    assert chosen.find("only-in-env-b").origin == str(env_b)
+    assert chosen.find("only-in-option-b").origin == str(option_b)
     assert winner() == "from env-a"
     monkeypatch.delenv("GUIDED_LIBRARY")
     assert winner() == "from scripts"  # the user folder, GUIDED_HOME/scripts
     (user_dir / "heart-breathing.md").unlink()
     assert winner() == "Heart-centred breathing"
     with pytest.raises(NotFoundError):
-        library.find("only-in-env-b")
+        library.Catalog().find("only-in-env-b")
 
 
 def test_an_override_is_announced_once(user_dir, fresh_library):
     path = write(user_dir, "heart-breathing", "Mine")
-    library.find("heart-breathing")
-    library.load("heart-breathing")
+    library.Catalog().find("heart-breathing")
+    library.Catalog().load("heart-breathing")
     assert len(fresh_library) == 1
     assert fresh_library[0].startswith("using your heart-breathing (")
     assert fresh_library[0].endswith("instead of the built-in one")
     assert path.name in fresh_library[0]
-    library.find("trust-questions")  # not overridden: nothing to say
+    library.Catalog().find("trust-questions")  # not overridden: nothing to say
     assert len(fresh_library) == 1
 
 
 def test_the_same_folder_named_twice_is_searched_once(user_dir, monkeypatch):
     write(user_dir, "mine", "Mine")
     monkeypatch.setenv("GUIDED_LIBRARY", str(user_dir))
-    library.use_folders([str(user_dir)])
-    entry = library.find("mine")
+    chosen = library.Catalog([str(user_dir)])
+    entry = chosen.find("mine")
     assert entry.overrides == ()
-    assert [f for f, _ in library.folders()].count(user_dir) == 1
+    assert [f for f, _ in chosen.folders()].count(user_dir) == 1
 
 
 def test_a_missing_folder_in_the_environment_is_passed_over(tmp_path, monkeypatch):
     monkeypatch.setenv("GUIDED_LIBRARY", f"{tmp_path / 'not-there'}{os.pathsep}")
-    assert library.find("heart-breathing").origin == "built-in"
+    assert library.Catalog().find("heart-breathing").origin == "built-in"
 
 
 # --- templates -------------------------------------------------------------------------------

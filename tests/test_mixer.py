@@ -8,8 +8,9 @@ import pytest
 
 from guided.audio.beds import load_bed
 from guided.audio.bells import load_bell
-from guided.audio.mixer import DUCK_ATTACK_MS, DUCK_RELEASE_MS, Mixer, MixSettings
+from guided.audio.mixer import DUCK_ATTACK_MS, DUCK_RELEASE_MS, Mixer
 from guided.dsp import loudness
+from guided.options import SessionOptions
 from guided.scripts.language import parse_script
 from guided.timing.timeline import assemble
 from guided.tts.cache import ClipCache
@@ -29,7 +30,7 @@ def build(tmp_path, engine, body, background="pink-noise", channels=2, **setting
 
     timeline = assemble(script, lambda t: cache.get(engine, t, RATE), lambda n: len(bell(n)), rate=RATE)
     bed = load_bed(background, RATE, channels) if background else None
-    mix = MixSettings(rate=RATE, channels=channels, background=background, **settings)
+    mix = SessionOptions(sample_rate=RATE, channels=channels, **settings)
     return Mixer(timeline, mix, cache, {e.bell: bell(e.bell) for e in timeline.bells}, bed)
 
 

@@ -66,14 +66,14 @@ def test_validate_names_every_missing_sound_of_a_script_at_once(tmp_path):
 
 def test_validate_accepts_sound_files_that_exist_and_refuses_ones_that_do_not(tmp_path):
     from guided.checks.sounds import missing_sounds
-    from guided.scripts.catalog import load
+    from guided.scripts.catalog import Catalog
 
     bell = tmp_path / "my bell.wav"
     bell.write_bytes(b"RIFF")  # found is enough: nothing is decoded when checking
     fine = write_script(tmp_path, background="none", bell=str(bell))
-    assert missing_sounds(load(str(fine))[1]) == []
+    assert missing_sounds(Catalog().load(str(fine))[1]) == []
     gone = write_script(tmp_path, background=str(tmp_path / "gone.flac"))
-    problems = missing_sounds(load(str(gone))[1])
+    problems = missing_sounds(Catalog().load(str(gone))[1])
     assert [(p.line, p.column) for p in problems] == [(4, 13)]
     assert "not found" in problems[0].detail
 
@@ -146,7 +146,7 @@ def test_your_own_scripts_are_offered_too(guided_home):
 
 def test_journal_completion_offers_decks_only(guided_home):
     from guided.cli import completion
-    from guided.scripts.catalog import sessions
+    from guided.session.library import sessions
 
     decks = {row.id for row in sessions() if row.kind == "journal"}
     assert decks and set(completion.deck_ids("")) == decks
@@ -184,10 +184,10 @@ def test_voice_completion_never_imports_a_speech_engine():
 
 
 def test_ids_are_found_whatever_their_case():
-    from guided.scripts.catalog import find
+    from guided.scripts.catalog import Catalog
 
-    assert find("Heart-Breathing").id == "heart-breathing"
-    assert find("REBUILDING-TRUST/2").id == "rebuilding-trust/2"
+    assert Catalog().find("Heart-Breathing").id == "heart-breathing"
+    assert Catalog().find("REBUILDING-TRUST/2").id == "rebuilding-trust/2"
 
 
 def test_voice_names_are_found_whatever_their_case_for_either_engine():
@@ -205,9 +205,9 @@ def test_voice_names_are_found_whatever_their_case_for_either_engine():
 
 
 def test_a_series_suggests_its_steps_in_order_from_the_first():
-    from guided.scripts.catalog import series_members
+    from guided.scripts.catalog import Catalog
 
-    members = series_members("rebuilding-trust")
+    members = Catalog().series_members("rebuilding-trust")
     result = run("show", "rebuilding-trust")
     assert result.returncode == 1
     assert f"in order, from {members[0]} to {members[-1]}" in result.stderr
@@ -312,12 +312,12 @@ def test_a_bare_value_in_the_config_file_is_one_line_saying_to_quote_it(guided_h
 
 
 def test_quoted_values_are_read_as_on_the_command_line(guided_home):
-    from guided.settings import load_settings
+    from guided.options import read_config
 
     (guided_home / "config.toml").write_text('loudness = "-18"\nrate = "120"\nvoice_volume = "50%"\n')
-    settings = load_settings()
-    assert (settings.loudness, settings.rate) == (-18.0, 120)
-    assert abs(settings.voice_volume - (-6.02)) < 0.01
+    saved = read_config()
+    assert (saved["loudness"], saved["rate"]) == (-18.0, 120)
+    assert abs(saved["voice_volume"] - (-6.02)) < 0.01
 
 
 def test_a_config_line_that_is_broken_otherwise_is_not_blamed_on_quotes(guided_home):

@@ -80,7 +80,7 @@ def test_the_bed_curve_dips_under_the_voice_and_rises_in_the_silences(session, t
     in_sit = db[(times > sit.start / rate + 3) & (times < sit.end / rate - 3)]
     in_phrase = db[(times > phrase.start / rate + 0.5) & (times < phrase.end / rate - 0.5)]
     assert in_sit.min() == pytest.approx(0.0, abs=0.01)  # the bed at its own level
-    assert in_phrase.max() == pytest.approx(session.settings.duck_db, abs=0.01)  # ducked under speech
+    assert in_phrase.max() == pytest.approx(session.options.duck_db, abs=0.01)  # ducked under speech
     assert db[0] == pictures.BED_FLOOR_DB and db[-1] == pictures.BED_FLOOR_DB  # fading in and out
 
 

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guided import tempfiles
+from guided import files
 from guided.errors import DeviceError, MicrophoneLost, StorageError
 from guided.journal import answering as journal_sitting
 from guided.journal import entries as journal
@@ -510,7 +510,7 @@ def test_a_journal_folder_that_stops_taking_files_mid_answer_ends_the_sitting_ke
     # The entry's spare room could not be removed from the locked folder either: it is named as the
     # dead run's temporary file, which the next run that writes there removes.
     left = [p for p in folder.iterdir() if p not in (entry, recording)]
-    assert all(tempfiles.writer(p) == process.pid for p in left), left
+    assert all(files.writer(p) == process.pid for p in left), left
     status = subprocess.run([sys.executable, "-m", "guided", "journal", "--status"], capture_output=True, text=True,
                             env={**os.environ, "HOME": str(home)}, timeout=120)
     assert status.returncode == 0, status.stderr

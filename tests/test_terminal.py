@@ -9,8 +9,8 @@ import sys
 
 import pyte
 
-from guided.cli.keys import apply
 from guided.cli.terminal import Terminal
+from guided.play.controls import apply_key
 
 
 def screen_after(monkeypatch, steps) -> list[str]:
@@ -84,7 +84,7 @@ def test_keys_of_other_sequences_are_not_taken_for_escape():
             self.sections += 1
 
     controls = Controls()
-    keyboard = Keyboard(lambda name: apply(controls, name))
+    keyboard = Keyboard(lambda name: apply_key(controls, name))
     # Page Up, F5 and Home arrive as escape sequences; Escape alone would quit.
     for sequence in (b"\x1b[5~", b"\x1b[15~", b"\x1b[H"):
         keyboard.feed(sequence)

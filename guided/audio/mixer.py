@@ -16,32 +16,18 @@ import numpy as np
 
 from ..dsp import loudness
 from ..dsp import samples as dsp
+from ..options import SessionOptions
 from ..timing.timeline import Timeline
 from ..tts.cache import ClipCache, ClipSamples
 
 BLOCK = 32768  # frames per block: about 0.75 s at 44.1 kHz
 
 
-@dataclass(frozen=True)
-class MixSettings:
-    """Everything that shapes the sound of a session (and so belongs in an export's content hash)."""
-
-    rate: int = 44100
-    channels: int = 2
-    loudness: float = -16.0  # integrated LUFS of the whole mix
-    voice_db: float = 0.0
-    background_db: float = 0.0
-    bell_db: float = 0.0
-    duck_db: float = -10.0  # how far the bed dips under speech
-    background: str | None = None  # a bed name or file; None: silence under the voice
-    fade_ms: int = 6000  # the bed's fade in and out
-    ceiling_db: float = -1.5  # sample peak ceiling; keeps true peak at or below -1 dBTP
-
-    # How the parts sit against the voice before the whole mix is brought to `loudness`.
-    bed_below_voice_lu: float = 14.0
-    bell_below_voice_lu: float = 4.0
-
-
+FADE_MS = 6000  # the bed's fade in and out
+CEILING_DB = -1.5  # sample peak ceiling; keeps true peak at or below -1 dBTP
+# How the parts sit against the voice before the whole mix is brought to the chosen loudness.
+BED_BELOW_VOICE_LU = 14.0
+BELL_BELOW_VOICE_LU = 4.0
 DUCK_ATTACK_MS = 350
 DUCK_RELEASE_MS = 900
 DUCK_MERGE_MS = 1800  # phrases closer than this keep the bed down between them: no pumping
@@ -77,16 +63,18 @@ class Levels:
 
 
 class Mixer:
-    def __init__(self, timeline: Timeline, settings: MixSettings, cache: ClipCache, bells: dict, bed=None,
+    def __init__(self, timeline: Timeline, options: SessionOptions, cache: ClipCache, bells: dict, bed=None,
                  levels: Levels | None = None, clips: ClipSamples | None = None) -> None:
-        """`bells` maps each bell name in the timeline to its (frames, channels) samples; `bed` is a
+        """The mix of `timeline` as `options` choose it (rate, channels, loudness, volumes, ducking).
+        `bells` maps each bell name in the timeline to its (frames, channels) samples; `bed` is a
         `beds.Bed` (or None), already at the session's rate and channels. `levels` (default: worked
         out from this timeline) and `clips` are shared by a mixer of the same session placed again."""
-        if settings.rate != timeline.rate:
+        if options.sample_rate != timeline.rate:
             raise ValueError("the mixer's rate must be the timeline's rate")
         self.timeline = timeline
-        self.settings = settings
-        self.channels = settings.channels
+        self.options = options
+        self.rate = options.sample_rate
+        self.channels = options.channels
         self.total = timeline.total
         self.clips = clips or ClipSamples(cache)
         self.bells = bells
@@ -103,17 +91,17 @@ class Mixer:
         self.voice_gain, self.bed_gain, self.bell_gain = self.levels.voice, self.levels.bed, self.levels.bell
         self.bell_gains: dict[str, float] = self.levels.bells
         self._phrase_gains: dict[str, float] = {}
-        self.limit_window = max(3, round(settings.rate * LIMIT_WINDOW_MS / 1000)) | 1
+        self.limit_window = max(3, round(self.rate * LIMIT_WINDOW_MS / 1000)) | 1
 
     def retimed(self, timeline: Timeline) -> Mixer:
         """This session's mixer for `timeline`, the same session placed again: same gains, sounds
         and decoded clips."""
-        return Mixer(timeline, self.settings, self.clips.cache, self.bells, self.bed, self.levels, self.clips)
+        return Mixer(timeline, self.options, self.clips.cache, self.bells, self.bed, self.levels, self.clips)
 
     # --- levels ahead of mixing ---------------------------------------------------------------
     def _levels(self) -> Levels:
-        s = self.settings
-        rate = s.rate
+        s = self.options
+        rate = self.rate
         step = int(round(rate * loudness.STEP_SECONDS))
         steps = -(-self.total // step)
 
@@ -140,12 +128,12 @@ class Mixer:
         for name, samples in self.bells.items():
             powers = loudness.step_powers(samples, rate)
             own = loudness.integrated(powers)
-            gain = loudness.db_to_gain(s.loudness - s.bell_below_voice_lu - own) if np.isfinite(own) else 0.0
+            gain = loudness.db_to_gain(s.loudness - BELL_BELOW_VOICE_LU - own) if np.isfinite(own) else 0.0
             bell_gains[name] = gain * loudness.db_to_gain(s.bell_db)
             # A struck bell's first moment is far above its loudness: cap it below the ceiling so
             # the peak guard never has to flatten the strike (which would also lose loudness).
             peak = float(np.abs(samples).max(initial=0.0))
-            bell_caps[name] = loudness.db_to_gain(s.ceiling_db - BELL_PEAK_MARGIN_DB) / peak if peak > 0 else 0.0
+            bell_caps[name] = loudness.db_to_gain(CEILING_DB - BELL_PEAK_MARGIN_DB) / peak if peak > 0 else 0.0
             part = np.zeros(steps)
             for event in self.bell_events:
                 if event.bell == name:
@@ -158,7 +146,7 @@ class Mixer:
             # The loop itself, not a copy: a cached bed's powers are kept beside it, found by identity.
             loop_powers = loudness.step_powers(self.bed.samples, rate)
             own = loudness.integrated(loop_powers)
-            bed_gain = loudness.db_to_gain(s.loudness - s.bed_below_voice_lu - own)
+            bed_gain = loudness.db_to_gain(s.loudness - BED_BELOW_VOICE_LU - own)
             centres = np.arange(steps) * step + step // 2
             envelope = self.bed_envelope(centres)
             tiled = np.resize(loop_powers, steps)  # the loop's own powers, repeated
@@ -210,8 +198,8 @@ class Mixer:
         a unit. A phrase still rendering counts as that loudness held over its estimated length, so
         the gains are known before a word is rendered. Speech sits in every channel, so its power
         counts once per channel."""
-        ceiling = loudness.db_to_gain(self.settings.ceiling_db)
-        step = int(round(self.settings.rate * loudness.STEP_SECONDS))
+        ceiling = loudness.db_to_gain(CEILING_DB)
+        step = int(round(self.rate * loudness.STEP_SECONDS))
         held = 10 ** ((PHRASE_LUFS + 0.691) / 10) * gain**2 * self.channels
         out = np.zeros(steps)
         known: dict[str, np.ndarray] = {}
@@ -241,7 +229,7 @@ class Mixer:
         return found
 
     def _merge_speech(self) -> list[tuple[int, int]]:
-        merge = round(self.settings.rate * DUCK_MERGE_MS / 1000)
+        merge = round(self.rate * DUCK_MERGE_MS / 1000)
         regions: list[list[int]] = []
         for event in self.speech:
             if regions and event.start - regions[-1][1] <= merge:
@@ -254,12 +242,11 @@ class Mixer:
     def bed_envelope(self, positions: np.ndarray) -> np.ndarray:
         """The bed's gain (0..1) at each of the ascending `positions`: fades at both ends, dips under
         speech. Only the stretches where something changes are computed; the rest is constant."""
-        s = self.settings
         envelope = np.ones(positions.size)
         if positions.size == 0:
             return envelope
         low, high = int(positions[0]), int(positions[-1])
-        fade = max(1, round(s.rate * s.fade_ms / 1000))
+        fade = max(1, round(self.rate * FADE_MS / 1000))
 
         def span(a: float, b: float) -> slice:
             return slice(int(np.searchsorted(positions, a)), int(np.searchsorted(positions, b)))
@@ -269,8 +256,8 @@ class Mixer:
         tail = span(self.total - fade, np.inf)
         envelope[tail] *= _ramp((self.total - positions[tail]) / fade)
 
-        attack = s.rate * DUCK_ATTACK_MS / 1000
-        release = s.rate * DUCK_RELEASE_MS / 1000
+        attack = self.rate * DUCK_ATTACK_MS / 1000
+        release = self.rate * DUCK_RELEASE_MS / 1000
         duck = np.zeros(positions.size)
         index = bisect.bisect_right(self._duck_region_starts, high + attack) - 1
         while index >= 0:
@@ -283,8 +270,8 @@ class Mixer:
             fall = span(end + 1, end + release)
             np.maximum(duck[fall], _ramp(((end + release) - positions[fall]) / release), out=duck[fall])
             index -= 1
-        if self.settings.duck_db:
-            envelope *= np.power(loudness.db_to_gain(s.duck_db), duck)
+        if self.options.duck_db:
+            envelope *= np.power(loudness.db_to_gain(self.options.duck_db), duck)
         return envelope
 
     # --- rendering ----------------------------------------------------------------------------
@@ -327,7 +314,7 @@ class Mixer:
         # side make the block's own samples independent of where the block was cut.
         margin = 2 * w
         raw = self._raw(start - margin, frames + 2 * margin)
-        ceiling = loudness.db_to_gain(self.settings.ceiling_db)
+        ceiling = loudness.db_to_gain(CEILING_DB)
         peaks = np.abs(raw[:, 0])
         for channel in range(1, self.channels):
             np.maximum(peaks, np.abs(raw[:, channel]), out=peaks)

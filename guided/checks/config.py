@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import GuidedError
-from ..settings import config_file, line_of, load_settings
+from ..options import config_file, from_environment, line_of, read_config
 from .sounds import sound_problem
 
 
@@ -20,17 +20,18 @@ def settings_problem(path: Path | None = None) -> str | None:
     (also when there is no file)."""
     path = Path(path) if path is not None else config_file()
     try:
-        settings = load_settings(path)
+        saved = read_config(path)
     except GuidedError as exc:
         return str(exc)
-    if settings.background is not None:
-        problem = sound_problem(settings.background, "background")
+    if saved.get("background") is not None:
+        problem = sound_problem(saved["background"], "background")
         if problem:
             return f"{path}{_place(path, 'background')}: {problem}"
-    if settings.voice is not None:
+    if saved.get("voice") is not None:
         from ..tts.voices import voice_problem
 
-        problem = voice_problem(settings.engine or "auto", settings.voice)
+        engine = from_environment().get("engine") or saved.get("engine") or "auto"  # as rendering chooses
+        problem = voice_problem(str(engine), str(saved["voice"]))
         if problem:
             return f"{path}{_place(path, 'voice')}: {problem}"
     return None

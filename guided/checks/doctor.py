@@ -20,9 +20,9 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from importlib import metadata
 from pathlib import Path
 
+from ..paths import installed_version
 from .platforms import describe_platform, fix_for, pip, system  # noqa: F401  (asked of the doctor by its command and tests)
 
 OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
@@ -69,10 +69,7 @@ if sys.version_info >= (3, 13):
 
 
 def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "?"
+    return installed_version(distribution) or "?"
 
 
 def check_package(shown: str, module: str, distribution: str, purpose: str) -> Check:
@@ -249,7 +246,7 @@ def check_folders() -> Check:
 
 
 def check_config() -> Check:
-    from ..settings import config_file, load_settings
+    from ..options import KEYS, config_file, read_config
     from .config import settings_problem
 
     path = config_file()
@@ -258,7 +255,8 @@ def check_config() -> Check:
         return Check("config", FAIL, problem, f"fix the line it names, or delete {path}")
     if not path.exists():
         return Check("config", OK, f"no {path.name} (built-in defaults); it would be read from {path}")
-    chosen = {k: v for k, v in asdict(load_settings(path)).items() if v is not None}
+    saved = read_config(path)
+    chosen = [key for key in KEYS if key in saved]
     return Check("config", OK, f"{path}: {len(chosen)} setting{'s' if len(chosen) != 1 else ''}"
                                + (f" ({', '.join(chosen)})" if chosen else ""))
 
@@ -295,14 +293,14 @@ def check_cache() -> Check:
 def check_leftovers() -> Check:
     """Temporary files of runs that no longer run (killed with SIGKILL, or a power cut), in guided's
     own folders: the clip cache, the journal, the config and script folders."""
-    from .. import tempfiles
+    from .. import files
     from ..paths import paths
 
     where = paths()
     folders = [where.cache, where.journal, where.scripts, where.config]
     if where.clips.is_dir():
         folders += [where.clips, *(p for p in where.clips.iterdir() if p.is_dir())]
-    found = [path for folder in dict.fromkeys(folders) for path in tempfiles.leftovers(folder)]
+    found = [path for folder in dict.fromkeys(folders) for path in files.leftovers(folder)]
     if not found:
         return Check("leftovers", OK, "no temporary files left by a stopped run")
     shown = ", ".join(str(p) for p in found[:3]) + (" …" if len(found) > 3 else "")

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..errors import GuidedError, ScriptError
-from ..scripts import catalog
+from ..scripts.catalog import Catalog
 from ..scripts.pronunciation import traps_in
 from .sounds import missing_sounds
 
@@ -30,14 +30,15 @@ class ValidationResult:
         return found
 
 
-def validate_scripts(targets: Iterable[str] = ()) -> list[ValidationResult]:
+def validate_scripts(targets: Iterable[str] = (), catalog: Catalog | None = None) -> list[ValidationResult]:
     """Each script (an id or a path) checked; the whole library when none is named. Saved settings
     that no render could use (config.toml naming a background or voice that is not there) come first,
     as a result of their own: every script would fail with them."""
-    from ..settings import config_file
+    from ..options import config_file
     from .config import settings_problem
 
-    targets = list(targets) or [e.id for e in catalog.entries()]
+    catalog = catalog or Catalog()
+    targets = list(targets) or catalog.ids()
     results = []
     problem = settings_problem()
     if problem:

@@ -12,8 +12,9 @@ import sys
 
 import click
 
-from .. import __version__, signals
+from .. import errors
 from ..errors import GuidedError
+from ..paths import VERSION
 
 
 class GuidedGroup(click.Group):
@@ -25,12 +26,12 @@ class GuidedGroup(click.Group):
         except GuidedError as exc:
             click.echo(f"guided: {exc}", err=True)
             ctx.exit(exc.exit_code)
-        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (signals.Terminated)
+        except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (errors.Terminated)
             try:
-                click.echo(f"guided: {signals.describe(stop)}", err=True)
+                click.echo(f"guided: {errors.describe_stop(stop)}", err=True)
             except OSError:  # a hung-up terminal: nobody is left to read it
                 pass
-            ctx.exit(signals.exit_status(stop))
+            ctx.exit(errors.exit_status(stop))
         except BrokenPipeError:
             # The reader of our stdout went away (e.g. `| head`); nothing more to say.
             sys.stderr.close()
@@ -48,12 +49,13 @@ class GuidedGroup(click.Group):
 
 
 @click.group(cls=GuidedGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, "--version", "-V", prog_name="guided")
+@click.version_option(VERSION, "--version", "-V", prog_name="guided")
 @click.option("--library", "library_dirs", multiple=True, metavar="DIR",
               type=click.Path(exists=True, file_okay=False),
               help="Also find scripts in DIR (may be repeated, or DIR1:DIR2); searched before GUIDED_LIBRARY, "
                    "your own script folder and the built-in library.")
-def cli(library_dirs: tuple[str, ...] = ()):
+@click.pass_context
+def cli(ctx: click.Context, library_dirs: tuple[str, ...] = ()):
     """Voice-guided meditation and reflection, offline.
 
     \b
@@ -72,9 +74,9 @@ def cli(library_dirs: tuple[str, ...] = ()):
 
     This is a tool for self-reflection, not a substitute for therapy.
     """
-    from .. import library
+    from ..scripts.catalog import Catalog
 
-    library(*library_dirs)  # searched first by every command of this run
+    ctx.obj = Catalog(library_dirs)  # every command of this run finds scripts through it (params.catalog)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,17 +22,17 @@ def _starting(names, typed: str) -> list[str]:
 
 def session_ids(typed: str = "") -> list[str]:
     """Ids of the library's sessions (yours, and the built-in ones) that start with ``typed``."""
-    from ..scripts.catalog import entries
+    from .params import catalog
 
-    return _starting([e.id for e in entries()], typed)
+    return _starting(catalog().ids(), typed)
 
 
 def deck_ids(typed: str = "") -> list[str]:
     """Ids of the journal decks (scripts of kind journal) that start with ``typed``."""
-    from ..scripts.catalog import entries
+    from .params import catalog
 
     decks = []
-    for entry in entries():
+    for entry in catalog().files():
         if not entry.id.lower().startswith(typed.lower()):
             continue
         try:

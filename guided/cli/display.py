@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import shutil
 
+from ..play.controls import KEYS_HELP
 from ..timing.timefmt import clock
-from .keys import HELP
 from .terminal import Terminal
 
 
@@ -33,7 +33,7 @@ class Display:
         about = "~" if self.estimated else ""  # as `guided list` marks a length not yet rendered
         self.terminal.say(f"{self.timeline.title}  ({about}{clock(self.timeline.total // self.timeline.rate)})")
         if keys:
-            self.terminal.say(HELP)
+            self.terminal.say(KEYS_HELP)
 
     def update(self, player) -> None:
         if not self.enabled:

@@ -12,7 +12,7 @@ from ..errors import GuidedError
 from ..export.formats import CAPTION_FORMATS, FORMATS
 from ..scripts.catalog import DEFAULT_SESSION
 from . import cli
-from .params import clock, complete, prepare_with_progress, session_options, sound_options
+from .params import catalog, clock, complete, prepare_with_progress, session_options, sound_options
 
 EPILOG_EXPORT = """\b
 Examples:
@@ -127,7 +127,8 @@ class _bar:
 
 def _export_all(target, folder, fmt, bitrate, cover, captions, jobs, as_json, quiet, kwargs) -> None:
     """`export --all DIR`: the library (or a series) into a folder, in parallel, with one progress bar."""
-    from ..export.batch import export_all
+    from ..batch.jobs import export_all
+    from ..batch.selection import select
 
     options = session_options(kwargs)
     show_bar = sys.stderr.isatty() and not quiet
@@ -141,7 +142,7 @@ def _export_all(target, folder, fmt, bitrate, cover, captions, jobs, as_json, qu
     try:
         if bar is not None:
             bar.__enter__()
-        result = export_all(folder, target, options, fmt or "mp3", bitrate, captions=captions, cover=cover,
+        result = export_all(folder, select(target, catalog()), options, fmt or "mp3", bitrate, captions=captions, cover=cover,
                             jobs=jobs, progress=progress)
     finally:
         if bar is not None:

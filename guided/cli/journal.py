@@ -9,7 +9,7 @@ from dataclasses import asdict
 import click
 
 from . import cli
-from .params import Duration, complete, session_options, sound_options
+from .params import Duration, catalog, complete, session_options, sound_options
 
 
 @cli.command()
@@ -57,15 +57,15 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     from ..errors import UsageError
     from ..journal import entries as journaling
     from ..journal import sitting
+    from ..play.controls import KEYS_HELP
     from ..play.devices import choose_device
-    from .keys import HELP
     from .terminal import Terminal
 
     if search is not None:
         _print_search(search, as_json)
         return
     if show_status:
-        rows = sitting.status()
+        rows = sitting.status(catalog())
         if as_json:
             click.echo(json.dumps([asdict(r) for r in rows], indent=2))
             return
@@ -82,14 +82,15 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     # The terminal is ours from here: keys typed earlier are dropped, q works while speech is prepared.
     with Terminal(quiet=quiet) as terminal:
         try:
-            plan = sitting.plan(deck, mode=mode, reflect=reflect, count=count, only=only, shuffle=shuffle)
+            plan = sitting.plan(deck, mode=mode, reflect=reflect, count=count, only=only, shuffle=shuffle,
+                                catalog=catalog())
             options = session_options(kwargs)
             output_index = choose_device(device)
             input_index = choose_device(input_device, "input") if mode == "record" else None
             noun = "question" if len(plan.questions) == 1 else "questions"
             terminal.say(f"{plan.title}: {noun} {', '.join(map(str, plan.questions))}")
             if terminal.keys_active and terminal.live_capable:
-                terminal.say(HELP)
+                terminal.say(KEYS_HELP)
             held = sitting.run(plan, options, _ui(terminal), silence_seconds=silence, max_answer_seconds=max_answer,
                                output_device=output_index, input_device=input_index, transcribe=not no_transcribe,
                                model=model)

@@ -13,9 +13,6 @@ import os
 import sys
 import threading
 
-HELP = "space pause · ←/→ section · +/- volume · q quit"
-QUIT_KEYS = ("q", "Q", "escape")
-
 
 class Keyboard:
     """Calls `on_key(name)` for each key pressed inside `with Keyboard(on_key):` (a thread reads them);
@@ -180,19 +177,3 @@ def _decode(data: bytes) -> tuple[str | None, bytes]:
         return (None, data) if end is None else ("", data[end + 1:])
     char = data[:1].decode(errors="ignore")
     return {" ": "space", "\x1b": "escape"}.get(char, char), data[1:]
-
-
-def apply(controls, key: str) -> None:
-    """What each key does."""
-    if key in ("space", "p"):
-        controls.toggle_pause()
-    elif key in ("right", "n"):
-        controls.next_section()
-    elif key in ("left", "b"):
-        controls.previous_section()
-    elif key in ("+", "=", "up", "0"):
-        controls.change_volume(+2.0)
-    elif key in ("-", "_", "down", "9"):
-        controls.change_volume(-2.0)
-    elif key in QUIT_KEYS:
-        controls.stop()

@@ -9,7 +9,7 @@ import click
 
 from ..scripts.catalog import DEFAULT_SESSION
 from . import cli
-from .params import clock, complete, prepare_with_progress, session_options, sound_options
+from .params import catalog, clock, complete, prepare_with_progress, session_options, sound_options
 
 
 @cli.command("list")
@@ -25,9 +25,9 @@ def list_command(as_json: bool):
     folder, --library, GUIDED_LIBRARY) say where they come from, and whether
     they replace a built-in session.
     """
-    from ..scripts.catalog import sessions
+    from ..session.library import sessions
 
-    rows = [row.as_dict() for row in sessions(on_skip=lambda exc: click.echo(f"guided: skipping {exc}", err=True))]
+    rows = [row.as_dict() for row in sessions(catalog(), on_skip=lambda exc: click.echo(f"guided: skipping {exc}", err=True))]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -116,7 +116,7 @@ def validate(paths: tuple[str, ...], as_json: bool):
     """
     from ..checks.scripts import validate_scripts
 
-    results = validate_scripts(paths)
+    results = validate_scripts(paths, catalog())
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
     else:

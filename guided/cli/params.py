@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import click
 
-from ..options import SAMPLE_RATES
-from ..settings import DEFAULT_RATE_WPM, ENGINES
+from ..options import DEFAULT_RATE_WPM, ENGINES, SAMPLE_RATES
 from ..timing.timefmt import clock
 
-__all__ = ["Duration", "Volume", "clock", "complete", "prepare_with_progress", "session_options", "sound_options"]
+__all__ = ["Duration", "Volume", "catalog", "clock", "complete", "prepare_with_progress", "session_options",
+           "sound_options"]
+
+
+def catalog():
+    """The scripts this run finds: --library's folders first (the command group keeps the catalogue)."""
+    from ..scripts.catalog import Catalog
+
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Catalog) if ctx is not None else None
+    return found if found is not None else Catalog()
 
 
 def complete(names: str, files: bool = False):
@@ -33,7 +42,7 @@ class Volume(click.ParamType):
     name = "volume"
 
     def convert(self, value, param, ctx):
-        from ..settings import parse_volume
+        from ..options import parse_volume
 
         if isinstance(value, float):
             return value
@@ -119,7 +128,8 @@ def prepare_with_progress(source: str, options, quiet: bool = False, terminal=No
     # say so rather than leave the screen blank.
     terminal.live(["preparing speech…" + ("  (q to stop)" if terminal.keys_active else "")])
     try:
-        session = prepare(source, options=options, progress=terminal.progress, progressive=progressive)
+        session = prepare(source, options=options, progress=terminal.progress, progressive=progressive,
+                          catalog=catalog())
     except KeyboardInterrupt:
         terminal.settle()  # the counter goes, and with it the ^C a terminal without our keys echoed below it
         raise

@@ -30,9 +30,9 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
       q          quit, with a gentle fade
     Ctrl-C also fades out. What you hear is exactly what 'guided export' writes.
     """
+    from ..play.controls import apply_key
     from ..play.devices import choose_device
     from .display import Display, ending
-    from .keys import apply
     from .terminal import Terminal
 
     options = session_options(kwargs)
@@ -54,7 +54,7 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
                           estimated=session.speech is not None)
         # SIGTERM and SIGHUP fade out like Ctrl-C (the player), then end the run with their own status.
         ended = "interrupted"
-        with terminal.keys(lambda key: apply(controls, key)) as keys:
+        with terminal.keys(lambda key: apply_key(controls, key)) as keys:
             display.start(keys)
             try:
                 ended = session.play(controls=controls, device=device_index, section=section, on_tick=display.update)

@@ -10,6 +10,7 @@ import click
 
 from ..scripts.language import KINDS
 from . import cli
+from .params import catalog
 
 EPILOG_NEW = """\b
 Examples:
@@ -36,9 +37,9 @@ def new(script_id: str, kind: str, title: str | None, force: bool):
     """
     from ..scripts.templates import new_script, replaces_builtin
 
-    path = new_script(script_id, kind, title=title, force=force)
+    path = new_script(script_id, kind, title=title, force=force, catalog=catalog())
     click.echo(str(path))
-    also = " (it replaces the built-in one of that name)" if replaces_builtin(script_id) else ""
+    also = " (it replaces the built-in one of that name)" if replaces_builtin(script_id, catalog()) else ""
     click.echo(f"guided: wrote a {kind} template{also}; edit it, then: guided validate {script_id}; "
                f"guided play {script_id}", err=True)
 
@@ -84,7 +85,8 @@ def import_command(source: str, script_id: str | None, title: str | None, dry_ru
         except OSError as exc:
             raise NotFoundError(f"cannot read {source}: {exc.strerror or exc}") from None
         name = source
-    result = import_questions(decode(data), name=name, script_id=script_id, title=title, dry_run=dry_run, force=force)
+    result = import_questions(decode(data), name=name, script_id=script_id, title=title, dry_run=dry_run, force=force,
+                              catalog=catalog())
     if as_json:
         click.echo(json.dumps({
             "id": result.id, "path": str(result.path), "title": result.title, "questions": list(result.questions),

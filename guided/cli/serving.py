@@ -54,17 +54,17 @@ def serve(ctx: click.Context, target: str | None, port: int, lan: bool, host: st
     and nothing else.
     Ctrl-C stops it.
     """
-    from .. import library
+    from ..scripts.catalog import Catalog
     from ..serve.exports import Exports, default_folder
     from ..serve.security import stderr_line
     from ..serve.server import check_installed, qr_text
     from ..serve.server import serve as run
 
     check_installed()
-    if library_dirs:
-        library(*(ctx.parent.params.get("library_dirs") or ()), *library_dirs)
+    catalog = Catalog([*(ctx.parent.params.get("library_dirs") or ()), *library_dirs])
     options = session_options(kwargs)
-    exports = Exports(folder or default_folder(fmt), target, options, fmt, feed=series, log=stderr_line)
+    exports = Exports(folder or default_folder(fmt), target, options, fmt, feed=series, log=stderr_line,
+                      catalog=catalog)
 
     def ready(address) -> None:
         count = len(exports.items())

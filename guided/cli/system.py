@@ -8,8 +8,8 @@ from dataclasses import asdict
 
 import click
 
-from .. import __version__
-from ..settings import SPEAKING_ENGINES
+from ..options import SPEAKING_ENGINES
+from ..paths import VERSION
 from . import cli
 
 
@@ -79,10 +79,10 @@ def doctor(as_json: bool):
     results = run_checks()
     fine = healthy(results)
     if as_json:
-        click.echo(json.dumps({"ok": fine, "version": __version__, "platform": describe_platform(),
+        click.echo(json.dumps({"ok": fine, "version": VERSION, "platform": describe_platform(),
                                "checks": [r.as_dict() for r in results]}, indent=2, ensure_ascii=False))
     else:
-        click.echo(f"guided {__version__} on {describe_platform()}")
+        click.echo(f"guided {VERSION} on {describe_platform()}")
         width = max(len(r.name) for r in results)
         for r in results:
             click.echo(f"  {r.status.upper() if r.status == FAIL else r.status:<5} {r.name:<{width}}  {r.detail}")

@@ -23,7 +23,8 @@ import shutil
 import sys
 import threading
 
-from .keys import QUIT_KEYS, Keyboard
+from ..play.controls import QUIT_KEYS
+from .keys import Keyboard
 
 QUIT_GRACE_SECONDS = 0.5  # time for the next phrase to honour q before preparation is interrupted
 ANSWER_HINT = "(type your answer; an empty line ends it)"

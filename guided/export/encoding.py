@@ -17,13 +17,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .. import signals, tempfiles
+from .. import errors, files
 from ..errors import GuidedError, MissingDependencyError, OutputError
-from ..session.prepared import Session
 from . import chapters as chapter_list
 from . import tags as tagging
 from .formats import CAPTION_FORMATS, FORMATS
+
+if TYPE_CHECKING:  # a Session is only read here; the session room is the one that calls export
+    from ..session.prepared import Session
 
 DEFAULT_BITRATE = {name: f.bitrate for name, f in FORMATS.items() if f.bitrate}
 BITRATE = re.compile(r"(\d{1,4})(k?)", re.IGNORECASE)
@@ -151,7 +154,6 @@ def export(
     spec = FORMATS[fmt]
     rate_of_file = bitrate_for(fmt, bitrate)
     picture = cover if isinstance(cover, tagging.Cover) else resolve_cover(cover)
-    settings = session.settings
     tags = tagging.for_session(session, metadata)
     marks = chapter_list.chapter_marks(session.timeline) if chapters else []
     to_stdout = folder is None
@@ -163,7 +165,7 @@ def export(
     codec = list(spec.codec)
     if rate_of_file:
         codec += ["-b:a", rate_of_file]
-    if spec.rates and settings.rate not in spec.rates:
+    if spec.rates and session.rate not in spec.rates:
         codec += ["-ar", str(spec.rates[0])]
     if fmt in ("m4a", "m4b"):
         # A whole file gets its index up front (quick to open); a stream cannot seek back to write one.
@@ -175,7 +177,7 @@ def export(
     mutagen_chapters = marks if spec.chapters == "mutagen" and not to_stdout else []
 
     with contextlib.ExitStack() as cleanup:
-        meta_name = _temporary_metadata(ffmetadata(tags.as_dict(), ffmpeg_chapters, settings.rate))
+        meta_name = _temporary_metadata(ffmetadata(tags.as_dict(), ffmpeg_chapters, session.rate))
         cleanup.callback(Path(meta_name).unlink, missing_ok=True)
         temps: list[Path] = []
         cleanup.callback(lambda: [t.unlink(missing_ok=True) for t in temps])
@@ -183,7 +185,7 @@ def export(
             target = "pipe:1"
         else:
             final = Path(output).expanduser()
-            tempfiles.sweep(folder)  # what a killed export left here
+            files.sweep(folder)  # what a killed export left here
             temp = temp_in(folder, final.name)
             temps.append(temp)
             target = str(temp)
@@ -192,7 +194,7 @@ def export(
             # With a second input, ffmpeg reads each in a thread through a small queue and the pipe
             # stalls (ten times slower for WAV): a deeper queue keeps it streaming.
             "-thread_queue_size", "1024",
-            "-f", "f32le", "-ar", str(settings.rate), "-ac", str(settings.channels), "-i", "pipe:0",
+            "-f", "f32le", "-ar", str(session.rate), "-ac", str(session.channels), "-i", "pipe:0",
             "-f", "ffmetadata", "-i", meta_name,
             "-map", "0:a", "-map_metadata", "1", "-map_chapters", "1" if ffmpeg_chapters else "-1",
             *codec, "-f", spec.muxer, target,
@@ -201,7 +203,7 @@ def export(
             _encode(session, command, log, output, progress)
         caption_file = None
         if not to_stdout:
-            tagging.write(temp, fmt, tags, mutagen_chapters, settings.rate, picture)
+            tagging.write(temp, fmt, tags, mutagen_chapters, session.rate, picture)
             moves = [(temp, final)]
             if captions:
                 caption_file = caption_path(output, captions)
@@ -219,10 +221,10 @@ def export(
     return ExportResult(
         path=output,
         format=fmt,
-        seconds=round(session.total / settings.rate, 3),
+        seconds=round(session.total / session.rate, 3),
         frames=session.total,
-        rate=settings.rate,
-        channels=settings.channels,
+        rate=session.rate,
+        channels=session.channels,
         bitrate=rate_of_file,
         chapters=len(ffmpeg_chapters or mutagen_chapters),
         cover=picture is not None,
@@ -231,9 +233,9 @@ def export(
 
 
 def temp_in(folder: Path, name: str) -> Path:
-    """A new temporary file for `name` in `folder` (see `tempfiles`); raises OutputError."""
+    """A new temporary file for `name` in `folder` (see `files`); raises OutputError."""
     try:
-        handle, temp = tempfiles.create(folder, name, ".partial")
+        handle, temp = files.create(folder, name, ".partial")
     except OSError as exc:  # a read-only or special folder (/proc, /sys), or a full disk
         raise _write_error(folder / name, exc) from None
     os.close(handle)
@@ -273,16 +275,11 @@ def commit(moves: list[tuple[Path, Path]]) -> None:
     """
     umask = os.umask(0)
     os.umask(umask)
-    with hold_interrupts():
+    with errors.stops_held():
         for temp, _ in moves:
             os.chmod(temp, 0o666 & ~umask)
         for temp, final in moves:
             os.replace(temp, final)
-
-
-def hold_interrupts():
-    """Keep a Ctrl-C (or SIGTERM, SIGHUP) that arrives during a few quick steps until they are done."""
-    return signals.held()
 
 
 def _escape(value: str) -> str:

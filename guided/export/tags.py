@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from ..errors import GuidedError, OutputError
+from ..paths import VERSION
 from ..timing.timefmt import timestamp
 from .chapters import Mark, to_ms
 
@@ -55,40 +55,40 @@ class Tags:
         return {key: value for key, value in found.items() if value}
 
 
-def series_total(series: str | None) -> int | None:
-    """How many sessions of the built-in library belong to `series` (None when it is not one of them)."""
-    if not series:
+def series_total(series: str | None, folder: Path | None) -> int | None:
+    """How many scripts in `folder` belong to `series` (a series lives in one folder, as
+    rebuilding-trust/1..7 do); None when it is not a series or there is no folder to look in."""
+    if not series or folder is None or not folder.is_dir():
         return None
-    from ..scripts import catalog
     from ..scripts.language import load_script
 
     count = 0
-    for entry in catalog.entries():
+    for path in sorted(folder.glob("*.md")):
         try:
-            script = load_script(entry.path, catalog.display_name(entry))
+            if load_script(path).series == series:
+                count += 1
         except GuidedError:
             continue
-        if script.series == series:
-            count += 1
     return count or None
 
 
 def for_session(session, overrides: dict[str, str] | None = None) -> Tags:
     """The tags of a prepared session; `overrides` (ffmpeg names: title, artist, ...) win."""
-    return for_script(session.script, overrides)
+    path = Path(session.entry.path)
+    return for_script(session.script, overrides, folder=path.parent if path.is_file() else None)
 
 
-def for_script(script, overrides: dict[str, str] | None = None) -> Tags:
-    """The tags of a session, from its script alone."""
+def for_script(script, overrides: dict[str, str] | None = None, folder: Path | None = None) -> Tags:
+    """The tags of a session, from its script and the folder its file is in (for a series' size)."""
     comment = script.description or script.title
     tags = {
         "title": script.title,
         "artist": ARTIST,
         "album": script.series or LIBRARY_ALBUM,
         "genre": GENRES.get(script.kind, DEFAULT_GENRE),
-        "comment": f"{comment} Made with guided {__version__}; for self-reflection, not a substitute for therapy.",
+        "comment": f"{comment} Made with guided {VERSION}; for self-reflection, not a substitute for therapy.",
         "track": script.part,
-        "track_total": series_total(script.series) if script.part else None,
+        "track_total": series_total(script.series, folder) if script.part else None,
     }
     for key, value in (overrides or {}).items():
         if key == "track":

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from .. import tempfiles
+from .. import files
 from ..errors import GuidedError, OutputError
 from ..files import write_atomic
 from ..paths import paths
@@ -158,7 +158,7 @@ class Sitting:
             if self._spare is not None and self._spare.stat().st_size >= wanted:
                 return
             if self._spare is None:
-                handle, self._spare = tempfiles.create(self.folder, self.path.name, ".tmp")
+                handle, self._spare = files.create(self.folder, self.path.name, ".tmp")
                 os.close(handle)
             with open(self._spare, "r+b") as f:  # zeros written, not a hole: the blocks are really taken
                 f.seek(0, os.SEEK_END)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import GuidedError, UsageError
 from ..options import SessionOptions
-from ..scripts import catalog
+from ..scripts.catalog import Catalog
 from ..scripts.language import Say, Script, parse_span
 from . import answering as journal_sitting
 from . import entries as journaling
@@ -52,7 +52,8 @@ class SittingPlan:
 
 
 def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count: int | None = None,
-         only: str | list[int] | None = None, shuffle: bool = False) -> SittingPlan:
+         only: str | list[int] | None = None, shuffle: bool = False,
+         catalog: Catalog | None = None) -> SittingPlan:
     """Check the choices and pick the questions: `only` these numbers, or the next `count` not yet
     answered; with `reflect` (a time such as 90s or 1m..2m) the silence after each question."""
     if mode not in MODES:
@@ -63,7 +64,7 @@ def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count:
     if isinstance(span, str):
         raise UsageError(f"--reflect: {span}")
     numbers = _numbers(only)
-    entry, script = catalog.load_session(deck)
+    entry, script = (catalog or Catalog()).load_session(deck)
     if not script.questions:
         raise GuidedError(f"{deck} has no questions to journal with; try trust-questions")
     done = journaling.answered_in(entry.id)
@@ -72,11 +73,12 @@ def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count:
     return SittingPlan(entry.id, script.title, tuple(chosen), mode, sitting)
 
 
-def status() -> list[journaling.DeckStatus]:
+def status(catalog: Catalog | None = None) -> list[journaling.DeckStatus]:
     """How far the journal has come in each deck of the library (repairing any interrupted sitting first)."""
     journaling.recover()
     decks = []
-    for entry in catalog.entries():
+    catalog = catalog or Catalog()
+    for entry in catalog.files():
         script = catalog.load(entry.id)[1]
         if script.questions:
             decks.append((entry.id, script.title, len(script.questions)))
@@ -124,10 +126,10 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
     key_stop = threading.Event()
 
     def on_key(key: str) -> None:
-        from ..cli.keys import apply
+        from ..play.controls import apply_key
 
         if state["phase"] == "playing" and state["controls"] is not None:
-            apply(state["controls"], key)
+            apply_key(state["controls"], key)
         elif state["phase"] == "waiting":
             keys_waiting.put(key)
         elif state["phase"] == "recording":

@@ -17,13 +17,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import GuidedError, MissingDependencyError, OutputError
 from ..files import write_atomic
+from ..paths import installed_version
 from ..timing.timefmt import timestamp
 from .markdown import answers, with_transcript
 from .whisper_models import ModelFolder, find_model
@@ -43,10 +43,7 @@ def engine_available() -> bool:
 
 
 def engine_version() -> str | None:
-    try:
-        return metadata.version("faster-whisper")
-    except metadata.PackageNotFoundError:
-        return None
+    return installed_version("faster-whisper")
 
 
 @dataclass(frozen=True)

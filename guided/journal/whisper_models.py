@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from ..errors import NotFoundError, OutputError
-from ..paths import paths
+from ..paths import installed_files, paths
 
 MODEL_FILES = ("model.bin", "config.json", "tokenizer.json")
 _GENERIC = {"model", "models", "whisper", "ct2"}  # folder names that say nothing about the model
@@ -60,15 +59,11 @@ def installed_models() -> list[ModelFolder]:
         for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
             if is_model_folder(sub):
                 found.append(ModelFolder(sub.name, sub, "user"))
-    for dist in metadata.distributions():
-        record = dist.read_text("RECORD")
-        if record is not None and "model.bin" not in record:
-            continue  # most packages: reading their file list is much cheaper than parsing it
-        name = dist.metadata.get("Name") or ""
-        for file in dist.files or ():
+    for name, files in installed_files():
+        for file in files:
             if file.name != "model.bin":
                 continue
-            where = Path(dist.locate_file(file)).parent
+            where = file.parent
             if not is_model_folder(where):
                 continue
             label = where.name if where.name.lower() not in _GENERIC else name

@@ -1,5 +1,6 @@
 """What a listener (or a test, or a program) can do while a session plays: pause, seek, skip a
-section, change the volume, stop, and actions scheduled at a position. Safe from any thread."""
+section, change the volume, stop, and actions scheduled at a position, safe from any thread; and
+what each key does, by the key's name (the terminal that reads keys is the CLI's)."""
 
 from __future__ import annotations
 
@@ -100,3 +101,23 @@ class Controls:
     def has_seek(self) -> bool:
         with self._lock:
             return self._seek is not None
+
+
+KEYS_HELP = "space pause · ←/→ section · +/- volume · q quit"
+QUIT_KEYS = ("q", "Q", "escape")
+
+
+def apply_key(controls: Controls, key: str) -> None:
+    """What each key does."""
+    if key in ("space", "p"):
+        controls.toggle_pause()
+    elif key in ("right", "n"):
+        controls.next_section()
+    elif key in ("left", "b"):
+        controls.previous_section()
+    elif key in ("+", "=", "up", "0"):
+        controls.change_volume(+2.0)
+    elif key in ("-", "_", "down", "9"):
+        controls.change_volume(-2.0)
+    elif key in QUIT_KEYS:
+        controls.stop()

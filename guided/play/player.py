@@ -63,7 +63,7 @@ class Player:
         reaches its place; an `end` or a mark given as a function of the timeline follows the
         session as it is placed again, so it comes where the true lengths put it."""
         self.mixer = mixer
-        self.rate = mixer.settings.rate
+        self.rate = mixer.rate
         self.channels = mixer.channels
         self._end = end
         self._marks = list(marks)

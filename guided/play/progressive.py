@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..audio.mixer import Mixer
+from ..audio.mixer import FADE_MS, Mixer
 from ..timing.fitting import place_rest
 from ..timing.timeline import Arrangement, EstimatedClip, Timeline
 
@@ -146,14 +146,14 @@ class LiveMixer:
 
     def __init__(self, speech: LiveSpeech, mixer: Mixer) -> None:
         self.speech = speech
-        self.settings = mixer.settings
+        self.rate = mixer.rate
         self.channels = mixer.channels
         self._mixer = mixer
         self._seen = -1
         self._mixed = 0  # the furthest place mixing went on from: nothing before it moves again
         self._waiting_from: int | None = speech.waiting_point()
         margin = READY_MARGIN_MS if speech.target is None else FITTED_READY_MARGIN_MS
-        self._margin = round(margin * mixer.settings.rate / 1000)
+        self._margin = round(margin * mixer.rate / 1000)
 
     @property
     def timeline(self) -> Timeline:
@@ -182,8 +182,8 @@ class LiveMixer:
         limit = self._waiting_from - self._margin
         if self.speech.target is None:
             # Unfitted, the end moves with the true lengths, and the bed fades out before it.
-            rate = self.settings.rate
-            limit = min(limit, self.total - round((self.settings.fade_ms + FREEZE_MS) * rate / 1000))
+            rate = self.rate
+            limit = min(limit, self.total - round((FADE_MS + FREEZE_MS) * rate / 1000))
         return position + frames <= limit
 
     def render(self, position: int, frames: int):

@@ -202,7 +202,7 @@ def session_map(session, path: str | os.PathLike, *, width: int = WIDTH, height:
         line = ax.plot(times, y, color=BED, linewidth=1.4, zorder=3)[0]
         bed_times = tuple(float(t) for t in line.get_xdata())
         bed_db = tuple(float(d) for d in db)
-        name = session.settings.background
+        name = session.background
         ax.text(total * 0.995, bed_y + bed_h + 0.01, f"{Path(str(name)).stem} bed, dipping under the voice",
                 fontsize=8, color=FAINT, ha="right", va="bottom", zorder=5)
     else:

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from ..errors import OutputError
-from . import catalog
+from .catalog import BUILT_IN, Catalog, check_id, save, user_dir
 from .language import KINDS, parse_script
 
 _GUIDE = """<!-- Your own session. Anything between these comment marks is never spoken.
@@ -187,30 +187,32 @@ def _title_from_id(script_id: str) -> str:
 
 
 def new_script(script_id: str, kind: str, *, title: str | None = None, force: bool = False,
-               folder: Path | None = None) -> Path:
-    """Write a commented template to the user's script folder; refuses to overwrite without `force`."""
-    catalog.check_id(script_id)
+               folder: Path | None = None, catalog: Catalog | None = None) -> Path:
+    """Write a commented template to the user's script folder; refuses to overwrite without `force`.
+    `catalog` is the catalogue whose other folders could hide it (by default the usual one)."""
+    check_id(script_id)
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    folder = folder or catalog.user_dir()
+    folder = folder or user_dir()
     path = folder / f"{script_id}.md"
+    catalog = catalog or Catalog()
     hiding = catalog.hidden_from_user_folder(script_id)
     if hiding is not None:
         raise OutputError(f"{script_id} is already in {hiding.path.parent}, which is searched before your script "
                           "folder, so a new script there would never be used; choose another id")
     existing = catalog.exists(script_id)
-    if existing is not None and existing.origin == catalog.BUILT_IN and not force:
+    if existing is not None and existing.origin == BUILT_IN and not force:
         raise OutputError(f"{script_id} is a built-in session; add --force to write your own version, used in its "
                           "place, or choose another id")
     if path.exists() and not force:
         raise OutputError(f"{path} already exists; use --force to replace it, or choose another id")
     text = template(script_id, kind, title)
     parse_script(text, str(path))  # a template that does not parse would be our bug: never write it
-    catalog.save(path, text)
+    save(path, text)
     return path
 
 
-def replaces_builtin(script_id: str) -> bool:
+def replaces_builtin(script_id: str, catalog: Catalog | None = None) -> bool:
     """Whether the user's script of this id is used instead of a built-in session."""
-    entry = catalog.exists(script_id)
-    return bool(entry and any(hidden.origin == catalog.BUILT_IN for hidden in entry.overrides))
+    found = (catalog or Catalog()).exists(script_id)
+    return bool(found and any(hidden.origin == BUILT_IN for hidden in found.overrides))

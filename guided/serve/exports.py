@@ -24,12 +24,13 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..batch import jobs as batch
+from ..batch.index import INDEX, read_index
+from ..batch.selection import Selection, select, up_to_date
 from ..errors import GuidedError, OutputError
-from ..export import batch
-from ..export.playlist import INDEX, read_index
-from ..export.selection import Selection, select, up_to_date
 from ..options import SessionOptions
 from ..paths import paths
+from ..scripts.catalog import Catalog
 from ..session.lengths import session_lengths
 
 CAPTIONS = "vtt"  # the page's caption track; part of every export the server makes
@@ -81,7 +82,8 @@ class Exports:
 
     def __init__(self, folder: str | os.PathLike, target: str | None = None,
                  options: SessionOptions = SessionOptions(), fmt: str = "mp3", *,
-                 feed: str | None = None, log: Callable[[str], None] | None = None) -> None:
+                 feed: str | None = None, log: Callable[[str], None] | None = None,
+                 catalog: Catalog | None = None) -> None:
         self.folder = Path(folder).expanduser().absolute()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -92,8 +94,9 @@ class Exports:
         self.fmt = fmt
         self.log = log or (lambda message: None)
         self.feed = feed
-        self.selection = select(target)
-        self.feed_selection = select(feed) if feed else self.selection
+        self.catalog = catalog or Catalog()
+        self.selection = select(target, self.catalog)
+        self.feed_selection = select(feed, self.catalog) if feed else self.selection
         from ..tts import make_engine
 
         # Once: the engine's identity is part of every content hash and does not change while serving.
@@ -111,7 +114,7 @@ class Exports:
         self._index_stamp: tuple = ()
         self.exported = 0  # sessions exported since the server started
         self._refresh(force=True)
-        fed_ids = {e.id for e in self.feed_selection.entries}
+        fed_ids = {e.id for e in self.feed_selection.files}
         if not fed_ids & {i.id for i in self._items.values()}:
             raise GuidedError(f"nothing of {feed!r} is among the sessions served; leave out the target, or feed "
                               "one of its series")
@@ -141,7 +144,7 @@ class Exports:
 
     def fed(self) -> list[Item]:
         """The sessions the podcast feed offers: those of the feed's series (or all served)."""
-        wanted = {e.id for e in self.feed_selection.entries}
+        wanted = {e.id for e in self.feed_selection.files}
         return [i for i in self.items() if i.id in wanted]
 
     @property
@@ -286,9 +289,9 @@ class Exports:
 
     def _refresh(self, force: bool = False) -> None:
         """Plan again (file names and content hashes) when the scripts served have changed."""
-        selection = select(self.target) if not force else self.selection
-        fed = (select(self.feed) if self.feed else selection) if not force else self.feed_selection
-        signature = tuple(_stamp(e.path) + (e.id,) for e in selection.entries)
+        selection = select(self.target, self.catalog) if not force else self.selection
+        fed = (select(self.feed, self.catalog) if self.feed else selection) if not force else self.feed_selection
+        signature = tuple(_stamp(e.path) + (e.id,) for e in selection.files)
         if not force and signature == self._signature:
             return
         planned = batch.plan(self.folder, selection, self.options, self.fmt, captions=CAPTIONS,

@@ -19,12 +19,11 @@ from dataclasses import dataclass
 
 from ..dsp.samples import resampled_length
 from ..errors import FitError, GuidedError
-from ..options import SessionOptions, resolve
+from ..options import DEFAULT_RATE_WPM, SessionOptions, resolve
 from ..paths import paths
 from ..scripts.language import Script
 from ..scripts.pronunciation import spoken_form
 from ..timing.timeline import EstimatedClip, Timeline, assemble, spoken_texts
-from ..tts import DEFAULT_RATE_WPM
 from ..tts.cache import MAGIC, ClipCache
 from ..tts.pace import CALIBRATION_TEXT, words_in
 

@@ -10,17 +10,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..audio.mixer import BLOCK, Mixer, MixSettings
+from ..audio.mixer import BLOCK, Mixer
 from ..errors import FitError, UsageError
 from ..options import SessionOptions, resolve
 from ..paths import paths
-from ..scripts import catalog
-from ..scripts.catalog import DEFAULT_SESSION, Entry
+from ..scripts.catalog import DEFAULT_SESSION, Catalog, ScriptFile, looks_like_script_text, parse_text, slug
 from ..scripts.language import Bell, Script, Sit
 from ..scripts.pronunciation import spoken_form
 from ..timing.timeline import DEFAULT_INTERVAL_BELL, Timeline, assemble
@@ -35,11 +34,12 @@ AUDIOSEGMENT_MAX_SECONDS = 30 * 60
 class Session:
     """A prepared session: every phrase rendered, every event placed, the mix set up."""
 
-    entry: Entry
+    entry: ScriptFile
     script: Script
     timeline: Timeline
     mixer: Mixer
-    settings: MixSettings
+    options: SessionOptions  # as resolved for this session
+    background: str | None  # the bed it plays (the chosen one, else the script's); None for silence
     cache: ClipCache
     engine_identity: str
     # While speech still renders (prepare's `progressive`): the renderer, and how to get the
@@ -66,11 +66,11 @@ class Session:
 
     @property
     def rate(self) -> int:
-        return self.settings.rate
+        return self.options.sample_rate
 
     @property
     def channels(self) -> int:
-        return self.settings.channels
+        return self.options.channels
 
     @property
     def seconds(self) -> float:
@@ -168,6 +168,7 @@ def prepare(
     progress: Callable[[int, int], None] | None = None,
     id: str | None = None,
     progressive: bool = False,
+    catalog: Catalog | None = None,
     **choices,
 ) -> Session:
     """Load a session, render its speech (cached), place it in time and set up the mix.
@@ -176,7 +177,9 @@ def prepare(
     parsed `Script`. `choices` are the sound options (engine, voice, rate, background, loudness,
     voice_volume, background_volume, bell_volume, minutes, sample_rate, mono), resolved with the
     environment and config.toml (see `guided.options.resolve`); or pass `options` ready made.
-    `progress(done, total)` hears each phrase as it is rendered.
+    `progress(done, total)` hears each phrase as it is rendered. Ids are found in `catalog` (by
+    default the built-in library, your own scripts and GUIDED_LIBRARY; `guided.library(folder)`'s
+    own `prepare` searches its folders first).
 
     With `progressive`, speech not yet cached renders in the background while the session already
     plays (`play` holds in silence if it catches up); `export`, `blocks` and `to_audiosegment`
@@ -185,8 +188,9 @@ def prepare(
     if options is not None and choices:
         raise UsageError("give either options or separate choices, not both")
     options = options or resolve(**choices)
-    entry, script = _load(source, id)
-    settings = mix_settings(options, script)
+    entry, script = _load(source, id, catalog or Catalog())
+    background = options.background_for(script.background)
+    rate, channels = options.sample_rate, options.channels
     where = paths()
     cache = ClipCache(where.clips)
     from ..audio.beds import load_bed as bed_from
@@ -198,12 +202,12 @@ def prepare(
     wanted |= {c.bell or DEFAULT_INTERVAL_BELL for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
 
     def load_bell(name: str | None):
-        return bell_from(name or DEFAULT_BELL, settings.rate, settings.channels, cache_dir=where.sounds)
+        return bell_from(name or DEFAULT_BELL, rate, channels, cache_dir=where.sounds)
 
     def load_bed():
-        if settings.background is None:
+        if background is None:
             return None
-        return bed_from(settings.background, settings.rate, settings.channels, cache_dir=where.sounds)
+        return bed_from(background, rate, channels, cache_dir=where.sounds)
 
     # The bed and the bells load in two threads of their own, from before the engine starts, while
     # this one places the speech: a bed's synthesis (numpy, which lets go of the GIL) and a bell's
@@ -214,7 +218,7 @@ def prepare(
         engine = make_engine(options.engine, options.voice, options.rate_wpm)
 
         def speak(text: str):
-            return cache.get(engine, spoken_form(text, script.pronounce, engine.name), settings.rate)
+            return cache.get(engine, spoken_form(text, script.pronounce, engine.name), rate)
 
         def bell_samples(name: str | None):
             if name not in bells:
@@ -226,33 +230,44 @@ def prepare(
 
         arrangement = None
         if progressive:
-            arrangement = _estimated_arrangement(script, engine, cache, bell_frames, settings.rate,
+            arrangement = _estimated_arrangement(script, engine, cache, bell_frames, rate,
                                                  options.rate_wpm, seconds)
         if arrangement is not None:
             timeline = arrangement.timeline()
             if not _still_to_render(arrangement):
                 arrangement = None  # every phrase cached: the exact placement, as `assemble` makes it
         else:
-            timeline = assemble(script, speak, bell_frames, rate=settings.rate, seconds=seconds, progress=progress)
+            timeline = assemble(script, speak, bell_frames, rate=rate, seconds=seconds, progress=progress)
         bed = bed_future.result()
         used = {e.bell for e in timeline.bells}
-        mixer = Mixer(timeline, settings, cache, {name: bell_samples(name) for name in used}, bed)
+        mixer = Mixer(timeline, options, cache, {name: bell_samples(name) for name in used}, bed)
     if arrangement is None:
-        return Session(entry, script, timeline, mixer, settings, cache, engine.identity())
+        return Session(entry, script, timeline, mixer, options, background, cache, engine.identity())
     from ..play.progressive import LiveMixer, LiveSpeech
     from ..timing.timeline import spoken_texts
 
     # Speech starts rendering only now, once the bed and the bells are made: they are what the first
     # block needs (a phrase it needs is waited for in silence by the player), and on two cores a
     # speech thread started earlier takes from them the CPU that the first sound waits for.
-    target = round(seconds * settings.rate) if seconds is not None else None
+    target = round(seconds * rate) if seconds is not None else None
     live = LiveSpeech(arrangement, speak, spoken_texts(arrangement.script), target)
+    settled_session: list[Session] = []
 
     def settled() -> Session:
+        """The session once every phrase is rendered: placed exactly, as `assemble` places it, and
+        mixed with the bed and bells already made and the engine already running."""
         live.wait()
-        return replace(prepare(script, options=options, id=entry.id), entry=entry)
+        if not settled_session:
+            exact = assemble(script, speak, lambda name: len(loaded_bell(name)), rate=rate, seconds=seconds)
+            sounds = {e.bell: loaded_bell(e.bell) for e in exact.bells}
+            settled_session.append(Session(entry, script, exact, Mixer(exact, options, cache, sounds, bed), options,
+                                           background, cache, engine.identity()))
+        return settled_session[0]
 
-    return Session(entry, script, timeline, LiveMixer(live, mixer), settings, cache, engine.identity(),
+    def loaded_bell(name: str | None):
+        return bells[name].result() if name in bells else load_bell(name)
+
+    return Session(entry, script, timeline, LiveMixer(live, mixer), options, background, cache, engine.identity(),
                    speech=live, settle=settled)
 
 
@@ -279,25 +294,11 @@ def _still_to_render(arrangement) -> bool:
     return any(i.kind == "speech" and isinstance(i.clip, EstimatedClip) for i in arrangement.items)
 
 
-def mix_settings(options: SessionOptions, script: Script) -> MixSettings:
-    return MixSettings(
-        rate=options.sample_rate,
-        channels=options.channels,
-        loudness=options.loudness,
-        voice_db=options.voice_db,
-        background_db=options.background_db,
-        bell_db=options.bell_db,
-        duck_db=options.duck_db,
-        background=options.background_for(script.background),
-    )
-
-
-def _load(source: str | os.PathLike | Script, name: str | None) -> tuple[Entry, Script]:
-    """The entry and script behind any source `prepare` takes."""
+def _load(source: str | os.PathLike | Script, name: str | None, catalog: Catalog) -> tuple[ScriptFile, Script]:
+    """The script file and script behind any source `prepare` takes."""
     if isinstance(source, Script):
-        return Entry(name or catalog.slug(source.title), Path(source.path), "script"), source
-    if isinstance(source, str) and catalog.looks_like_script_text(source):
-        script = catalog.parse_text(source)
-        return Entry(name or catalog.slug(script.title), Path("<text>"), "text"), script
-    entry, script = catalog.load_session(os.fspath(source))
-    return entry, script
+        return ScriptFile(name or slug(source.title), Path(source.path), "script"), source
+    if isinstance(source, str) and looks_like_script_text(source):
+        script = parse_text(source)
+        return ScriptFile(name or slug(script.title), Path("<text>"), "text"), script
+    return catalog.load_session(os.fspath(source))

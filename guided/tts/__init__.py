@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import GuidedError, NotFoundError
-from ..settings import DEFAULT_RATE_WPM, ENGINES
+from ..options import DEFAULT_RATE_WPM, ENGINES
 
 
 @dataclass(frozen=True)
@@ -49,13 +49,11 @@ ENGINE_NAMES = ENGINES
 
 
 def resolve_engine(name: str = "auto") -> str:
-    """`auto` is GUIDED_ENGINE when set, else Piper when it and a voice are installed, else the
+    """The engine `name` means: `auto` (what options.resolve leaves when neither an argument,
+    GUIDED_ENGINE nor config.toml chose one) is Piper when it and a voice are installed, else the
     system voices (pyttsx3)."""
     if name != "auto":
         return name
-    chosen = os.environ.get("GUIDED_ENGINE", "auto").strip().lower()
-    if chosen in ("pyttsx3", "piper"):
-        return chosen
     from .piper_engine import installed_voices, piper_available
 
     return "piper" if piper_available() and installed_voices() else "pyttsx3"
@@ -93,38 +91,6 @@ def list_voices(engine: str = "all") -> list[VoiceInfo]:
 
         found += [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
     return found
-
-
-def installed_version(distribution: str, package: str) -> str:
-    """`importlib.metadata.version(distribution)`, read from the one ``.dist-info`` folder beside the
-    importable `package` when there is one: importing importlib.metadata (and the email package it
-    parses with) costs a warm start about 50 ms. Anything unusual asks importlib.metadata."""
-    import importlib.util
-    import re
-
-    wanted = re.sub(r"[-_.]+", "_", distribution).lower()
-    try:
-        spec = importlib.util.find_spec(package)
-        folders = list(spec.submodule_search_locations or ()) if spec else []
-        if len(folders) == 1:
-            site = os.path.dirname(folders[0])
-            found = [entry for entry in os.listdir(site) if entry.lower().endswith(".dist-info")
-                     and re.sub(r"[-_.]+", "_", entry[: -len(".dist-info")].rsplit("-", 1)[0]).lower() == wanted]
-            if len(found) == 1:
-                with open(os.path.join(site, found[0], "METADATA"), encoding="utf-8") as f:
-                    headers = {}
-                    for line in f:
-                        if not line.strip():
-                            break
-                        key, _, value = line.partition(":")
-                        headers.setdefault(key.strip().lower(), value.strip())
-                if re.sub(r"[-_.]+", "_", headers.get("name", "")).lower() == wanted and headers.get("version"):
-                    return headers["version"]
-    except (ImportError, ValueError, OSError):
-        pass
-    from importlib import metadata
-
-    return metadata.version(distribution)
 
 
 def trim_silence(samples: np.ndarray, rate: int, threshold: float = 0.004, keep_ms: int = 15) -> np.ndarray:

@@ -13,8 +13,7 @@ import platform
 import sys
 
 from ..files import write_atomic
-from ..paths import paths
-from . import installed_version
+from ..paths import installed_version, paths
 
 DEFAULT_VOICE_MEMO = "pyttsx3-default-voice.json"
 
@@ -28,7 +27,7 @@ def default_voice_key() -> str | None:
         from pyttsx3.drivers import _espeak  # noqa: F401  (fails here when libespeak-ng is missing)
     except Exception:  # no library, or pyttsx3 missing: the full start says what is wrong
         return None
-    return f"pyttsx3 {installed_version('pyttsx3', 'pyttsx3')} {backend_version()}"
+    return f"pyttsx3 {installed_version('pyttsx3')} {backend_version()}"
 
 
 def known_default_voice() -> tuple[str, str] | None:

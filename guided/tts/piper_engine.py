@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +19,8 @@ import numpy as np
 
 from ..errors import MissingDependencyError, NotFoundError, TTSError
 from ..files import write_atomic
-from ..paths import paths
-from . import VoiceInfo, installed_version, trim_silence
+from ..paths import installed_files, installed_version, paths
+from . import VoiceInfo, trim_silence
 
 SENTENCE_GAP_MS = 280
 # Length scales measured once per voice to fit its pace model (seconds per word = a·scale + b).
@@ -44,50 +43,6 @@ def _voice_at(model: Path, origin: str) -> PiperVoiceFile | None:
     return None
 
 
-def _piper_distributions():
-    """(name, files) of installed distributions with "piper" in their name, found by their
-    .dist-info folder's name: reading every distribution's metadata to learn its name costs a warm
-    start about 0.1 s, and importing importlib.metadata another 50 ms, so a .dist-info folder is
-    read directly (its METADATA's Name, its RECORD's files); an .egg-info one through
-    importlib.metadata."""
-    seen: set[Path] = set()
-    for entry in sys.path:
-        folder = Path(entry or ".")
-        if not folder.is_dir():
-            continue
-        for info in sorted(folder.glob("*.dist-info")) + sorted(folder.glob("*.egg-info")):
-            if "piper" in info.name.lower() and info.resolve() not in seen:
-                seen.add(info.resolve())
-                found = _read_dist_info(info) if info.suffix == ".dist-info" else None
-                if found is None:
-                    from importlib import metadata
-
-                    dist = metadata.Distribution.at(info)
-                    found = (dist.metadata.get("Name") or "",
-                             [Path(dist.locate_file(file)) for file in dist.files or ()])
-                yield found
-
-
-def _read_dist_info(info: Path) -> tuple[str, list[Path]] | None:
-    """A .dist-info folder's distribution name and installed files, or None if it cannot be read."""
-    import csv
-
-    try:
-        name = ""
-        with open(info / "METADATA", encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    break
-                if line.lower().startswith("name:"):
-                    name = line.split(":", 1)[1].strip()
-                    break
-        with open(info / "RECORD", encoding="utf-8", newline="") as f:
-            files = [info.parent / row[0] for row in csv.reader(f) if row]
-    except (OSError, UnicodeDecodeError, csv.Error):
-        return None
-    return name, files
-
-
 def installed_voices() -> list[PiperVoiceFile]:
     """Every Piper voice on this machine: the user's voices folder, then voice packages."""
     found: list[PiperVoiceFile] = []
@@ -97,7 +52,7 @@ def installed_voices() -> list[PiperVoiceFile]:
             voice = _voice_at(model, "user")
             if voice:
                 found.append(voice)
-    for name, files in _piper_distributions():
+    for name, files in installed_files("piper"):
         if "piper" not in name.lower() or name.lower() == "piper-tts":
             continue
         for file in files:
@@ -225,7 +180,7 @@ class PiperEngine:
         return self._voice
 
     def _base(self) -> str:
-        return f"piper {installed_version('piper-tts', 'piper')} voice={voice_fingerprint(self.voice_file.model)}"
+        return f"piper {installed_version('piper-tts')} voice={voice_fingerprint(self.voice_file.model)}"
 
     @property
     def length_scale(self) -> float:

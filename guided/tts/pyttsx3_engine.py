@@ -18,7 +18,8 @@ import weakref
 import numpy as np
 
 from ..errors import MissingDependencyError, OutputError, TTSError
-from . import VoiceInfo, espeak_driver, espeak_facts, installed_version, quiet_stdout, trim_silence
+from ..paths import installed_version
+from . import VoiceInfo, espeak_driver, espeak_facts, quiet_stdout, trim_silence
 
 FINISH_TIMEOUT_SECONDS = 30
 ESPEAK_SLOWEST, ESPEAK_FASTEST = 80, 450  # espeak-ng's own limits of its rate
@@ -117,7 +118,7 @@ class Pyttsx3Engine:
                     self._engine.setProperty("voice", voice)
             with quiet_stdout():
                 self.voice = voice or str(self._engine.getProperty("voice"))
-            self._base = f"pyttsx3 {installed_version('pyttsx3', 'pyttsx3')} {espeak_facts.backend_version()} voice={self.voice}"
+            self._base = f"pyttsx3 {installed_version('pyttsx3')} {espeak_facts.backend_version()} voice={self.voice}"
             if not voice and self._by_espeak:
                 espeak_facts.remember_default_voice(self.voice)
         self.speed, self.word_gap = self._settings_for(rate_wpm)

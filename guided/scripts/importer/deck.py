@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from ...errors import NoQuestionsError, OutputError
-from .. import catalog
+from ..catalog import BUILT_IN, Catalog, check_id, save, slug, user_dir
 from ..language import parse_script
 from .extraction import extract
 from .reading import DUPLICATE, EXAMPLE, HEADING, RHETORICAL
@@ -114,6 +114,7 @@ def import_questions(
     dry_run: bool = False,
     force: bool = False,
     folder: Path | None = None,
+    catalog: Catalog | None = None,
 ) -> Imported:
     """Find the questions in `text` and write them as a journal deck in the user's script folder.
 
@@ -131,15 +132,16 @@ def import_questions(
         )
     deck_title = (title or extracted.title or _title_from_name(name) or "Imported questions").strip()
     if script_id is None:
-        script_id = catalog.slug(title) if title else catalog.slug(
+        script_id = slug(title) if title else slug(
             Path(name).stem if source else deck_title, fallback="imported-questions"
         )
-    catalog.check_id(script_id)
-    folder = folder or catalog.user_dir()
+    check_id(script_id)
+    folder = folder or user_dir()
     path = folder / f"{script_id}.md"
     deck = deck_text(deck_title, extracted.questions, source)
     # What we write must be a valid script; if the text defeated the cleaning, say so rather than write it.
     parse_script(deck, str(path))
+    catalog = catalog or Catalog()
     hiding = catalog.hidden_from_user_folder(script_id)
     if hiding is not None and not dry_run:
         raise OutputError(f"{script_id} is already in {hiding.path.parent}, which is searched before your script folder, "
@@ -148,8 +150,8 @@ def import_questions(
     replaced = path.exists() or existing is not None
     if replaced and not force and not dry_run:
         what = f"{path}" if path.exists() else (
-            "a built-in session" if existing.origin == catalog.BUILT_IN else str(existing.path))
+            "a built-in session" if existing.origin == BUILT_IN else str(existing.path))
         raise OutputError(f"{script_id} already exists ({what}); use --force to replace it, or --id to choose another id")
     if not dry_run:
-        catalog.save(path, deck)
+        save(path, deck)
     return Imported(script_id, path, deck_title, extracted.questions, extracted.left_out, not dry_run, replaced, deck)

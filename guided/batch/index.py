@@ -14,9 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
-from . import encoding as exporting
-from . import tags as tagging
+from ..export import encoding, tags
+from ..paths import VERSION
 
 INDEX = "index.json"
 
@@ -65,14 +64,14 @@ def index_text(items: list[BatchItem], previous: dict[str, dict]) -> str:
     # Sessions of other batches into the same folder stay listed while their files are there.
     ours = {i.id for i in items}
     folder_rows = [row for key, row in previous.items() if key not in ours]
-    return json.dumps({"generator": f"guided {__version__}", "sessions": rows + folder_rows}, indent=2,
+    return json.dumps({"generator": f"guided {VERSION}", "sessions": rows + folder_rows}, indent=2,
                       ensure_ascii=False) + "\n"
 
 
 def playlist_text(title: str, items: list[BatchItem]) -> str:
     lines = ["#EXTM3U", f"#PLAYLIST:{title}"]
     for item in items:
-        lines.append(f"#EXTINF:{round(item.seconds)},{tagging.ARTIST} - {' '.join(item.title.split())}")
+        lines.append(f"#EXTINF:{round(item.seconds)},{tags.ARTIST} - {' '.join(item.title.split())}")
         lines.append(item.file)
     return "\n".join(lines) + "\n"
 
@@ -86,10 +85,10 @@ def write_files(files: list[tuple[Path, str]]) -> None:
     moves = []
     try:
         for path, text in files:
-            temp = exporting.temp_in(path.parent, path.name)
+            temp = encoding.temp_in(path.parent, path.name)
             moves.append((temp, path))
             temp.write_text(text, encoding="utf-8")
-        exporting.commit(moves)
+        encoding.commit(moves)
     finally:
         for temp, _ in moves:
             temp.unlink(missing_ok=True)

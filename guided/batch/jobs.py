@@ -18,13 +18,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import signals, tempfiles
+from .. import errors, files
 from ..errors import GuidedError, OutputError
+from ..export import encoding
 from ..options import SessionOptions
-from ..scripts.catalog import Entry
+from ..scripts.catalog import ScriptFile
 from ..scripts.language import Script
-from . import encoding as exporting
-from .playlist import INDEX, BatchItem, index_text, locked, playlist_text, read_index, write_files, write_index
+from .index import INDEX, BatchItem, index_text, locked, playlist_text, read_index, write_files, write_index
 from .selection import Selection, content_hash, file_name, load, select, up_to_date
 
 
@@ -41,7 +41,7 @@ class Planned:
     """One session of a batch: the file it becomes in the folder, the content hash that file must
     have been made from, and whether the folder's index says it was (`current`)."""
 
-    entry: Entry
+    entry: ScriptFile
     script: Script
     file: str  # relative to the folder
     hash: str
@@ -94,7 +94,7 @@ _worker: dict = {}
 def _init_worker(queue, cancel) -> None:
     # Ctrl-C at a terminal (or `timeout`'s SIGTERM) reaches every process in the group: only the parent acts on it, and tells
     # the workers through `cancel`, so each one stops between two blocks and removes its own files.
-    signals.ignore_in_worker()
+    errors.ignore_stops_in_worker()
     _worker.update(queue=queue, cancel=cancel)
 
 
@@ -117,7 +117,7 @@ def _run_job(job: _Job) -> dict:
 
     try:
         session = prepare(job.source, options=job.options, progress=check)
-        result = exporting.export(session, job.output, job.fmt, job.bitrate, progress,
+        result = encoding.export(session, job.output, job.fmt, job.bitrate, progress,
                                   cover=job.cover, captions=job.captions)
     except _Cancelled:
         return {"number": job.number, "cancelled": True}
@@ -148,7 +148,7 @@ def plan(
     out = Path(folder).expanduser().absolute()
     previous = read_index(out / INDEX)
     found = []
-    for entry in selection.entries:
+    for entry in selection.files:
         script = load(entry)
         name = file_name(entry.id, fmt)
         digest = content_hash(entry.path, options, script, fmt, bitrate, captions, cover, engine)
@@ -179,16 +179,16 @@ def export_all(
     playlist unless `playlist` is False. `engine`: the speech engine's identity, when known already.
     Ctrl-C: nothing partial stays."""
     started = time.monotonic()
-    if fmt not in exporting.FORMATS:
-        raise GuidedError(f"unknown audio format {fmt!r}; expected one of {', '.join(exporting.FORMATS)}")
-    exporting.bitrate_for(fmt, bitrate)
+    if fmt not in encoding.FORMATS:
+        raise GuidedError(f"unknown audio format {fmt!r}; expected one of {', '.join(encoding.FORMATS)}")
+    encoding.bitrate_for(fmt, bitrate)
     if cover is not None:
-        exporting.resolve_cover(cover)  # a bad cover file is said before any work
+        encoding.resolve_cover(cover)  # a bad cover file is said before any work
     selection = target if isinstance(target, Selection) else select(target)
     out = Path(folder).expanduser().absolute()
     created = _make_folder(out)
-    tempfiles.sweep(out)  # what a killed batch left here
-    exporting.ffmpeg()
+    files.sweep(out)  # what a killed batch left here
+    encoding.ffmpeg()
     if engine is None:
         from ..tts import make_engine
 
@@ -219,7 +219,7 @@ def export_all(
         if jobs_to_run:
             _run(jobs_to_run, items, estimates, jobs, progress)
     except KeyboardInterrupt:
-        with exporting.hold_interrupts():
+        with errors.stops_held():
             finished = [i for i in items if i and i.status == "exported"]
             if finished:  # what did finish is kept, and known: the next run does not export it again
                 with locked(out):
@@ -229,13 +229,13 @@ def export_all(
         raise
     result.items = [i for i in items if i is not None]
     good = [i for i in result.items if i.status in ("exported", "up to date")]
-    with exporting.hold_interrupts(), locked(out):
+    with errors.stops_held(), locked(out):
         # Read again: another batch into this folder may have written its rows since this one began.
-        files = [(index_path, index_text(good, read_index(index_path)))]
+        written = [(index_path, index_text(good, read_index(index_path)))]
         if playlist:
             result.playlist = str(out / f"{selection.name}.m3u8")
-            files.insert(0, (Path(result.playlist), playlist_text(selection.title, good)))
-        write_files(files)
+            written.insert(0, (Path(result.playlist), playlist_text(selection.title, good)))
+        write_files(written)
     result.wall_seconds = round(time.monotonic() - started, 3)
     return result
 
@@ -276,7 +276,7 @@ def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs
             report()
     except BaseException:
         cancel.set()
-        with exporting.hold_interrupts():  # let every worker finish removing its temporary files
+        with errors.stops_held():  # let every worker finish removing its temporary files
             pool.shutdown(wait=True, cancel_futures=True)
         # A session that was renamed into place while the batch stopped is whole: keep it known.
         for future in submitted:

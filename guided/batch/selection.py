@@ -13,16 +13,14 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .. import __version__
 from ..audio.beds import BED_NAMES
 from ..audio.bells import BELL_NAMES
 from ..errors import GuidedError, NotFoundError
+from ..export import encoding, tags
 from ..options import SessionOptions
-from ..scripts import catalog
-from ..scripts.catalog import Entry
+from ..paths import VERSION
+from ..scripts.catalog import ID_PATTERN, Catalog, ScriptFile, display_name, slug, sort_key
 from ..scripts.language import Bell, Script, Sit, load_script
-from . import encoding as exporting
-from . import tags as tagging
 
 LIBRARY_PLAYLIST = "playlist"
 
@@ -31,24 +29,26 @@ LIBRARY_PLAYLIST = "playlist"
 class Selection:
     name: str  # the playlist's name, without .m3u8
     title: str
-    entries: tuple[Entry, ...]
+    files: tuple[ScriptFile, ...]
 
 
-def select(target: str | None = None) -> Selection:
-    """The sessions a batch exports: the whole library, a series (by id or name), a folder of
-    scripts, or one session."""
+def select(target: str | None = None, catalog: Catalog | None = None) -> Selection:
+    """The sessions a batch exports: the whole library (`catalog`: by default the built-in
+    library, your own scripts and GUIDED_LIBRARY), a series (by id or name), a folder of scripts,
+    or one session."""
     if target is not None and Path(target).expanduser().is_dir():
         folder = Path(target).expanduser()
         found = []
         for path in sorted(folder.rglob("*.md")):
             relative = path.relative_to(folder).with_suffix("").as_posix()
-            if catalog.ID_PATTERN.fullmatch(relative) and path.is_file():
-                found.append(Entry(relative, path, "file"))
+            if ID_PATTERN.fullmatch(relative) and path.is_file():
+                found.append(ScriptFile(relative, path, "file"))
         if not found:
             raise NotFoundError(f"the folder {target} holds no scripts (*.md files named like my-session.md)")
         name = folder.absolute().name
-        return Selection(_slug(name), name, tuple(sorted(found, key=catalog.sort_key)))
-    everything = catalog.entries()
+        return Selection(_slug(name), name, tuple(sorted(found, key=sort_key)))
+    catalog = catalog or Catalog()
+    everything = catalog.files()
     if target is None:
         return Selection(LIBRARY_PLAYLIST, "guided", tuple(everything))
     wanted = target.strip().strip("/")
@@ -70,11 +70,11 @@ def select(target: str | None = None) -> Selection:
     return Selection(_slug(entry.id), entry.id, (entry,))
 
 
-def load(entry: Entry) -> Script:
-    return load_script(entry.path, catalog.display_name(entry))
+def load(entry: ScriptFile) -> Script:
+    return load_script(entry.path, display_name(entry))
 
 
-def _series_of(entry: Entry) -> str | None:
+def _series_of(entry: ScriptFile) -> str | None:
     try:
         return load(entry).series
     except GuidedError:
@@ -82,7 +82,7 @@ def _series_of(entry: Entry) -> str | None:
 
 
 def _slug(text: str) -> str:
-    return catalog.slug(text, fallback=LIBRARY_PLAYLIST)
+    return slug(text, fallback=LIBRARY_PLAYLIST)
 
 
 def file_name(entry_id: str, fmt: str) -> str:
@@ -106,15 +106,15 @@ def content_hash(script_path: Path, options: SessionOptions, script: Script, fmt
     else:
         cover_key = _file_digest(cover)
     payload = {
-        "guided": __version__,
+        "guided": VERSION,
         "engine": engine,
         "script": hashlib.sha256(script_path.read_bytes()).hexdigest(),
         "settings": settings,
         "format": fmt,
-        "bitrate": exporting.bitrate_for(fmt, bitrate),
+        "bitrate": encoding.bitrate_for(fmt, bitrate),
         "captions": captions,
         "cover": cover_key,
-        "tags": tagging.for_script(script).as_dict(),
+        "tags": tags.for_script(script, folder=script_path.parent).as_dict(),
     }
     bell_files = {name: key for name in _bells_named(script) if (key := _sound_key(name, BELL_NAMES)) != name}
     if bell_files:  # only then, so that the hashes of scripts with no bell files stay as they were
