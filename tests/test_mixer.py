@@ -10,6 +10,7 @@ from guided.audio.beds import load_bed
 from guided.audio.bells import load_bell
 from guided.audio.mixer import DUCK_ATTACK_MS, DUCK_RELEASE_MS, Mixer
 from guided.dsp import loudness
+from guided.dsp.peaks import guarded_step_powers
 from guided.options import SessionOptions
 from guided.scripts.language import parse_script
 from guided.timing.timeline import assemble
@@ -168,7 +169,7 @@ def test_a_sparse_session_whose_voice_the_peak_guard_trims_still_meets_the_targe
 
 
 def test_step_powers_after_the_guard_are_measured_again_only_near_its_work():
-    from guided.dsp.samples import guard_gain
+    from guided.dsp.peaks import guard_gain
 
     rng = np.random.default_rng(7)
     samples = rng.normal(0, 0.05, 3 * RATE)
@@ -177,5 +178,5 @@ def test_step_powers_after_the_guard_are_measured_again_only_near_its_work():
     for gain in (0.5, 1.0, 2.0, 8.0):
         whole_guard = samples * gain * guard_gain(np.abs(samples * gain), 0.8, 353)
         expected = loudness.step_powers(whole_guard, RATE)
-        found = loudness.guarded_step_powers(samples, own, gain, 0.8, 353, RATE)
+        found = guarded_step_powers(samples, own, gain, 0.8, 353, RATE)
         assert np.allclose(found, expected, rtol=1e-9, atol=1e-15)

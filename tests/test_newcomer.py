@@ -193,8 +193,8 @@ def test_ids_are_found_whatever_their_case():
 def test_voice_names_are_found_whatever_their_case_for_either_engine():
     # espeak-ng's gmw/en-US is found as gmw/en-us; a Piper voice such as en_US-joe-medium likewise,
     # rather than "unknown voice 'en_us-joe-medium'; did you mean 'en_US-joe-medium'?"
+    from guided.tts import voice_problem
     from guided.tts.piper_engine import find_voice, installed_voices
-    from guided.tts.voices import voice_problem
 
     assert voice_problem("pyttsx3", "GMW/EN-US") is None
     voices = installed_voices()

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from guided.errors import NotFoundError
-from guided.tts import VoiceInfo
-from guided.tts.voices import listed, suggestions, unknown_voice
+from guided.tts import VoiceInfo, listed
+from guided.tts.voices import suggestions, unknown_voice
 
 from .conftest import needs
 from .helpers import run, run_json

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..dsp import loudness
-from ..dsp import samples as dsp
+from ..dsp.peaks import guard_gain, guarded_step_powers
 from ..options import SessionOptions
 from ..timing.timeline import Timeline
 from ..tts.cache import ClipCache, ClipSamples
@@ -215,7 +215,7 @@ class Mixer:
                     powers = np.asarray(clip.step_powers) * level**2
                 else:
                     width = max(3, round(clip.native_rate * LIMIT_WINDOW_MS / 1000)) | 1
-                    powers = loudness.guarded_step_powers(self.clips.cache.samples(clip) / 32768.0, clip.step_powers,
+                    powers = guarded_step_powers(self.clips.cache.samples(clip) / 32768.0, clip.step_powers,
                                                           level, ceiling, width, clip.native_rate)
                 known[clip.key] = powers
             place(out, powers * self.channels, event.start)
@@ -322,7 +322,7 @@ class Mixer:
             return raw[margin : margin + frames]
         # A peak guard with no memory: each gain depends only on samples within a few ms, so any
         # block gives the same result. min-filter then moving average never exceeds the needed cut.
-        gain = dsp.guard_gain(peaks, ceiling, w)
+        gain = guard_gain(peaks, ceiling, w)
         return (raw * gain[:, None].astype(np.float32))[margin : margin + frames]
 
     def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:

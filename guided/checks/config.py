@@ -28,7 +28,7 @@ def settings_problem(path: Path | None = None) -> str | None:
         if problem:
             return f"{path}{_place(path, 'background')}: {problem}"
     if saved.get("voice") is not None:
-        from ..tts.voices import voice_problem
+        from ..tts import voice_problem
 
         engine = from_environment().get("engine") or saved.get("engine") or "auto"  # as rendering chooses
         problem = voice_problem(str(engine), str(saved["voice"]))

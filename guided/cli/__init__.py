@@ -79,6 +79,16 @@ def cli(ctx: click.Context, library_dirs: tuple[str, ...] = ()):
     ctx.obj = Catalog(library_dirs)  # every command of this run finds scripts through it (params.catalog)
 
 
+def catalog():
+    """The scripts this run finds: --library's folders first (the command group keeps the catalogue
+    in the context; without one, as during Tab completion, the usual folders)."""
+    from ..scripts.catalog import Catalog
+
+    ctx = click.get_current_context(silent=True)
+    found = ctx.find_object(Catalog) if ctx is not None else None
+    return found if found is not None else Catalog()
+
+
 def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="guided")
 

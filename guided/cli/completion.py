@@ -22,14 +22,14 @@ def _starting(names, typed: str) -> list[str]:
 
 def session_ids(typed: str = "") -> list[str]:
     """Ids of the library's sessions (yours, and the built-in ones) that start with ``typed``."""
-    from .params import catalog
+    from . import catalog
 
     return _starting(catalog().ids(), typed)
 
 
 def deck_ids(typed: str = "") -> list[str]:
     """Ids of the journal decks (scripts of kind journal) that start with ``typed``."""
-    from .params import catalog
+    from . import catalog
 
     decks = []
     for entry in catalog().files():

@@ -7,18 +7,10 @@ import click
 
 from ..options import DEFAULT_RATE_WPM, ENGINES, SAMPLE_RATES
 from ..timing.timefmt import clock
+from . import catalog
 
 __all__ = ["Duration", "Volume", "catalog", "clock", "complete", "prepare_with_progress", "session_options",
            "sound_options"]
-
-
-def catalog():
-    """The scripts this run finds: --library's folders first (the command group keeps the catalogue)."""
-    from ..scripts.catalog import Catalog
-
-    ctx = click.get_current_context(silent=True)
-    found = ctx.find_object(Catalog) if ctx is not None else None
-    return found if found is not None else Catalog()
 
 
 def complete(names: str, files: bool = False):

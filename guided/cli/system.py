@@ -24,9 +24,8 @@ def voices(as_json: bool, engine: str, add: str | None):
     then the system's (espeak-ng). Piper voices come from your voices folder
     (guided voices --add) and from installed voice packages.
     """
-    from ..tts import list_voices
+    from ..tts import default_voice, list_voices, listed
     from ..tts.piper_engine import add_voice
-    from ..tts.voices import default_voice, listed
 
     if add:
         voice = add_voice(add)

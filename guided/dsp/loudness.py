@@ -127,36 +127,6 @@ def kept_step_powers(samples: np.ndarray, rate: int, beside: Path) -> np.ndarray
     return powers.copy()
 
 
-def guarded_step_powers(samples: np.ndarray, powers: np.ndarray, gain: float, ceiling: float, width: int,
-                        rate: int) -> np.ndarray:
-    """`step_powers` of a sound at `gain` after the mixer's peak guard (`dsp.guard_gain` with this
-    `ceiling` and window `width`), given `samples` (one channel, any scale) and `powers`, their own
-    step powers at that scale. The guard changes nothing further than one and a half windows from
-    a sample over the ceiling, so only the steps near such samples are measured again, each run of
-    them with two windows of margin (as the mixer renders): the same result as guarding it whole."""
-    from .samples import guard_gain
-
-    out = np.asarray(powers, dtype=np.float64) * gain**2
-    magnitude = np.abs(samples.astype(np.float64))
-    over = np.flatnonzero(magnitude * gain > ceiling)
-    if over.size == 0:
-        return out
-    step = int(round(rate * STEP_SECONDS))
-    reach = 2 * width
-    touched = np.unique(np.concatenate([(over - reach) // step, (over + reach) // step, over // step]))
-    touched = touched[(touched >= 0) & (touched < out.size)]
-    # Steps a few apart are measured in one run: fewer, longer passes cost less than many short ones.
-    breaks = np.flatnonzero(np.diff(touched) > 8) + 1
-    for run in np.split(touched, breaks):
-        first, last = int(run[0]), int(run[-1]) + 1
-        a, b = first * step, min(samples.shape[0], last * step)
-        lo, hi = max(0, a - reach), min(samples.shape[0], b + reach)
-        part = samples[lo:hi].astype(np.float64) * gain
-        guarded = part * guard_gain(magnitude[lo:hi] * gain, ceiling, width)
-        out[first:last] = step_powers(guarded[a - lo : b - lo], rate)  # steps between runs come out as before
-    return out
-
-
 def integrated(steps: np.ndarray) -> float:
     """Integrated loudness (LUFS) of a programme given its step powers; -inf for silence."""
     steps = np.asarray(steps, dtype=np.float64)

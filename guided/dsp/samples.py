@@ -1,5 +1,5 @@
-"""Small signal tools shared by the mixer, the clip cache, bells and beds: a peak guard with no
-memory, the one resampler, and the raised-cosine fade."""
+"""Small signal tools shared by the mixer, the clip cache, bells and beds: the one resampler, levels,
+the raised-cosine fade, and sliding windows."""
 
 from __future__ import annotations
 
@@ -79,30 +79,3 @@ def moving_average(values: np.ndarray, width: int) -> np.ndarray:
     half = width // 2
     sums = np.cumsum(np.pad(values, (half + 1, half), mode="edge"), dtype=np.float64)
     return (sums[width:] - sums[:-width]) / width
-
-
-def guard_gain(peaks: np.ndarray, ceiling: float, width: int) -> np.ndarray:
-    """Per-sample gain that keeps `peaks` (absolute values) at or under `ceiling`, with smooth edges.
-
-    The minimum over a window, then a moving average over the same window, never asks for less cut
-    than each sample needs; each gain depends only on peaks within 1.5 windows, so any stretch of
-    a longer signal gets the same gains as the whole would.
-    """
-    needed = np.minimum(1.0, ceiling / np.maximum(sliding(peaks, width, np.maximum), 1e-12))
-    # Averaging the cut (1 - gain) rather than the gain keeps untouched samples at exactly 1.
-    return 1.0 - moving_average(1.0 - sliding(needed, width, np.minimum), width)
-
-
-def tame_peaks(samples: np.ndarray, rate: int, headroom_db: float, window_ms: float = 8.0) -> np.ndarray:
-    """Bring a phrase's rare peaks down to `headroom_db` above its own loudness (speech engines can
-    have a crest factor high enough to force the whole session quieter); mono float in and out."""
-    from .loudness import db_to_gain, lufs
-
-    if samples.size == 0:
-        return samples
-    level = lufs(samples[:, None], rate)
-    if not np.isfinite(level):
-        return samples
-    ceiling = db_to_gain(level + headroom_db)
-    width = max(3, round(rate * window_ms / 1000)) | 1
-    return samples * guard_gain(np.abs(samples), ceiling, width)

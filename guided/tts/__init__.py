@@ -1,4 +1,10 @@
-"""Speech engines: the `Engine` protocol, the registry of engines, and the helpers they share."""
+"""Speech: the engines (espeak-ng through pyttsx3, and Piper), the clip cache every rendered phrase
+goes into, and each voice's pace.
+
+Here: the `Engine` protocol, the registry of engines and their voices (listed with the default one
+first and the natural Piper voices before the system ones), and the helpers engines share.
+May import: dsp and the floor (options, paths, files, errors). Imported by: timing, audio and above.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import difflib
 import os
 import sys
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from typing import Protocol
 
 import numpy as np
@@ -46,6 +53,7 @@ class Engine(Protocol):
 
 
 ENGINE_NAMES = ENGINES
+ENGINE_ORDER = ("piper", "pyttsx3")  # the natural voices first: they are the ones worth choosing
 
 
 def resolve_engine(name: str = "auto") -> str:
@@ -91,6 +99,82 @@ def list_voices(engine: str = "all") -> list[VoiceInfo]:
 
         found += [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
     return found
+
+
+@dataclass(frozen=True)
+class ListedVoice:
+    """A voice in `guided voices`: `default` is the one play and export use when no voice is chosen."""
+
+    engine: str
+    id: str
+    name: str
+    languages: tuple[str, ...]
+    gender: str | None
+    default: bool
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "languages": list(self.languages)}
+
+
+def voice_problem(engine: str, voice: str) -> str | None:
+    """Why `voice` names no voice of `engine` ("auto" resolved as rendering resolves it), or None when
+    it names one: found as the engine finds it, without loading a speech model."""
+    try:
+        name = resolve_engine(engine)
+        if name == "piper":
+            from .piper_engine import find_voice
+
+            find_voice(voice)
+            return None
+        from .pyttsx3_engine import system_voices
+
+        known = system_voices()[0]
+    except GuidedError as exc:
+        return str(exc)
+    from .voices import matching, unknown_voice
+
+    return None if matching(voice, known) is not None else str(unknown_voice(voice, known, name))
+
+
+def default_voice(engine: str | None = None, voice: str | None = None) -> tuple[str, str] | None:
+    """The (engine, voice id) that play and export use with these choices (by default the environment's
+    and config.toml's); None when no engine can speak or the chosen voice names none."""
+    from .piper_engine import installed_voices
+    from .pyttsx3_engine import system_voices
+
+    if engine is None or voice is None:
+        from ..options import resolve
+
+        options = resolve()
+        engine = engine or options.engine
+        voice = voice or options.voice
+    try:
+        name = resolve_engine(engine)
+        if name not in ENGINE_ORDER:
+            return None
+        if name == "piper":
+            known = [VoiceInfo("piper", v.name, v.name) for v in installed_voices()]
+            if voice is None:
+                return ("piper", known[0].id) if known else None
+        else:
+            known, spoken = system_voices()
+            if voice is None:
+                return name, spoken
+    except GuidedError:
+        return None
+    from .voices import matching
+
+    found = matching(voice, known)
+    return (name, found.id) if found is not None else None
+
+
+def listed(voices: Sequence[VoiceInfo], default: tuple[str, str] | None) -> list[ListedVoice]:
+    """The voices in the order `guided voices` shows them: the default first, then Piper's, then
+    the system's, each engine's in its own order."""
+    rows = [ListedVoice(v.engine, v.id, v.name, tuple(v.languages), v.gender, (v.engine, v.id) == default)
+            for v in voices]
+    rank = {name: index for index, name in enumerate(ENGINE_ORDER)}
+    return sorted(rows, key=lambda r: (not r.default, rank.get(r.engine, len(rank))))
 
 
 def trim_silence(samples: np.ndarray, rate: int, threshold: float = 0.004, keep_ms: int = 15) -> np.ndarray:

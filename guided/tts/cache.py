@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..dsp import loudness
-from ..dsp import samples as dsp
+from ..dsp.peaks import tame_peaks
 from ..dsp.samples import resample, resampled_length
 from ..errors import OutputError, TTSError
 from ..files import write_atomic
@@ -135,7 +135,7 @@ class ClipCache:
         )
 
     def _write(self, path: Path, samples: np.ndarray, rate: int) -> dict:
-        tamed = dsp.tame_peaks(samples.astype(np.float64) / 32768.0, rate, PEAK_HEADROOM_DB)
+        tamed = tame_peaks(samples.astype(np.float64) / 32768.0, rate, PEAK_HEADROOM_DB)
         samples = np.ascontiguousarray(np.round(tamed * 32767.0), dtype="<i2")
         payload = samples.tobytes()
         powers = loudness.step_powers(samples.astype(np.float32)[:, None] / 32768.0, rate)

@@ -1,6 +1,6 @@
-"""Voice names as a user meets them: every engine's voices with the default one first and the natural
-(Piper) voices before the system ones, finding the voice a name means, and, for a name that means
-none, the names that were probably meant ("en-us" for espeak-ng's "gmw/en-us").
+"""Voice names as a user writes them: finding the voice a name means, and, for a name that means
+none, the names that were probably meant ("en-us" for espeak-ng's "gmw/en-us"). Nothing here
+starts an engine; another engine's voices are listed only after a mistake.
 """
 
 from __future__ import annotations
@@ -8,28 +8,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 
 from ..errors import GuidedError, NotFoundError
 from . import VoiceInfo
 
-ENGINE_ORDER = ("piper", "pyttsx3")  # the natural voices first: they are the ones worth choosing
 MAX_SUGGESTIONS = 3
-
-
-@dataclass(frozen=True)
-class ListedVoice:
-    """A voice in `guided voices`: `default` is the one play and export use when no voice is chosen."""
-
-    engine: str
-    id: str
-    name: str
-    languages: tuple[str, ...]
-    gender: str | None
-    default: bool
-
-    def as_dict(self) -> dict:
-        return {**asdict(self), "languages": list(self.languages)}
 
 
 def matching(spec: str, voices: Sequence[VoiceInfo]) -> VoiceInfo | None:
@@ -76,26 +59,6 @@ def unknown_voice(spec: str, voices: Sequence[VoiceInfo], engine: str, otherwise
     return NotFoundError(otherwise or f"unknown voice {spec!r} for {engine}; 'guided voices' lists them")
 
 
-def voice_problem(engine: str, voice: str) -> str | None:
-    """Why `voice` names no voice of `engine` ("auto" resolved as rendering resolves it), or None when
-    it names one: found as the engine finds it, without loading a speech model."""
-    from . import resolve_engine
-
-    try:
-        name = resolve_engine(engine)
-        if name == "piper":
-            from .piper_engine import find_voice
-
-            find_voice(voice)
-            return None
-        from .pyttsx3_engine import system_voices
-
-        known = system_voices()[0]
-    except GuidedError as exc:
-        return str(exc)
-    return None if matching(voice, known) is not None else str(unknown_voice(voice, known, name))
-
-
 def _either(names: Sequence[str]) -> str:
     quoted = [repr(n) for n in names]
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
@@ -103,7 +66,7 @@ def _either(names: Sequence[str]) -> str:
 
 def _other_engines(engine: str):
     """Each other engine with its voices (looked for only after a mistake: listing them costs)."""
-    from . import list_voices
+    from . import ENGINE_ORDER, list_voices
 
     for other in ENGINE_ORDER:
         if other != engine:
@@ -111,43 +74,3 @@ def _other_engines(engine: str):
                 yield other, list_voices(other)
             except GuidedError:
                 continue
-
-
-def default_voice(engine: str | None = None, voice: str | None = None) -> tuple[str, str] | None:
-    """The (engine, voice id) that play and export use with these choices (by default the environment's
-    and config.toml's); None when no engine can speak or the chosen voice names none."""
-    from . import resolve_engine
-    from .piper_engine import installed_voices
-    from .pyttsx3_engine import system_voices
-
-    if engine is None or voice is None:
-        from ..options import resolve
-
-        options = resolve()
-        engine = engine or options.engine
-        voice = voice or options.voice
-    try:
-        name = resolve_engine(engine)
-        if name not in ENGINE_ORDER:
-            return None
-        if name == "piper":
-            known = [VoiceInfo("piper", v.name, v.name) for v in installed_voices()]
-            if voice is None:
-                return ("piper", known[0].id) if known else None
-        else:
-            known, spoken = system_voices()
-            if voice is None:
-                return name, spoken
-    except GuidedError:
-        return None
-    found = matching(voice, known)
-    return (name, found.id) if found is not None else None
-
-
-def listed(voices: Sequence[VoiceInfo], default: tuple[str, str] | None) -> list[ListedVoice]:
-    """The voices in the order `guided voices` shows them: the default first, then Piper's, then
-    the system's, each engine's in its own order."""
-    rows = [ListedVoice(v.engine, v.id, v.name, tuple(v.languages), v.gender, (v.engine, v.id) == default)
-            for v in voices]
-    rank = {name: index for index, name in enumerate(ENGINE_ORDER)}
-    return sorted(rows, key=lambda r: (not r.default, rank.get(r.engine, len(rank))))
