@@ -3,7 +3,7 @@
     python audio/generate.py            # write audio/bowl.flac, audio/chime.flac, audio/gong.flac
     python audio/generate.py --check    # only verify the committed files match the synthesis
 
-Each file is the exact output of ``guided.bells.synth_bell(name, 44100)``: stereo, 44.1 kHz,
+Each file is the exact output of ``guided.audio.bells.synth_bell(name, 44100)``: stereo, 44.1 kHz,
 rounded to 24 bits and encoded losslessly with ffmpeg (bit-exact mode, no metadata, so the
 files are reproducible). Re-run this whenever the bell synthesis changes, and commit the files.
 """
@@ -24,11 +24,11 @@ TOLERANCE = 1e-4  # decoded file vs fresh synthesis, per sample
 
 
 def _bells():
-    """Import guided.bells from this checkout, even when run as a plain script."""
+    """Import guided.audio.bells from this checkout, even when run as a plain script."""
     root = str(HERE.parent)
     if root not in sys.path:
         sys.path.insert(0, root)
-    from guided import bells
+    from guided.audio import bells
 
     return bells
 
@@ -64,7 +64,7 @@ def check(bells, name: str, path: Path) -> float:
     """Largest difference between the decoded file and a fresh synthesis (inf if unusable)."""
     if not path.is_file():
         return float("inf")
-    from guided.audiofile import decode
+    from guided.audio.user_files import decode
 
     fresh = bells.synth_bell(name, RATE)
     decoded, rate = decode(path)

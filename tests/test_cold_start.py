@@ -21,7 +21,8 @@ import guided
 import guided.session.prepared as session_module
 from guided.audio import beds, bells
 from guided.audio import user_files as audiofile
-from guided.audio.bells import BELL_NAMES, load_bell
+from guided.audio.bells import load_bell
+from guided.audio.sounds import BELL_NAMES
 from guided.paths import bundled
 
 from .conftest import FakeEngine, needs

@@ -10,7 +10,7 @@ from guided.options import resolve
 from guided.paths import paths
 from guided.scripts import catalog
 from guided.scripts.language import parse_script
-from guided.session.lengths import Lengths, clip_frames, letters, session_lengths
+from guided.session.lengths import Lengths, letters, session_lengths
 from guided.timing.timeline import RATE
 from guided.tts.cache import ClipCache
 
@@ -57,18 +57,18 @@ def script():
 def test_a_cached_clip_s_length_is_read_from_its_header_at_any_rate(fake, guided_home):
     cache = ClipCache(guided_home / "clips")
     clip = cache.get(fake, "Three words here", 44100)
-    assert clip_frames(cache, clip.key, 44100) == clip.frames
-    assert clip_frames(cache, clip.key, 48000) == cache.get(fake, "Three words here", 48000).frames
-    assert clip_frames(cache, cache.key(fake.identity(), "never rendered"), 44100) is None
+    assert cache.frames(clip.key, 44100) == clip.frames
+    assert cache.frames(clip.key, 48000) == cache.get(fake, "Three words here", 48000).frames
+    assert cache.frames(cache.key(fake.identity(), "never rendered"), 44100) is None
 
 
 def test_a_damaged_clip_counts_as_not_rendered(fake, guided_home):
     cache = ClipCache(guided_home / "clips")
     clip = cache.get(fake, "Soon to be cut short", 44100)
     clip.path.write_bytes(clip.path.read_bytes()[:-100])
-    assert clip_frames(cache, clip.key, 44100) is None
+    assert cache.frames(clip.key, 44100) is None
     clip.path.write_bytes(b"not a clip at all\n")
-    assert clip_frames(cache, clip.key, 44100) is None
+    assert cache.frames(clip.key, 44100) is None
 
 
 # --- one placement for rendered and listed lengths ------------------------------------------------

@@ -154,7 +154,7 @@ def test_journal_completion_offers_decks_only(guided_home):
 
 
 def test_backgrounds_and_voices_complete_from_what_is_installed():
-    from guided.audio.beds import BED_NAMES
+    from guided.audio.sounds import BED_NAMES
 
     offered = [value for _, value in bash_complete("guided play --background ")]
     assert offered == [*BED_NAMES, "none"]

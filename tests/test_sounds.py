@@ -14,9 +14,9 @@ from scipy import signal
 from scipy.io import wavfile
 
 from guided.audio import beds, bells
-from guided.audio.beds import BED_NAMES, Bed, load_bed, synth_bed_loop
-from guided.audio.bells import BELL_NAMES, DEFAULT_BELL, RATE, load_bell, synth_bell
-from guided.audio.sounds import list_sounds
+from guided.audio.beds import Bed, load_bed, synth_bed_loop
+from guided.audio.bells import RATE, load_bell, synth_bell
+from guided.audio.sounds import BED_NAMES, BELL_NAMES, DEFAULT_BELL, list_sounds
 from guided.errors import GuidedError, NotFoundError, SoundError
 from guided.paths import bundled
 
@@ -669,3 +669,13 @@ def test_bad_rate_or_channel_count_is_a_sound_error():
         synth_bell("bowl", rate=100)
     with pytest.raises(SoundError, match="channel"):
         load_bed("rain", rate=8000, channels=3)
+
+
+@pytest.mark.parametrize("name", BELL_NAMES)
+def test_the_catalogue_of_sounds_gives_each_bell_the_length_it_rings(name):
+    """A listing knows a bell's length without making it (no numpy): the figure must be the synthesis's."""
+    from guided.audio.bells import BELLS, ring_seconds
+    from guided.audio.sounds import RING_SECONDS
+
+    assert RING_SECONDS[name] == ring_seconds(BELLS[name])
+    assert len(load_bell(name, RATE)) == round(RING_SECONDS[name] * RATE)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..dsp.samples import raised_cosine, rms
+from .sounds import LOOP_SECONDS, described
 
 
 def _hp(f: np.ndarray, fc: float, order: int = 2) -> np.ndarray:
@@ -234,22 +235,24 @@ def _warm_drone(n: int, rate: int, rng: np.random.Generator) -> np.ndarray:
 @dataclass(frozen=True)
 class BedSpec:
     name: str
-    description: str
-    seconds: float
     make: Callable[[int, int, np.random.Generator], np.ndarray]
+
+    @property
+    def seconds(self) -> float:  # the loop's length, as the catalogue of sounds lists it
+        return LOOP_SECONDS[self.name]
+
+    @property
+    def description(self) -> str:
+        return described(self.name)
 
 
 BEDS: dict[str, BedSpec] = {
     spec.name: spec
     for spec in (
-        BedSpec("rain", "soft steady rain with the odd droplet", 40.0, _rain),
-        BedSpec(
-            "ocean", "waves rolling in on a beach, one every eight seconds or so", 42.0, _ocean
-        ),
-        BedSpec(
-            "pink-noise", "pink noise (1/f): even, soft, like a distant waterfall", 32.0, _pink
-        ),
-        BedSpec("brown-noise", "brown noise (1/f\u00b2): a deep, soft rumble", 32.0, _brown),
-        BedSpec("warm-drone", "a soft, slowly shifting chord on A", 40.0, _warm_drone),
+        BedSpec("rain", _rain),
+        BedSpec("ocean", _ocean),
+        BedSpec("pink-noise", _pink),
+        BedSpec("brown-noise", _brown),
+        BedSpec("warm-drone", _warm_drone),
     )
 }

@@ -23,9 +23,8 @@ from ..errors import SoundError
 from ..files import write_npy
 from . import user_files as audiofile
 from .bed_synthesis import BEDS, BedSpec
+from .sounds import BED_NAMES
 from .user_files import RATE, builtin_name, check_channels, check_rate, to_channels, user_path
-
-BED_NAMES: tuple[str, ...] = tuple(BEDS)
 
 BED_RMS = 0.1  # -20 dBFS
 BED_PEAK_LIMIT = 0.9

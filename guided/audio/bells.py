@@ -31,10 +31,8 @@ from ..errors import MissingDependencyError, SoundError
 from ..files import write_npy
 from ..paths import bundled
 from . import user_files as audiofile
+from .sounds import BELL_NAMES, described
 from .user_files import RATE, builtin_name, check_channels, check_rate, to_channels, user_path
-
-BELL_NAMES: tuple[str, ...] = ("bowl", "chime", "gong")
-DEFAULT_BELL = "bowl"
 
 BELL_PEAK = 0.5  # -6 dBFS
 RING_FLOOR_DB = -70.0  # a bell ends once its ring has decayed below this, relative to its peak
@@ -59,13 +57,16 @@ class _Mode:
 @dataclass(frozen=True)
 class BellSpec:
     name: str
-    description: str
     f0: float  # fundamental, Hz
     attack: float  # raised-cosine attack, s
     modes: tuple[_Mode, ...]
     seed: int
     spread: float = 0.6  # how differently the channels hear each pair: phase spread, radians
     balance: float = 0.12  # ... and amplitude tilt between the two modes of a pair
+
+    @property
+    def description(self) -> str:
+        return described(self.name)
 
 
 _TILT_MAX = 1.0  # |tilt| <= balance * _TILT_MAX, used for the ring-length bound
@@ -103,7 +104,6 @@ def _specs() -> dict[str, BellSpec]:
     specs = (
         BellSpec(
             "bowl",
-            "Tibetan-style singing bowl: a long, warm, slowly beating ring",
             f0=196.0,
             attack=0.006,
             modes=(
@@ -118,7 +118,6 @@ def _specs() -> dict[str, BellSpec]:
         ),
         BellSpec(
             "chime",
-            "small bright chime: a soft, short, clear ring",
             f0=1046.5,
             attack=0.003,
             modes=(
@@ -133,7 +132,6 @@ def _specs() -> dict[str, BellSpec]:
         ),
         BellSpec(
             "gong",
-            "deep gong with a slow, rich bloom",
             f0=65.4,
             attack=0.025,
             modes=_gong_modes(),

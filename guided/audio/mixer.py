@@ -18,7 +18,8 @@ from ..dsp import loudness
 from ..dsp.peaks import guard_gain, guarded_step_powers
 from ..options import SessionOptions
 from ..timing.timeline import Timeline
-from ..tts.cache import ClipCache, ClipSamples
+from ..tts.cache import ClipCache
+from .clips import ClipSamples
 
 BLOCK = 32768  # frames per block: about 0.75 s at 44.1 kHz
 

@@ -13,8 +13,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..audio.beds import BED_NAMES
-from ..audio.bells import BELL_NAMES
+from ..audio.sounds import BED_NAMES, BELL_NAMES
 from ..errors import GuidedError, NotFoundError
 from ..export import encoding, tags
 from ..options import SessionOptions

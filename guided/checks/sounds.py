@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..audio.beds import BED_NAMES
-from ..audio.bells import BELL_NAMES
+from ..audio.sounds import BED_NAMES, BELL_NAMES
 from ..audio.user_files import user_path
 from ..errors import GuidedError, ScriptError
 from ..options import NO_BACKGROUND

@@ -2,7 +2,10 @@
 
 Each module here holds the commands of one area; none holds logic of its own. Every GuidedError
 becomes one line on stderr and its exit code. Messages and progress go to stderr; stdout stays
-clean for --json and `-o -`.
+clean for --json and `-o -`. The terminal is the CLI's too: `terminal` (the one owner of the screen
+while a session plays), `keys`, `display` and Tab `completion`.
+
+May import every room: it is the top of the layers. Nothing imports it but `guided.__main__`.
 """
 
 from __future__ import annotations

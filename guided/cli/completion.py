@@ -47,7 +47,7 @@ def deck_ids(typed: str = "") -> list[str]:
 
 def backgrounds(typed: str = "") -> list[str]:
     """The built-in beds, and "none", that start with ``typed``."""
-    from ..audio.beds import BED_NAMES
+    from ..audio.sounds import BED_NAMES
 
     return _starting([*BED_NAMES, "none"], typed)
 

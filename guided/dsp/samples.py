@@ -7,10 +7,7 @@ import math
 
 import numpy as np
 
-
-def resampled_length(frames: int, source: int, target: int) -> int:
-    """Frames after `resample`: the same duration, rounded up to a whole frame."""
-    return -(-frames * target // source)
+from . import resampled_length
 
 
 def resample(samples: np.ndarray, source: int, target: int) -> np.ndarray:

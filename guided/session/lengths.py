@@ -11,20 +11,17 @@ a session whose phrases are all cached is listed at exactly the length `show` an
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..dsp.samples import resampled_length
 from ..errors import FitError, GuidedError
 from ..options import DEFAULT_RATE_WPM, SessionOptions, resolve
 from ..paths import paths
 from ..scripts.language import Script
 from ..scripts.pronunciation import spoken_form
 from ..timing.timeline import EstimatedClip, Timeline, assemble, spoken_texts
-from ..tts.cache import MAGIC, ClipCache
+from ..tts.cache import ClipCache
 from ..tts.pace import CALIBRATION_TEXT, words_in
 
 # A phrase's length in the voice's time is near letters + these for each mark a voice pauses at,
@@ -37,8 +34,6 @@ ESTIMATED_BELL_SECONDS = 10.0  # a bell file that cannot be read now (playing wo
 # corrects the estimates of the others (a voice's pace on the library differs from the calibration's).
 MIN_CACHED_WORDS = 40
 CORRECTION_LIMITS = (0.67, 1.5)
-HEADER_READ_BYTES = 8192  # a header line holds 0.1 s of loudness in ~12 bytes: a minute of speech
-MAX_HEADER_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -76,38 +71,6 @@ def letters(text: str) -> float:
 CALIBRATION_LETTERS_PER_WORD = sum(letters(t) for t in CALIBRATION_TEXT) / words_in(CALIBRATION_TEXT)
 
 
-def clip_frames(cache: ClipCache, key: str, rate: int) -> int | None:
-    """The length at `rate` of the cached clip `key`, from its header line alone; None when it is
-    not cached, or its file is not whole (rendering will make it again)."""
-    # os.path rather than cache.path(key) (the same place): a listing looks up hundreds of phrases.
-    path = os.path.join(cache.root, key[:2], f"{key}.clip")
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        head = os.read(fd, HEADER_READ_BYTES)
-        size = os.fstat(fd).st_size
-        newline = head.find(b"\n")
-        if newline < 0 and len(head) == HEADER_READ_BYTES:  # a very long clip: read its whole header line
-            head += os.read(fd, MAX_HEADER_BYTES)
-            newline = head.find(b"\n")
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    if newline < 0 or not head.startswith(MAGIC):
-        return None
-    try:
-        header = json.loads(head[len(MAGIC) : newline])
-        frames, native = int(header["frames"]), int(header["rate"])
-    except (ValueError, KeyError, TypeError):
-        return None
-    if size != newline + 1 + 2 * frames or native <= 0:
-        return None
-    return resampled_length(frames, native, rate)
-
-
 class Lengths:
     """Session lengths for one set of options: the engine is made (never run) to learn the cache
     key of its phrases and its pace; a voice whose pace is not measured yet is estimated at the
@@ -143,7 +106,7 @@ class Lengths:
         """The frames of this phrase (as the engine is given it) when it is cached, else None."""
         if spoken not in self._found:
             self._found[spoken] = None if self.identity is None else \
-                clip_frames(self.cache, self.cache.key(self.identity, spoken), self.rate)
+                self.cache.frames(self.cache.key(self.identity, spoken), self.rate)
         return self._found[spoken]
 
     def guess(self, spoken: str) -> int:
@@ -168,13 +131,15 @@ class Lengths:
             self.correction = min(max(real / guessed, low), high)
 
     def bell_frames(self, name: str | None) -> int:
-        from ..audio.bells import BELL_NAMES, BELLS, DEFAULT_BELL, load_bell, ring_seconds
+        from ..audio.sounds import DEFAULT_BELL, RING_SECONDS
 
         name = (name or DEFAULT_BELL).strip()
         if name not in self._bells:
-            if name.lower() in BELL_NAMES:  # a built-in bell rings exactly this long at any rate
-                self._bells[name] = round(ring_seconds(BELLS[name.lower()]) * self.rate)
+            if name.lower() in RING_SECONDS:  # a built-in bell rings exactly this long at any rate
+                self._bells[name] = round(RING_SECONDS[name.lower()] * self.rate)
             else:
+                from ..audio.bells import load_bell
+
                 try:
                     self._bells[name] = len(load_bell(name, self.rate, 1, cache_dir=paths().sounds))
                 except GuidedError:

@@ -194,8 +194,8 @@ def prepare(
     where = paths()
     cache = ClipCache(where.clips)
     from ..audio.beds import load_bed as bed_from
-    from ..audio.bells import DEFAULT_BELL
     from ..audio.bells import load_bell as bell_from
+    from ..audio.sounds import DEFAULT_BELL
 
     seconds = options.minutes * 60 if options.minutes is not None else None
     wanted = {c.name for c in script.cues if isinstance(c, Bell)}

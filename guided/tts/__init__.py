@@ -15,12 +15,13 @@ import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import GuidedError, NotFoundError
 from ..options import DEFAULT_RATE_WPM, ENGINES
+
+if TYPE_CHECKING:  # numpy loads with the first phrase rendered, not with a listing
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,8 @@ def listed(voices: Sequence[VoiceInfo], default: tuple[str, str] | None) -> list
 
 def trim_silence(samples: np.ndarray, rate: int, threshold: float = 0.004, keep_ms: int = 15) -> np.ndarray:
     """Cut an engine's own leading and trailing silence, so that the script alone decides the pauses."""
+    import numpy as np
+
     loud = np.flatnonzero(np.abs(samples.astype(np.float32)) > threshold * 32768)
     if loud.size == 0:
         return samples[:0]

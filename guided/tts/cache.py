@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..dsp import loudness
-from ..dsp.peaks import tame_peaks
-from ..dsp.samples import resample, resampled_length
+from ..dsp import resampled_length
 from ..errors import OutputError, TTSError
 from ..files import write_atomic
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAGIC = b"GUIDEDCLIP1 "
 # What is done to an engine's output before it is stored; part of every key, so a change here
 # renders clips again instead of mixing old and new.
 PROCESSING = "peaks-tamed-12dB-v3"
 PEAK_HEADROOM_DB = 12.0
+HEADER_READ_BYTES = 8192  # a header line holds 0.1 s of loudness in ~12 bytes: a minute of speech
+MAX_HEADER_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,41 @@ class ClipCache:
         except (ValueError, KeyError, TypeError):
             return None
 
+    def frames(self, key: str, rate: int) -> int | None:
+        """The length at `rate` of the cached clip `key`, from its header line alone (no samples
+        read, no numpy); None when it is not cached, or its file is not whole (rendering will make
+        it again). What a listing of lengths asks for hundreds of phrases."""
+        path = os.path.join(self.root, key[:2], f"{key}.clip")  # os.path: cheaper than Path, the same place
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return None
+        try:
+            head = os.read(fd, HEADER_READ_BYTES)
+            size = os.fstat(fd).st_size
+            newline = head.find(b"\n")
+            if newline < 0 and len(head) == HEADER_READ_BYTES:  # a very long clip: read its whole header line
+                head += os.read(fd, MAX_HEADER_BYTES)
+                newline = head.find(b"\n")
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
+        if newline < 0 or not head.startswith(MAGIC):
+            return None
+        try:
+            header = json.loads(head[len(MAGIC) : newline])
+            frames, native = int(header["frames"]), int(header["rate"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        if size != newline + 1 + 2 * frames or native <= 0:
+            return None
+        return resampled_length(frames, native, rate)
+
     def samples(self, clip: Clip) -> np.ndarray:
         """The clip's samples as int16 at the engine's rate (verified again: the file may have changed)."""
+        import numpy as np
+
         found = self.read_header(clip.path)
         if found is None:
             raise OutputError(f"a cached speech clip vanished or was damaged while in use: {clip.path}")
@@ -135,6 +170,11 @@ class ClipCache:
         )
 
     def _write(self, path: Path, samples: np.ndarray, rate: int) -> dict:
+        import numpy as np
+
+        from ..dsp import loudness
+        from ..dsp.peaks import tame_peaks
+
         tamed = tame_peaks(samples.astype(np.float64) / 32768.0, rate, PEAK_HEADROOM_DB)
         samples = np.ascontiguousarray(np.round(tamed * 32767.0), dtype="<i2")
         payload = samples.tobytes()
@@ -160,28 +200,3 @@ class ClipCache:
         except OSError as exc:
             raise OutputError(f"cannot write to the clip cache {self.root}: {exc.strerror or exc}") from None
         return header
-
-
-class ClipSamples:
-    """Decoded clips at the session's rate, a few at a time: the mixer's working set stays small."""
-
-    def __init__(self, cache: ClipCache, keep: int = 16) -> None:
-        self.cache = cache
-        self.keep = keep
-        self._decoded: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, clip: Clip) -> np.ndarray:
-        with self._lock:
-            found = self._decoded.get(clip.key)
-            if found is not None:
-                self._decoded.move_to_end(clip.key)
-                return found
-        samples = self.cache.samples(clip).astype(np.float32) / 32768.0
-        if clip.native_rate != clip.rate:
-            samples = resample(samples, clip.native_rate, clip.rate)
-        with self._lock:
-            self._decoded[clip.key] = samples
-            while len(self._decoded) > self.keep:
-                self._decoded.popitem(last=False)
-        return samples

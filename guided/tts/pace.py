@@ -18,8 +18,6 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..errors import PaceNotMeasured
 from ..files import write_atomic
 from ..paths import paths
@@ -62,7 +60,7 @@ def words_in(texts: Sequence[str]) -> int:
     return sum(len(t.split()) for t in texts)
 
 
-def seconds_per_word(render: Callable[[str], tuple[np.ndarray, int]], texts: Sequence[str] = CALIBRATION_TEXT) -> float:
+def seconds_per_word(render: Callable[[str], tuple[object, int]], texts: Sequence[str] = CALIBRATION_TEXT) -> float:
     """Seconds of rendered speech per word over `texts`, each phrase rendered on its own."""
     seconds = 0.0
     for text in texts:
@@ -81,11 +79,13 @@ class PaceModel:
     coefficients: tuple[float, ...]
 
     def seconds_per_word(self, features: Sequence[float]) -> float:
-        return float(np.dot(self.coefficients, features))
+        return float(sum(c * f for c, f in zip(self.coefficients, features, strict=True)))
 
 
 def fit(samples: Sequence[tuple[Sequence[float], float]]) -> PaceModel:
     """Least squares over (features, seconds per word) measures."""
+    import numpy as np
+
     features = np.array([f for f, _ in samples], dtype=float)
     measured = np.array([s for _, s in samples], dtype=float)
     coefficients, *_ = np.linalg.lstsq(features, measured, rcond=None)

@@ -14,13 +14,15 @@ import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError, NotFoundError, TTSError
 from ..files import write_atomic
 from ..paths import installed_files, installed_version, paths
 from . import VoiceInfo, trim_silence
+
+if TYPE_CHECKING:  # numpy loads with the first phrase rendered
+    import numpy as np
 
 SENTENCE_GAP_MS = 280
 # Length scales measured once per voice to fit its pace model (seconds per word = a·scale + b).
@@ -219,6 +221,7 @@ class PiperEngine:
 
     def _render_at(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
         """Sentence by sentence, joined by a short breath of silence, as int16 without clipping."""
+        import numpy as np
         from piper import SynthesisConfig
 
         voice = self._load()

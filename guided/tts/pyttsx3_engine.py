@@ -14,12 +14,14 @@ import threading
 import time
 import wave
 import weakref
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError, OutputError, TTSError
 from ..paths import installed_version
 from . import VoiceInfo, espeak_driver, espeak_facts, quiet_stdout, trim_silence
+
+if TYPE_CHECKING:  # numpy loads with the first phrase rendered
+    import numpy as np
 
 FINISH_TIMEOUT_SECONDS = 30
 ESPEAK_SLOWEST, ESPEAK_FASTEST = 80, 450  # espeak-ng's own limits of its rate
@@ -243,6 +245,8 @@ class Pyttsx3Engine:
         self._driver._stopping = False  # pyttsx3's own flag: nothing of ours is being stopped
 
     def _synthesise(self, text: str) -> tuple[np.ndarray, int]:
+        import numpy as np
+
         try:
             fd, path = tempfile.mkstemp(suffix=".wav", prefix="guided-tts-")
         except OSError as exc:
@@ -311,6 +315,8 @@ class Pyttsx3Engine:
 def _espeak_command(binary: str, voice: str, text: str, speed: int, gap: int) -> tuple[np.ndarray, int]:
     """One phrase through the espeak-ng command, trimmed like every rendered phrase."""
     import io
+
+    import numpy as np
 
     try:
         done = subprocess.run([binary, "-v", voice, "-s", str(speed), "-g", str(gap), "--stdout", text],
