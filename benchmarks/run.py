@@ -2,7 +2,7 @@
 
     python benchmarks/run.py [--only export first_sound batch piper] [--minutes 10 30] [--repeat 3]
 
-Each benchmark runs as its own process with --json (piper_speed prints text), with this checkout
+Each benchmark runs as its own process with --json (piper_speed and startup print text), with this checkout
 first on PYTHONPATH, so a failure in one is reported and the others still run. They take a while on a small machine: export (the longest,
 see export.py) about 20 minutes on two idle cores at its default lengths and rounds (33 minutes at a
 load average of 6 to 10), batch a few minutes, the others about a minute.
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("export", "first_sound", "batch", "piper")
+ORDER = ("export", "first_sound", "batch", "piper", "startup")
 
 
 def checkout_env() -> dict:
@@ -45,7 +45,7 @@ def run(name: str, args: list[str]) -> tuple[str, float]:
 
 
 def summarise(name: str, output: str) -> list[str]:
-    if name == "piper":
+    if name in ("piper", "startup"):
         return [line.strip() for line in output.strip().splitlines()]
     result = json.loads(output)
     if name == "export":
@@ -81,6 +81,7 @@ def main() -> None:
         "first_sound": ["--json", "--runs", "3"],
         "batch": ["--json"],
         "piper": [],
+        "startup": [],
     }
     summary, failed = [], []
     for name in (n for n in ORDER if n in args.only):

@@ -6,8 +6,8 @@ import os
 import signal
 import sys
 
-# numpy's OpenBLAS starts a thread per core when it loads, about 0.1 s of CPU at every start, taken
-# from the bed's synthesis on a small machine; guided does no linear algebra big enough to share out.
+# numpy's OpenBLAS starts a thread per core when it loads, CPU at every start that a small machine
+# takes from the bed's synthesis; guided does no linear algebra big enough to share out.
 # Set before numpy loads (the package itself imports nothing heavy); a user's own setting stands.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -22,9 +22,9 @@ def main() -> None:
         # A service manager's or `timeout`'s SIGTERM, or a closed terminal's SIGHUP, stops the work
         # the way Ctrl-C does (cleaning up, one line), from the first moment.
         install_stop_signals()
-        from .cli import main as cli_main
+        from . import cli
 
-        cli_main()
+        cli.main()
     except KeyboardInterrupt as stop:
         # `errors` itself may not have loaded yet: a Terminated carries its signal, Ctrl-C is 2.
         signum = getattr(stop, "signum", signal.SIGINT)

@@ -75,8 +75,9 @@ def paths() -> Paths:
 
 # --- installed packages --------------------------------------------------------------------------
 # Read from their .dist-info folders directly: importing importlib.metadata (and the email package
-# it parses with) costs a start about 50 ms, and reading every distribution's metadata to learn its
-# name another 0.1 s. Anything unusual (an .egg-info folder, a zipped install) asks importlib.metadata.
+# it parses with), and reading every distribution's metadata to learn its name, would weigh on
+# every start (benchmarks/first_sound.py). Anything unusual (an .egg-info folder, a zipped
+# install) asks importlib.metadata.
 
 
 def _normal(name: str) -> str:

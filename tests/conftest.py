@@ -1,10 +1,12 @@
-"""Shared fixtures: a private GUIDED_HOME for every test, and a fake engine for fast timing tests."""
+"""Shared fixtures: a private GUIDED_HOME for every test, a fake engine for fast timing tests (and the
+seam that makes prepared sessions speak with it), and a fake sound card that plays as fast as it is fed."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
+import threading
 
 import numpy as np
 import pytest
@@ -106,6 +108,72 @@ class FakeEngine:
 @pytest.fixture
 def fake_engine():
     return FakeEngine()
+
+
+@pytest.fixture
+def speak_with(monkeypatch):
+    """`speak_with(engine)`: every session this test prepares speaks with `engine`, whatever engine,
+    voice or rate it asks for. Returns the engine."""
+    import guided.session.prepared as session_module
+
+    def use(engine):
+        monkeypatch.setattr(session_module, "make_engine", lambda *args, **kwargs: engine)
+        return engine
+
+    return use
+
+
+@pytest.fixture
+def fake_voice(fake_engine, speak_with):
+    """Every session this test prepares speaks with the fake engine (the same `fake_engine`)."""
+    return speak_with(fake_engine)
+
+
+class FastCard:
+    """sounddevice with one output device that takes every buffer as soon as it is filled (like ALSA's
+    file plugin): a stream's callback runs in a thread of its own until it raises CallbackStop."""
+
+    class CallbackStop(Exception):
+        pass
+
+    class PortAudioError(Exception):
+        pass
+
+    def OutputStream(self, *, callback, finished_callback, blocksize, channels, **kwargs):  # noqa: N802
+        card = self
+
+        class Stream:
+            def __enter__(self):
+                self.stop = False
+
+                def run():
+                    while not self.stop:
+                        out = np.zeros((blocksize, channels), dtype=np.float32)
+                        try:
+                            callback(out, blocksize, None, None)
+                        except card.CallbackStop:
+                            break
+                    finished_callback()
+
+                self.thread = threading.Thread(target=run, daemon=True)
+                self.thread.start()
+                return self
+
+            def __exit__(self, *exc):
+                self.stop = True
+                self.thread.join()
+
+        return Stream()
+
+
+@pytest.fixture
+def fast_sound_card(monkeypatch):
+    """The player's sound card is a FastCard: no sound hardware, and playing takes no longer than mixing."""
+    import guided.play.player as player_module
+
+    card = FastCard()
+    monkeypatch.setattr(player_module, "import_sounddevice", lambda: card)
+    return card
 
 
 def needs(*programs: str):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -57,3 +59,41 @@ def ebur128(path: Path) -> tuple[float, float]:
 
 def rms_db(samples: np.ndarray) -> float:
     return 10 * np.log10(np.mean(np.asarray(samples, dtype=np.float64) ** 2) + 1e-20)
+
+
+def has_portaudio() -> bool:
+    """Whether sounddevice finds PortAudio (libportaudio2) on this machine."""
+    try:
+        import sounddevice  # noqa: F401
+    except OSError:
+        return False
+    return True
+
+
+def interrupt_when_writing(args: list[str], folder: Path, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Start `guided ARGS`, wait for a temporary file in `folder`, then Ctrl-C it (SIGINT)."""
+    process = subprocess.Popen([sys.executable, "-m", "guided", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env={**os.environ, **env})
+    deadline = time.monotonic() + timeout
+    try:
+        while not (folder.is_dir() and any(p.name.endswith(".partial") for p in folder.iterdir())):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no temporary file appeared"
+            time.sleep(0.02)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def length_range(script, speak, bell_frames, *, rate: int = 44100) -> tuple[int, int]:
+    """The shortest and longest a session can last, in samples, with every pause at its bounds
+    (the timeline's own placement, every stretch at 0 and at 1)."""
+    from guided.timing.fitting import place
+    from guided.timing.timeline import script_items
+
+    items, _ = script_items(script, speak, bell_frames, None)
+    return place(items, rate, 0.0).total, place(items, rate, 1.0).total

@@ -329,10 +329,10 @@ def test_no_id_the_library_accepts_can_name_a_place_outside_its_folder(text):
 def test_a_journal_entry_for_any_deck_name_stays_in_the_journal_folder(deck):
     import tempfile
 
-    from guided.journal import entries as journal
+    from guided.journal import entry as journal
 
     folder = Path(tempfile.mkdtemp(prefix="journal-"))  # a sitting claims its entry's name on disk
-    sitting = journal.Sitting(folder, deck, "T", "type")
+    sitting = journal.Entry(folder, deck, "T", "type")
     for path in (sitting.path, sitting.audio_path(1)):
         assert path.parent == folder and os.sep not in path.name and not path.name.startswith(".")
 
@@ -343,10 +343,10 @@ def _tree(root: Path) -> set[str]:
 
 @pytest.mark.parametrize("deck", ["../../../etc/passwd", "/etc/cron.d/x", "..", "a/../../b", "évasion\x00/..\\x"])
 def test_journal_entries_always_land_in_the_journal_folder(deck, guided_home):
-    from guided.journal import entries as journal
+    from guided.journal import entry as journal
 
     folder = journal.journal_dir()
-    sitting = journal.Sitting(folder, deck, "T", "type")
+    sitting = journal.Entry(folder, deck, "T", "type")
     for path in (sitting.path, sitting.audio_path(1)):
         assert path.parent == folder and path.resolve().parent == folder.resolve()
         assert os.sep not in path.name and "/" not in path.name and not path.name.startswith(".")
@@ -358,11 +358,11 @@ def test_journal_files_are_private_whatever_the_umask(tmp_path, guided_home):
     os.chmod(guided_home / "journal", 0o755)
     code = (
         "import os; os.umask(0)\n"
-        "from guided.journal import entries as journal, recorder\n"
+        "from guided.journal import entry as journal, wav\n"
         "folder = journal.journal_dir()\n"
-        "s = journal.Sitting(folder, 'trust-questions', 'T', 'type')\n"
+        "s = journal.Entry(folder, 'trust-questions', 'T', 'type')\n"
         "s.set(journal.Answer(1, 'Why?', 'answered', text='Because.'))\n"
-        "w = recorder.WavAppender(s.audio_path(1), 16000); w.close()\n"
+        "w = wav.WavAppender(s.audio_path(1), 16000); w.close()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, env=os.environ.copy())
     folder = guided_home / "journal"

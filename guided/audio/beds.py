@@ -4,7 +4,7 @@ The built-in beds (``rain``, ``ocean``, ``pink-noise``, ``brown-noise``, ``warm-
 seamless loops made by :mod:`guided.bed_synthesis`; here they are normalised to an RMS of 0.1
 (-20 dBFS), peak < 0.9, and kept as .npy in a cache folder when given one. Synthesis is
 deterministic: the same name, rate and seed give the same samples. A user's file (decoded by
-:mod:`guided.audiofile`) is looped with an equal-power crossfade of its tail into its head. A
+:mod:`guided.audio.user_files`) is looped with an equal-power crossfade of its tail into its head. A
 :class:`Bed` reads any stretch of the endless loop, for the mixer.
 
 Arrays are shaped ``(frames, channels)``; mono is the mean of the two stereo channels.
@@ -21,7 +21,7 @@ from ..dsp.loudness import kept_step_powers
 from ..dsp.samples import rms
 from ..errors import SoundError
 from ..files import write_npy
-from . import user_files as audiofile
+from . import user_files
 from .bed_synthesis import BEDS, BedSpec
 from .sounds import BED_NAMES
 from .user_files import RATE, builtin_name, check_channels, check_rate, to_channels, user_path
@@ -161,7 +161,7 @@ def load_bed(
             kept_step_powers(bed.samples, rate, cache)  # the mixer's loudness reads them at once
         return bed
     path = user_path(key, BED_NAMES, "background")
-    x = audiofile.load(path, rate, max_seconds=FILE_BED_MAX_SECONDS)
+    x = user_files.load(path, rate, max_seconds=FILE_BED_MAX_SECONDS)
     x = x[: int(FILE_BED_MAX_SECONDS * rate)]
     x = _make_loop(x, int(round(FILE_BED_CROSSFADE * rate)), key)
     try:

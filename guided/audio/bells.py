@@ -10,7 +10,7 @@ give the same samples every time, so a session renders identically on every run.
 The product ships them pre-rendered as ``audio/NAME.flac`` (see ``audio/generate.py``);
 :func:`load_bell` decodes those (and keeps the result as .npy in a cache folder when given one)
 and falls back to synthesis when they are missing. A user's file is decoded by
-:mod:`guided.audiofile`, then peak-normalised and faded like a built-in.
+:mod:`guided.audio.user_files`, then peak-normalised and faded like a built-in.
 
 Arrays are shaped ``(frames, channels)``; mono is the mean of the two stereo channels.
 """
@@ -30,7 +30,7 @@ from ..dsp.samples import raised_cosine, resample
 from ..errors import MissingDependencyError, SoundError
 from ..files import write_npy
 from ..paths import bundled
-from . import user_files as audiofile
+from . import user_files
 from .sounds import BELL_NAMES, described
 from .user_files import RATE, builtin_name, check_channels, check_rate, to_channels, user_path
 
@@ -234,8 +234,8 @@ def _bundled_bell(name: str, rate: int) -> np.ndarray:
 
 def _decode_bundled(path: Path, rate: int) -> np.ndarray:
     """A bundled bell (stereo 24-bit FLAC at 44.1 kHz, as audio/generate.py writes them) as (n, 2)
-    float64 at `rate`: the samples `audiofile.load` gives, from one ffmpeg run. pydub runs ffprobe
-    first to learn what a file holds, which is known here; that costs a cold start 0.1 s."""
+    float64 at `rate`: the samples `user_files.load` gives, from one ffmpeg run. pydub runs ffprobe
+    first to learn what a file holds, which is known here: one process fewer on a cold start."""
     import subprocess
 
     ffmpeg = shutil.which("ffmpeg")
@@ -304,7 +304,7 @@ def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir:
             return bell
         return to_channels(_bundled_bell(key.lower(), rate).copy(), channels)
     path = user_path(key, BELL_NAMES, "bell")
-    x = audiofile.load(path, rate)
+    x = user_files.load(path, rate)
     x = x - x.mean(axis=0)
     fade_in = min(int(round(FILE_BELL_FADE_IN * rate)), len(x) // 2)
     fade_out = min(int(round(FILE_BELL_FADE_OUT * rate)), len(x) // 2)

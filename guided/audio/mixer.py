@@ -16,6 +16,7 @@ import numpy as np
 
 from ..dsp import loudness
 from ..dsp.peaks import guard_gain, guarded_step_powers
+from ..errors import SoundError
 from ..options import SessionOptions
 from ..timing.timeline import Timeline
 from ..tts.cache import ClipCache
@@ -34,6 +35,70 @@ DUCK_RELEASE_MS = 900
 DUCK_MERGE_MS = 1800  # phrases closer than this keep the bed down between them: no pumping
 LIMIT_WINDOW_MS = 8  # the peak guard's look-ahead and release
 BELL_PEAK_MARGIN_DB = 3.0  # bells peak at least this far under the ceiling
+FULL_SCALE_MARGIN = 1.001  # the guard's own rounding; anything past it is a mix gone wrong
+UNSOUND = ("the mix came out unsound (samples past full scale, or not numbers); nothing more was played or "
+           "written. Try a quieter --loudness or the default, and please report it")
+
+
+GAIN_LIMITS_DB = (-60.0, 40.0)  # the whole mix's correction never leaves these
+SHORT_OF_REACH_LU = 0.1  # a target out of reach: the least gain within this of the loudest mix
+
+
+def solve_gain(miss, start: float, tolerance: float = 0.01) -> float:
+    """The correction in dB at which `miss(db)`, the mix's loudness less its target, is zero.
+
+    `miss` never falls as the gain rises, but it may level off: held bells and the peak guard stop
+    the mix from growing louder. So the search is kept inside a bracket that only ever narrows
+    (regula falsi, the Illinois way), within GAIN_LIMITS_DB, and cannot run away; a target beyond
+    reach gets the least gain that comes within SHORT_OF_REACH_LU of the loudest the mix can be.
+    A mix with nothing to measure (silence) keeps its start."""
+    low, high = GAIN_LIMITS_DB
+    found: dict[float, float] = {}
+
+    def f(db: float) -> float:
+        if db not in found:
+            error = float(miss(db))
+            found[db] = error if not np.isnan(error) else -np.inf
+        return found[db]
+
+    db = min(max(start, low), high)
+    error = f(db)
+    if not np.isfinite(error) or abs(error) < tolerance:
+        return db
+    # A bracket [a, b] with f(a) < 0 < f(b), widened from the start in steps that double.
+    step = max(1.0, abs(error))
+    if error > 0:
+        b, a = db, max(low, db - step)
+        while f(a) > 0 and a > low:
+            step *= 2
+            a = max(low, a - step)
+        if f(a) > 0:
+            return low
+    else:
+        a, b = db, min(high, db + step)
+        while f(b) < 0 and b < high:
+            step *= 2
+            b = min(high, b + step)
+        if f(b) < 0:  # out of reach: aim just under the loudest the mix can be
+            shortfall = f(b) - SHORT_OF_REACH_LU
+            return solve_gain(lambda x: miss(x) - shortfall, a, tolerance) if np.isfinite(shortfall) else b
+    fa, fb, side = f(a), f(b), 0
+    for _ in range(40):
+        db = b - fb * (b - a) / (fb - fa) if fb != fa else (a + b) / 2
+        error = f(db)
+        if abs(error) < tolerance or b - a < 1e-6:
+            return db
+        if error > 0:
+            b, fb = db, error
+            if side == 1:
+                fa /= 2  # the same end moved twice: halve the other's weight, so the bracket closes
+            side = 1
+        else:
+            a, fa = db, error
+            if side == -1:
+                fb /= 2
+            side = -1
+    return db
 
 
 def _ramp(x: np.ndarray) -> np.ndarray:
@@ -164,23 +229,11 @@ class Mixer:
             spoken = self._speech_powers(voice_gain * voice * gain, steps, place) if guard else speech * gain**2
             return loudness.integrated(spoken + bed * gain**2 + bells) - s.loudness, caps
 
-        # First without the guard, which costs nothing to look again at; then with it.
+        # First without the guard, which costs nothing to look again at; then with it, from there.
         speech *= voice_gain**2 * voice**2
-        db = 0.0
-        for _ in range(4):
-            error, _caps = miss(db, guard=False)
-            if not np.isfinite(error) or abs(error) < 0.01:
-                break
-            db -= error
-        error, finals = miss(db)
-        before = None
-        for _ in range(5):
-            if not np.isfinite(error) or abs(error) < 0.01:
-                break
-            slope = 1.0 if before is None or error == before[1] else (error - before[1]) / (db - before[0])
-            before = (db, error)
-            db -= error / slope
-            error, finals = miss(db)
+        db = solve_gain(lambda x: miss(x, guard=False)[0], 0.0)
+        db = solve_gain(lambda x: miss(x)[0], db)
+        _error, finals = miss(db)
         correction = loudness.db_to_gain(db)
         return Levels(
             voice_gain * voice * correction,
@@ -319,12 +372,19 @@ class Mixer:
         peaks = np.abs(raw[:, 0])
         for channel in range(1, self.channels):
             np.maximum(peaks, np.abs(raw[:, channel]), out=peaks)
-        if peaks.max(initial=0.0) <= ceiling:
+        top = peaks.max(initial=0.0)
+        if not np.isfinite(top):
+            raise SoundError(UNSOUND)
+        if top <= ceiling:
             return raw[margin : margin + frames]
         # A peak guard with no memory: each gain depends only on samples within a few ms, so any
         # block gives the same result. min-filter then moving average never exceeds the needed cut.
         gain = guard_gain(peaks, ceiling, w)
-        return (raw * gain[:, None].astype(np.float32))[margin : margin + frames]
+        out = (raw * gain[:, None].astype(np.float32))[margin : margin + frames]
+        # Whatever the gains, nothing at full scale may reach a file or a speaker: refuse instead.
+        if not np.abs(out).max(initial=0.0) <= ceiling * FULL_SCALE_MARGIN:
+            raise SoundError(UNSOUND)
+        return out
 
     def blocks(self, start: int = 0, block: int = BLOCK) -> Iterator[np.ndarray]:
         position = start

@@ -57,6 +57,8 @@ class BatchResult:
     index: str
     items: list[BatchItem] = field(default_factory=list)
     wall_seconds: float = 0.0
+    format: str = "mp3"
+    engine: str = ""  # the speech engine's identity: what the practice log notes for each export
 
     @property
     def exported(self) -> int:
@@ -198,9 +200,10 @@ def export_all(
     items: list[BatchItem | None] = []
     jobs_to_run: list[_Job] = []
     waiting: dict[int, Script] = {}
+    planned = plan(out, selection, options, fmt, bitrate, captions=captions, cover=cover, engine=engine)
+    _refuse_overwriting(planned, out, selection, options, cover, playlist)
 
-    for number, p in enumerate(plan(out, selection, options, fmt, bitrate, captions=captions, cover=cover,
-                                    engine=engine)):
+    for number, p in enumerate(planned):
         if p.current:
             items.append(BatchItem(p.entry.id, p.script.title, p.file, p.seconds, p.hash, "up to date",
                                    captions=p.captions))
@@ -210,11 +213,11 @@ def export_all(
         jobs_to_run.append(_Job(number, p.entry.id, source, str(out / p.file), options, fmt, bitrate, captions, cover))
         waiting[number] = p.script
     # Each export's share of the progress bar: its length as `guided list` gives it.
-    from ..session.lengths import session_lengths
+    from ..session.library import session_lengths
 
     estimates = dict(zip(waiting, (s.seconds for s in session_lengths(list(waiting.values()), options)), strict=True))
 
-    result = BatchResult(folder=str(out), playlist=None, index=str(index_path))
+    result = BatchResult(folder=str(out), playlist=None, index=str(index_path), format=fmt, engine=engine)
     try:
         if jobs_to_run:
             _run(jobs_to_run, items, estimates, jobs, progress)
@@ -238,6 +241,28 @@ def export_all(
         write_files(written)
     result.wall_seconds = round(time.monotonic() - started, 3)
     return result
+
+
+def _refuse_overwriting(planned: list[Planned], out: Path, selection: Selection, options: SessionOptions,
+                        cover: str | None, playlist: bool) -> None:
+    """Refuse, before any work, a batch that would write over a file one of its sessions is made
+    from (a script, a bed or a bell in the export folder, the cover), or write one file twice."""
+    from ..session.prepared import files_read
+
+    reads: dict[Path, str] = {}
+    for p in planned:
+        for path, what in files_read(p.entry.path, p.script, options.background_for(p.script.background)).items():
+            reads[path] = f"{what} of {p.entry.id}"
+    if cover is not None and cover.strip().lower() not in ("auto", "none"):
+        reads[Path(cover).expanduser()] = "the cover"
+    writes = [(out / INDEX, "the folder's index")]
+    if playlist:
+        writes.append((out / f"{selection.name}.m3u8", "the playlist"))
+    for p in planned:
+        writes.append((out / p.file, f"the audio of {p.entry.id}"))
+        if p.captions:
+            writes.append((out / p.captions, f"the captions of {p.entry.id}"))
+    encoding.refuse_overwriting(writes, reads)
 
 
 def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs: int | None, progress) -> None:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..paths import installed_version
-from .platforms import describe_platform, fix_for, pip, system  # noqa: F401  (asked of the doctor by its command and tests)
+from .platforms import fix_for, pip
 
 OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
 MIN_PYTHON = (3, 10)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -70,12 +71,17 @@ def export(session_id: str | None, output: str | None, all_dir: str | None, fmt:
 
     picture = preflight(output, fmt, captions, cover)  # said before any rendering
     if map_png is not None:
-        from ..practice.pictures import preflight as map_preflight
+        from ..practice import pictures
 
-        map_preflight(map_png)
+        pictures.preflight(map_png)
     if output == "-" and sys.stdout.isatty():
         raise GuidedError("not writing audio to a terminal: redirect it (> file.mp3) or pipe it to a player")
     options = session_options(kwargs)
+    from ..session.prepared import check_export_files, files_read_by
+
+    # Nothing written may be a file the session is made from: refused before any speech renders.
+    check_export_files(files_read_by(session_id or DEFAULT_SESSION, options, catalog()), output, captions=captions,
+                       cover=cover, also={Path(map_png): "the map"} if map_png else None)
     session = prepare_with_progress(session_id or DEFAULT_SESSION, options, quiet)
     with _bar(session.total, quiet) as progress:
         result = session.export(output, format=fmt, bitrate=bitrate, progress=progress, cover=picture,
@@ -147,6 +153,11 @@ def _export_all(target, folder, fmt, bitrate, cover, captions, jobs, as_json, qu
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    from ..practice.log import record_exported
+
+    for item in result.items:  # what was written now (not what was up to date) goes in the practice log
+        if item.status == "exported":
+            record_exported(item.id, item.title, result.engine, item.seconds, result.format)
     if as_json:
         click.echo(json.dumps({
             "folder": result.folder, "playlist": result.playlist, "index": result.index,

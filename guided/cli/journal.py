@@ -55,8 +55,8 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     answers by their words.
     """
     from ..errors import UsageError
-    from ..journal import entries as journaling
     from ..journal import sitting
+    from ..journal.entry import recover
     from ..play.controls import KEYS_HELP
     from ..play.devices import choose_device
     from .terminal import Terminal
@@ -76,7 +76,7 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
     mode = mode or "reflect"
     if mode == "wait" and not sys.stdin.isatty():
         raise UsageError("--wait needs a terminal to press keys in; use --reflect or --type instead")
-    repaired = journaling.recover()
+    repaired = recover()
     if repaired:
         click.echo(f"guided: recovered {len(repaired)} recording(s) from an interrupted sitting", err=True)
     # The terminal is ours from here: keys typed earlier are dropped, q works while speech is prepared.

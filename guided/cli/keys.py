@@ -155,13 +155,6 @@ def _in_background(fd: int) -> bool:
         return False
 
 
-@contextlib.contextmanager
-def key_reader(on_key):
-    """Call `on_key(name)` for each key pressed while inside; yields False without a terminal."""
-    with Keyboard(on_key) as keyboard:
-        yield keyboard.active
-
-
 _SEQUENCES = {b"\x1b[C": "right", b"\x1b[D": "left", b"\x1b[A": "up", b"\x1b[B": "down",
               b"\x1bOC": "right", b"\x1bOD": "left", b"\x1bOA": "up", b"\x1bOB": "down"}
 

@@ -35,8 +35,8 @@ def log_command(since, as_json: bool, png: str | None, weeks: int, forget: bool,
       guided log --forget --before 2025-01-01
     """
     from ..errors import UsageError
-    from ..practice import log as practice_log
-    from ..practice import report as practice_report
+    from ..practice.log import count, forget_entries, log_path
+    from ..practice.report import summary, words
 
     if before is not None and not forget:
         raise UsageError("--before goes with --forget")
@@ -44,23 +44,24 @@ def log_command(since, as_json: bool, png: str | None, weeks: int, forget: bool,
         if since or as_json or png:
             raise UsageError("--forget does one thing: leave out --since, --json and --png")
         cutoff = before.date() if before else None
-        count = practice_log.count(cutoff)
-        if count == 0:
+        count_before = count(cutoff)
+        if count_before == 0:
             click.echo("There is nothing in your practice log to forget.", err=True)
             return
-        which = f"the {count} entries before {cutoff.isoformat()}" if cutoff else f"all {count} entries"
+        which = (f"the {count_before} entries before {cutoff.isoformat()}" if cutoff
+                 else f"all {count_before} entries")
         if not yes:
             click.confirm(f"Forget {which} of your practice log? This cannot be undone", abort=True, err=True)
-        gone = practice_log.forget(cutoff)
-        click.echo(f"Forgotten: {gone} entries. Nothing of them is left in {practice_log.log_path()}.", err=True)
+        gone = forget_entries(cutoff)
+        click.echo(f"Forgotten: {gone} entries. Nothing of them is left in {log_path()}.", err=True)
         return
-    summary = practice_report.summary(since=since.date() if since else None)
+    found = summary(since=since.date() if since else None)
     if png:
         from ..practice.pictures import calendar
 
         drawn = calendar(png, weeks=weeks)
         click.echo(f"drew {drawn.path} ({drawn.width}×{drawn.height}, the last {weeks} weeks)", err=True)
     if as_json:
-        click.echo(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo("\n\n".join(practice_report.words(summary)))
+    click.echo("\n\n".join(words(found)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ..options import DEFAULT_RATE_WPM, ENGINES, SAMPLE_RATES
+from ..options import DEFAULT_RATE_WPM, ENGINES, LOUDNESS_RANGE, SAMPLE_RATES
 from ..timing.timefmt import clock
 from . import catalog
 
@@ -74,8 +74,9 @@ def sound_options(function):
         click.option("--voice-volume", type=Volume(), default=None, help="Voice level against the rest (80%, -3dB).  [default: 100%]"),
         click.option("--background-volume", type=Volume(), default=None, help="Bed level.  [default: 100%]"),
         click.option("--bell-volume", type=Volume(), default=None, help="Bell level.  [default: 100%]"),
-        click.option("--loudness", type=click.FloatRange(-40, -6), default=None, metavar="LUFS",
-                     help="Loudness of the whole session, integrated.  [default: -16]"),
+        click.option("--loudness", type=click.FloatRange(*LOUDNESS_RANGE), default=None, metavar="LUFS",
+                     help="Loudness of the whole session, integrated, from -40 to -14 (louder would push the "
+                          "voice's true peaks past -1 dBTP).  [default: -16]"),
         click.option("--mono", is_flag=True, help="One channel instead of two."),
         click.option("--sample-rate", type=click.Choice([str(r) for r in SAMPLE_RATES]), default="44100",
                      show_default=True, help="Samples a second."),

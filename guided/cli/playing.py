@@ -69,9 +69,9 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def devices(as_json: bool):
     """List sound devices: outputs for play, inputs for journal recording."""
-    from ..play.devices import devices as list_devices
+    from ..play.devices import sound_devices
 
-    found = list_devices()
+    found = sound_devices()
     if as_json:
         click.echo(json.dumps([asdict(d) for d in found], indent=2))
         return

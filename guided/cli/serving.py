@@ -55,12 +55,11 @@ def serve(ctx: click.Context, target: str | None, port: int, lan: bool, host: st
     Ctrl-C stops it.
     """
     from ..scripts.catalog import Catalog
+    from ..serve import server
     from ..serve.exports import Exports, default_folder
     from ..serve.security import stderr_line
-    from ..serve.server import check_installed, qr_text
-    from ..serve.server import serve as run
 
-    check_installed()
+    server.check_installed()
     catalog = Catalog([*(ctx.parent.params.get("library_dirs") or ()), *library_dirs])
     options = session_options(kwargs)
     exports = Exports(folder or default_folder(fmt), target, options, fmt, feed=series, log=stderr_line,
@@ -74,10 +73,10 @@ def serve(ctx: click.Context, target: str | None, port: int, lan: bool, host: st
         click.echo(f"Open {where}: {address.url}")
         click.echo(f"Podcast feed: {address.url}feed.xml")
         if lan:
-            click.echo(qr_text(address.url), nl=False)
+            click.echo(server.qr_text(address.url), nl=False)
         click.echo("Ctrl-C stops the server.", err=True)
         sys.stdout.flush()
 
-    signum = run(exports, host=host, port=port, lan=lan, on_ready=ready, log=None if quiet else stderr_line)
+    signum = server.serve(exports, host=host, port=port, lan=lan, on_ready=ready, log=None if quiet else stderr_line)
     click.echo("guided serve: stopped", err=True)
     ctx.exit(128 + int(signum))

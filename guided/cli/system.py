@@ -73,7 +73,8 @@ def doctor(as_json: bool):
     a required part is missing; warnings (no sound device, say) only limit some
     commands.
     """
-    from ..checks.doctor import FAIL, OK, describe_platform, healthy, run_checks
+    from ..checks.doctor import FAIL, OK, healthy, run_checks
+    from ..checks.platforms import describe_platform
 
     results = run_checks()
     fine = healthy(results)

@@ -26,14 +26,14 @@ def transcribe(entry, model, as_json, quiet):
     already written down are left as they are.
     """
     from ..errors import MissingDependencyError
-    from ..journal import entries as journaling
     from ..journal import transcription
+    from ..journal.entry import recover
     from ..journal.whisper_models import find_model
     from ..timing.timefmt import clock
 
     if not transcription.engine_available():
         raise MissingDependencyError(f"transcription is not installed: {transcription.INSTALL_HINT}")
-    journaling.recover()  # recordings cut short by a crash are made whole first
+    recover()  # recordings cut short by a crash are made whole first
     chosen = find_model(model)
     items = transcription.pending(transcription.journal_entries(entry))
     written = []

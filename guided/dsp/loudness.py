@@ -91,7 +91,7 @@ def step_powers(samples: np.ndarray, rate: int) -> np.ndarray:
 def kept_step_powers(samples: np.ndarray, rate: int, beside: Path) -> np.ndarray:
     """`step_powers` of a cached sound, kept in a small file beside its cache file `beside` (valid
     while that file is unchanged), and remembered for `samples` itself, which must be read-only:
-    measuring a bed's loop and a bell again costs every start about 0.1 s of CPU."""
+    measuring a bed's loop and a bell again would cost every start its CPU."""
     if samples.flags.writeable:
         raise ValueError("only a read-only array's step powers can be remembered")
     channels = samples.shape[1] if samples.ndim > 1 else 1

@@ -1,16 +1,13 @@
-"""Chapters and captions of an exported session, read straight from its Timeline.
-
-Chapters: one per section (starting at the section's first event) and one per question (starting
-at the first spoken sample of the question), interleaved in time order, each ending where the next
-one starts. Captions: one cue per spoken phrase, timed by the Timeline's speech events.
-Nothing here works out timing again: it only reads the samples the Timeline already placed.
+"""The chapters of an exported session, read straight from its Timeline: one per section (starting
+at the section's first event) and one per question (starting at the first spoken sample of the
+question), interleaved in time order, each ending where the next one starts. Nothing here works
+out timing again: it only reads the samples the Timeline already placed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..timing.timefmt import timestamp
 from ..timing.timeline import Timeline
 
 
@@ -63,63 +60,3 @@ def chapter_marks(timeline: Timeline) -> list[Mark]:
         end = kept[index + 1][0] if index + 1 < len(kept) else timeline.total
         marks.append(Mark(title=title, start=start, end=end, anchor=anchor, kind=kind, question=question))
     return marks
-
-
-def to_ms(samples: int, rate: int) -> int:
-    return round(samples * 1000 / rate)
-
-
-# --- captions ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Cue:
-    start_ms: int
-    end_ms: int
-    text: str
-
-
-def caption_cues(timeline: Timeline) -> list[Cue]:
-    """One cue per spoken phrase, as the listener hears it."""
-    rate = timeline.rate
-    cues = []
-    for event in timeline.speech:
-        start, end = to_ms(event.start, rate), to_ms(event.end, rate)
-        cues.append(Cue(start, max(end, start + 1), " ".join(event.text.split())))
-    return cues
-
-
-def _lrc_clock(ms: int) -> str:
-    centis = (ms + 5) // 10
-    minutes, rest = divmod(centis, 6000)
-    return f"{minutes:02d}:{rest // 100:02d}.{rest % 100:02d}"
-
-
-def _vtt_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def captions(timeline: Timeline, fmt: str, *, artist: str = "guided", album: str | None = None) -> str:
-    """The timeline's captions as an SRT, WebVTT or LRC file."""
-    cues = caption_cues(timeline)
-    if fmt == "srt":
-        blocks = [f"{n}\n{timestamp(c.start_ms, ',')} --> {timestamp(c.end_ms, ',')}\n{c.text}\n" for n, c in enumerate(cues, 1)]
-        return "\n".join(blocks)
-    if fmt == "vtt":
-        head = f"WEBVTT - {' '.join(timeline.title.split())}\n"
-        blocks = [f"{timestamp(c.start_ms)} --> {timestamp(c.end_ms)}\n{_vtt_text(c.text)}\n" for c in cues]
-        return "\n".join([head, *blocks])
-    if fmt == "lrc":
-        lines = [f"[ti:{timeline.title}]", f"[ar:{artist}]"]
-        if album:
-            lines.append(f"[al:{album}]")
-        length = round(timeline.total / timeline.rate)
-        lines.append(f"[length:{length // 60:02d}:{length % 60:02d}]")
-        for index, cue in enumerate(cues):
-            lines.append(f"[{_lrc_clock(cue.start_ms)}]{cue.text}")
-            following = cues[index + 1].start_ms if index + 1 < len(cues) else None
-            # LRC has no end times: an empty line clears the words when silence follows.
-            if following is None or (following + 5) // 10 > (cue.end_ms + 5) // 10:
-                lines.append(f"[{_lrc_clock(cue.end_ms)}]")
-        return "\n".join(lines) + "\n"
-    raise ValueError(f"unknown caption format {fmt!r}")

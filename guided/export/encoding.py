@@ -21,14 +21,15 @@ from typing import TYPE_CHECKING
 
 from .. import errors, files
 from ..errors import GuidedError, MissingDependencyError, OutputError
-from . import chapters as chapter_list
-from . import tags as tagging
+from ..timing.timefmt import to_ms
+from . import tags
+from .captions import caption_file
+from .chapters import Mark, chapter_marks
 from .formats import CAPTION_FORMATS, FORMATS
 
 if TYPE_CHECKING:  # a Session is only read here; the session room is the one that calls export
     from ..session.prepared import Session
 
-DEFAULT_BITRATE = {name: f.bitrate for name, f in FORMATS.items() if f.bitrate}
 BITRATE = re.compile(r"(\d{1,4})(k?)", re.IGNORECASE)
 
 FFMPEG_HINT = (
@@ -108,13 +109,37 @@ def check_output(output: str, captions: str | None = None) -> Path | None:
     return folder
 
 
-def resolve_cover(cover: str | None) -> tagging.Cover | None | str:
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file: after resolving links, or as hard links of one file."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet: then only its resolved name could clash
+        return False
+
+
+def refuse_overwriting(writes: list[tuple[Path, str]], reads: dict[Path, str]) -> None:
+    """One line, before any work, when a file the export would write is a file it reads (its
+    script, bed, bells or cover) or another file it writes; each path comes with what it is ("the
+    audio", "the captions", "the script", "the background", ...)."""
+    written = list(writes)
+    for index, (path, what) in enumerate(written):
+        for read, used_as in reads.items():
+            if _same_file(path, read):
+                raise OutputError(f"{what} would overwrite {used_as} it is made from ({read}); choose another name")
+        for other, other_what in written[:index]:
+            if _same_file(path, other):
+                raise OutputError(f"{what} and {other_what} would be the same file ({path}); choose another name")
+
+
+def resolve_cover(cover: str | None) -> tags.Cover | None | str:
     """`None` or "auto": a generated cover (made once the title is known); "none": no cover; else a file."""
     if cover is None or cover == "auto":
         return "auto"
     if cover.strip().lower() == "none":
         return None
-    return tagging.load_cover(cover)
+    return tags.load_cover(cover)
 
 
 def preflight(output: str, fmt: str | None = None, captions: str | None = None, cover: str | None = None):
@@ -137,7 +162,7 @@ def export(
     progress: Callable[[int, int], None] | None = None,
     metadata: dict[str, str] | None = None,
     *,
-    cover: str | tagging.Cover | None = None,
+    cover: str | tags.Cover | None = None,
     captions: str | None = None,
     chapters: bool = True,
 ) -> ExportResult:
@@ -153,14 +178,14 @@ def export(
     binary = ffmpeg()
     spec = FORMATS[fmt]
     rate_of_file = bitrate_for(fmt, bitrate)
-    picture = cover if isinstance(cover, tagging.Cover) else resolve_cover(cover)
-    tags = tagging.for_session(session, metadata)
-    marks = chapter_list.chapter_marks(session.timeline) if chapters else []
+    picture = cover if isinstance(cover, tags.Cover) else resolve_cover(cover)
+    tagged = tags.for_session(session, metadata)
+    marks = chapter_marks(session.timeline) if chapters else []
     to_stdout = folder is None
     if to_stdout or not spec.cover:
         picture = None
     elif picture == "auto":
-        picture = tagging.generated_cover(session.script.title)
+        picture = tags.generated_cover(session.script.title)
 
     codec = list(spec.codec)
     if rate_of_file:
@@ -177,7 +202,7 @@ def export(
     mutagen_chapters = marks if spec.chapters == "mutagen" and not to_stdout else []
 
     with contextlib.ExitStack() as cleanup:
-        meta_name = _temporary_metadata(ffmetadata(tags.as_dict(), ffmpeg_chapters, session.rate))
+        meta_name = _temporary_metadata(ffmetadata(tagged.as_dict(), ffmpeg_chapters, session.rate))
         cleanup.callback(Path(meta_name).unlink, missing_ok=True)
         temps: list[Path] = []
         cleanup.callback(lambda: [t.unlink(missing_ok=True) for t in temps])
@@ -201,22 +226,22 @@ def export(
         ]  # fmt: skip
         with tempfile.TemporaryFile() as log:
             _encode(session, command, log, output, progress)
-        caption_file = None
+        captions_at = None
         if not to_stdout:
-            tagging.write(temp, fmt, tags, mutagen_chapters, session.rate, picture)
+            tags.write(temp, fmt, tagged, mutagen_chapters, session.rate, picture)
             moves = [(temp, final)]
             if captions:
-                caption_file = caption_path(output, captions)
-                caption_temp = temp_in(folder, caption_file.name)
+                captions_at = caption_path(output, captions)
+                caption_temp = temp_in(folder, captions_at.name)
                 temps.append(caption_temp)
                 try:
                     caption_temp.write_text(
-                        chapter_list.captions(session.timeline, captions, artist=tags.artist, album=tags.album),
+                        caption_file(session.timeline, captions, artist=tagged.artist, album=tagged.album),
                         encoding="utf-8",
                     )
                 except OSError as exc:
-                    raise _write_error(caption_file, exc) from None
-                moves.append((caption_temp, caption_file))
+                    raise _write_error(captions_at, exc) from None
+                moves.append((caption_temp, captions_at))
             commit(moves)
     return ExportResult(
         path=output,
@@ -228,7 +253,7 @@ def export(
         bitrate=rate_of_file,
         chapters=len(ffmpeg_chapters or mutagen_chapters),
         cover=picture is not None,
-        captions=str(caption_file) if caption_file else None,
+        captions=str(captions_at) if captions_at else None,
     )
 
 
@@ -287,17 +312,17 @@ def _escape(value: str) -> str:
     return re.sub(r"([=;#\\\n])", r"\\\1", value)
 
 
-def ffmetadata(tags: dict[str, str], marks: list[chapter_list.Mark], rate: int) -> str:
+def ffmetadata(values: dict[str, str], marks: list[Mark], rate: int) -> str:
     """An FFMETADATA1 file: global tags, then one [CHAPTER] section per chapter (in milliseconds)."""
     lines = [";FFMETADATA1"]
-    lines += [f"{_escape(key)}={_escape(value)}" for key, value in tags.items()]
+    lines += [f"{_escape(key)}={_escape(value)}" for key, value in values.items()]
     for mark in marks:
         lines += [
             "",
             "[CHAPTER]",
             "TIMEBASE=1/1000",
-            f"START={chapter_list.to_ms(mark.start, rate)}",
-            f"END={chapter_list.to_ms(mark.end, rate)}",
+            f"START={to_ms(mark.start, rate)}",
+            f"END={to_ms(mark.end, rate)}",
             f"title={_escape(mark.title)}",
         ]
     return "\n".join(lines) + "\n"

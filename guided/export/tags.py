@@ -20,8 +20,8 @@ import numpy as np
 
 from ..errors import GuidedError, OutputError
 from ..paths import VERSION
-from ..timing.timefmt import timestamp
-from .chapters import Mark, to_ms
+from ..timing.timefmt import timestamp, to_ms
+from .chapters import Mark
 
 ARTIST = "guided"
 LIBRARY_ALBUM = "guided"

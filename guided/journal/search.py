@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .entries import entries
+from .entry import entries
 from .markdown import answers
 
 CONTEXT_WORDS = 8

@@ -1,8 +1,11 @@
-"""A journaling sitting from start to end: the deck and its questions chosen, the sitting's session
-prepared, the questions narrated through the player, and the answers taken in the chosen way.
+"""A journaling sitting from start to end: the deck and its questions chosen (`plan`), the sitting's
+session prepared, and the sitting held (`run`): its questions narrated through the player and the
+answers taken in the chosen way (`answers`), the entry kept up to date after every answer.
 
 The person is reached only through a `SittingUI` (the CLI gives a terminal one; a program or a
-test gives its own), so the same sitting runs with or without a terminal.
+test gives its own), so the same sitting runs with or without a terminal. A `Sitting` is the
+sitting while it is held: what the course of answers asks of it (narrate a stretch, wait for a
+key, read typed words, listen) it does through the player and that UI.
 """
 
 from __future__ import annotations
@@ -12,17 +15,19 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..errors import GuidedError, UsageError
 from ..options import SessionOptions
 from ..scripts.catalog import Catalog
 from ..scripts.language import Say, Script, parse_span
-from . import answering as journal_sitting
-from . import entries as journaling
+from . import answers, decks
+from .entry import Entry, answered_in, journal_dir, recover
 
 DEFAULT_REFLECT = "90s"
 WAIT_KEYS = {"r": "repeat", "R": "repeat", "q": "quit", "Q": "quit", "escape": "quit"}
 MODES = ("reflect", "wait", "record", "type")  # the ways to answer
+ASK_AGAIN = "Take your time. Whenever you are ready, you can speak your answer, or simply stay with the question."
 
 
 @dataclass
@@ -64,25 +69,25 @@ def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count:
     if isinstance(span, str):
         raise UsageError(f"--reflect: {span}")
     numbers = _numbers(only)
-    entry, script = (catalog or Catalog()).load_session(deck)
+    found, script = (catalog or Catalog()).load_session(deck)
     if not script.questions:
         raise GuidedError(f"{deck} has no questions to journal with; try trust-questions")
-    done = journaling.answered_in(entry.id)
-    chosen = journaling.choose([q.number for q in script.questions], done, count, numbers, shuffle)
-    sitting = journaling.sitting_script(script, chosen, span if mode == "reflect" else None)
-    return SittingPlan(entry.id, script.title, tuple(chosen), mode, sitting)
+    done = answered_in(found.id)
+    chosen = decks.choose([q.number for q in script.questions], done, count, numbers, shuffle)
+    sitting = decks.sitting_script(script, chosen, span if mode == "reflect" else None)
+    return SittingPlan(found.id, script.title, tuple(chosen), mode, sitting)
 
 
-def status(catalog: Catalog | None = None) -> list[journaling.DeckStatus]:
+def status(catalog: Catalog | None = None) -> list[decks.DeckStatus]:
     """How far the journal has come in each deck of the library (repairing any interrupted sitting first)."""
-    journaling.recover()
-    decks = []
+    recover()
     catalog = catalog or Catalog()
-    for entry in catalog.files():
-        script = catalog.load(entry.id)[1]
+    found = []
+    for script_file in catalog.files():
+        script = catalog.load(script_file.id)[1]
         if script.questions:
-            decks.append((entry.id, script.title, len(script.questions)))
-    return journaling.status(decks)
+            found.append((script_file.id, script.title, len(script.questions)))
+    return decks.status(found)
 
 
 def _numbers(only: str | list[int] | None) -> list[int] | None:
@@ -96,19 +101,148 @@ def _numbers(only: str | list[int] | None) -> list[int] | None:
     return list(only)
 
 
+class Sitting:
+    """A sitting being held: the prepared `session` it narrates, the entry it keeps, and the ways it
+    reaches the person. `answers.take` runs its course through the methods below; a test may give
+    a sitting whose narration and keys are scripted by overriding them."""
+
+    def __init__(self, session, deck: str, mode: str, ui: SittingUI | None = None, *,
+                 silence_seconds: float = 8.0, max_answer_seconds: float = 300.0,
+                 output_device: int | None = None, input_device: int | None = None, microphone=None,
+                 transcriber=None, options: SessionOptions | None = None) -> None:
+        self.session = session
+        self.deck = deck
+        self.mode = mode
+        self.ui = ui or SittingUI()
+        self.silence_seconds = silence_seconds
+        self.max_answer_seconds = max_answer_seconds
+        self.output_device = output_device
+        self.input_device = input_device
+        self.microphone = microphone
+        self.transcriber = transcriber
+        self.options = options  # to prepare the prompt that asks again; None: it is not asked
+        self.entry: Entry | None = None
+        self.heard = 0  # samples of narration the person heard
+        self.key_stop = threading.Event()  # set by a key while an answer is recorded
+        self._tick = self.ui.display_for(session.mixer.timeline) if self.ui.display_for else None
+        self._controls = None
+        self._phase = "playing"  # what a key does now: steer narration, answer a wait, end a recording
+        self._keys_waiting: queue.Queue[str] = queue.Queue()
+        self._repeated = False
+
+    def hold(self) -> Entry:
+        """Narrate each question and take its answer; the entry, once the sitting ends.
+
+        `q` ends the sitting early and keeps what was answered (`stopped`); Ctrl-C raises
+        KeyboardInterrupt, likewise keeping it. An entry with nothing answered is removed either
+        way. A recording the disk stops taking raises StorageError, a microphone that cannot be
+        opened DeviceError: both keep what was recorded and say so in the entry."""
+        entry = self.entry = Entry(journal_dir(), self.deck, self.session.script.title, self.mode)
+        try:
+            with self.ui.keys(self.on_key):  # typed answers too: the UI lends the terminal out for typing
+                answers.take(self)
+        except answers.Stopped:
+            entry.stopped = True
+        except KeyboardInterrupt:
+            if not entry.answers:
+                entry.discard()
+            raise
+        except GuidedError:  # the disk full, no microphone: an entry that holds nothing is no journal
+            if not answers.holds_anything(entry):
+                entry.discard()
+            raise
+        if not entry.answers:
+            entry.discard()
+        return entry
+
+    # --- how the person reaches the sitting -------------------------------------------------------
+
+    def on_key(self, key: str) -> None:
+        if self._phase == "playing" and self._controls is not None:
+            from ..play.controls import apply_key
+
+            apply_key(self._controls, key)
+        elif self._phase == "waiting":
+            self._keys_waiting.put(key)
+        elif self._phase == "recording":
+            self.key_stop.set()
+
+    # --- what the course of answers asks of it ----------------------------------------------------
+
+    def play(self, start: int, end, marks: list) -> str:
+        """Narrate the session from sample `start` to `end` (None: its end), running each action of
+        `marks` once its place is reached; "finished", "stopped" or "interrupted". `end` and each
+        place are functions of the timeline (player.Where): a session still rendering its speech is
+        placed again as true lengths arrive, and they follow it."""
+        return self._narrate(self.session, start, end, marks)
+
+    def _narrate(self, session, start: int, end, marks: list) -> str:
+        from ..play.player import Player
+
+        controls = session.controls()
+        self._controls, self._phase = controls, "playing"
+        player = Player(session.mixer, controls, device=self.output_device, start=start, end=end, marks=marks)
+        try:
+            return player.play(on_tick=self._tick if session is self.session else None)
+        finally:
+            self.heard += player.heard
+
+    def wait_key(self) -> str:
+        """The next key, as "continue", "repeat" or "quit"."""
+        self._phase = "waiting"
+        if not self._repeated:  # heard again: the hint is still on screen
+            self.say("press space to go on, r to hear the question again, q to stop")
+        key = WAIT_KEYS.get(self._keys_waiting.get(), "continue")
+        self._repeated = key == "repeat"
+        return key
+
+    def read_text(self, question: str) -> str | None:
+        self._phase = "typing"
+        return self.ui.read_text(question) if self.ui.read_text else None
+
+    def say(self, text: str) -> None:
+        self.ui.say(text)
+
+    def listening(self) -> None:
+        self._phase = "recording"  # from now on a key ends the answer
+
+    def ask_again(self) -> None:
+        """A gentle word when nothing has been said yet, before listening once more."""
+        if self.options is None:
+            return
+        from ..session.prepared import prepare
+
+        prompt = Script(path="<prompt>", title=self.session.script.title, kind="talk", cues=(Say(ASK_AGAIN, 1),))
+        speech = self.session.speech
+        if speech is not None:
+            speech.stop()  # one speech engine a process: the sitting's rendering waits for the prompt's
+        try:
+            again = prepare(prompt, id=self.deck, options=self.options)
+        finally:
+            if speech is not None:
+                speech.resume()
+        self._narrate(again, 0, None, [])
+
+    def kept(self, number: int, audio: Path) -> None:
+        """An answer was recorded: it is written down in the background when a transcriber is at hand."""
+        if self.transcriber is not None:
+            entry = self.entry
+            self.transcriber.submit(audio, lambda words, timings: entry.set_transcript(number, words.text,
+                                                                                        timings.name))
+
+
 def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None, *,
         silence_seconds: float = 8.0, max_answer_seconds: float = 300.0,
         output_device: int | None = None, input_device: int | None = None, log: bool = True,
-        transcribe: bool = True, model: str | None = None) -> journaling.Sitting:
-    """Hold the sitting: narrate, take each answer, keep it in the journal; returns the saved sitting.
-    `q` ends it early (the sitting comes back `stopped`) and Ctrl-C raises KeyboardInterrupt, both
-    keeping every answer given so far (an entry with none is removed). With `log`, the
-    narration heard and the questions answered go in the practice log, however the sitting ended.
-    Recorded answers are transcribed in the background when transcription is installed
-    (`transcribe=False`: never)."""
-    from ..play.player import Player
+        transcribe: bool = True, model: str | None = None) -> Entry:
+    """Hold the sitting: narrate, take each answer, keep it in the journal; returns the saved entry.
+    `q` ends it early (the entry comes back `stopped`) and Ctrl-C raises KeyboardInterrupt, both
+    keeping every answer given so far (an entry with none is removed). With `log`, the narration
+    heard and the questions answered go in the practice log, however the sitting ended. Recorded
+    answers are transcribed in the background when transcription is installed (`transcribe=False`:
+    never)."""
     from ..session.prepared import prepare
-    from .recorder import Microphone
+    from .microphone import Microphone
     from .transcription import worker_for_sitting
 
     ui = ui or SittingUI()
@@ -118,98 +252,38 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         if note:
             ui.say(note)
     # Narration starts at once: phrases not yet cached render behind it, in the order they are heard
-    # (guided/progressive.py); were it to catch up, it holds in silence and the display says so.
+    # (play/progressive.py); were it to catch up, it holds in silence and the display says so.
     session = prepare(plan.script, id=plan.deck, options=options, progress=ui.progress, progressive=True)
-    tick = ui.display_for(session.mixer.timeline) if ui.display_for else None
-    state: dict = {"controls": None, "phase": "playing", "heard": 0, "sitting": None}
-    keys_waiting: queue.Queue = queue.Queue()
-    key_stop = threading.Event()
-
-    def on_key(key: str) -> None:
-        from ..play.controls import apply_key
-
-        if state["phase"] == "playing" and state["controls"] is not None:
-            apply_key(state["controls"], key)
-        elif state["phase"] == "waiting":
-            keys_waiting.put(key)
-        elif state["phase"] == "recording":
-            key_stop.set()
-
-    def play(sess, start: int, end, marks: list) -> str:
-        controls = sess.controls()
-        state["controls"], state["phase"] = controls, "playing"
-        player = Player(sess.mixer, controls, device=output_device, start=start, end=end, marks=marks)
-        try:
-            return player.play(on_tick=tick if sess is session else None)
-        finally:
-            state["heard"] += player.heard
-
-    def wait_key() -> str:
-        state["phase"] = "waiting"
-        if not state.get("repeated"):  # heard again: the hint is still on screen
-            ui.say("press space to go on, r to hear the question again, q to stop")
-        key = WAIT_KEYS.get(keys_waiting.get(), "continue")
-        state["repeated"] = key == "repeat"
-        return key
-
-    def read_text(question: str) -> str | None:
-        state["phase"] = "typing"
-        return ui.read_text(question) if ui.read_text else None
-
-    def ask_again() -> None:
-        prompt = Script(path="<prompt>", title=plan.title, kind="talk", cues=(Say(journal_sitting.ASK_AGAIN, 1),))
-        speech = session.speech
-        if speech is not None:
-            speech.stop()  # one speech engine a process: the sitting's rendering waits for the prompt's
-        try:
-            again = prepare(prompt, id=plan.deck, options=options)
-        finally:
-            if speech is not None:
-                speech.resume()
-        play(again, 0, None, [])
-
-    def listening() -> None:
-        state["phase"] = "recording"  # from now on a key ends the answer
-
-    def started(held: journaling.Sitting) -> None:
-        state["sitting"] = held
-
-    def kept(held: journaling.Sitting, number: int, audio) -> None:
-        if worker is not None:
-            worker.submit(audio, lambda words, timings: held.set_transcript(number, words.text, timings.name))
-
-    hooks = journal_sitting.Hooks(play=play, say=ui.say, wait_key=wait_key, read_text=read_text, key_stop=key_stop,
-                                  listening=listening, started=started, kept=kept)
+    sitting = None
     ended = "interrupted"
     try:
         with contextlib.ExitStack() as stack:
-            # Typed answers too: keys steer the narration, and the UI lends the terminal out for typing.
-            stack.enter_context(ui.keys(on_key))
             # One microphone stream for the whole sitting, started only while an answer is taken.
             microphone = stack.enter_context(Microphone(input_device)) if plan.mode == "record" else None
-            held = journal_sitting.run(session, plan.deck, plan.mode, hooks, silence_seconds=silence_seconds,
-                                       max_answer_seconds=max_answer_seconds, input_device=input_device,
-                                       ask_again=ask_again if plan.mode == "record" else None,
-                                       microphone=microphone)
+            sitting = Sitting(session, plan.deck, plan.mode, ui, silence_seconds=silence_seconds,
+                              max_answer_seconds=max_answer_seconds, output_device=output_device,
+                              input_device=input_device, microphone=microphone, transcriber=worker,
+                              options=options if plan.mode == "record" else None)
+            entry = sitting.hold()
         if worker is not None and worker.busy:
             ui.say("writing down your answers…")
             worker.wait()
-        ended = "stopped" if held.stopped else "finished"
-        return held
+        ended = "stopped" if entry.stopped else "finished"
+        return entry
     finally:
         if session.speech is not None:
             session.speech.stop()  # the phrase in hand finishes: an engine torn down mid-phrase can abort
-        answers = _answered(state["sitting"]) if state["sitting"] is not None else 0
+        heard = sitting.heard if sitting is not None else 0
+        given = _answered(sitting.entry) if sitting is not None and sitting.entry is not None else 0
         # A sitting that never reached the person (no device) is not practice; any other is.
-        if log and (ended == "finished" or state["heard"] or answers):
-            from ..practice import log as practice_log
+        if log and (ended == "finished" or heard or given):
+            from ..practice.log import record_sitting
 
             # Its length as placed by the end, true lengths and all.
             placed = replace(session, timeline=session.mixer.timeline)
-            practice_log.record_sitting(placed, plan.deck, state["heard"], answers, plan.mode, ended)
+            record_sitting(placed, plan.deck, heard, given, plan.mode, ended)
 
 
-def _answered(held: journaling.Sitting) -> int:
+def _answered(entry: Entry) -> int:
     """Questions met in this sitting: answered in words or aloud, or reflected on in silence."""
-    return sum(1 for a in held.answers.values() if a.status in ("answered", "reflected", "interrupted"))
-
+    return sum(1 for a in entry.answers.values() if a.status in ("answered", "reflected", "interrupted"))

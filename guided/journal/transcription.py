@@ -233,7 +233,7 @@ def journal_entries(spec: str | None = None, folder: Path | None = None) -> list
     folder (with or without .md), or the start of one that only one entry has."""
     from ..errors import NotFoundError, UsageError
     from ..paths import paths
-    from .entries import entries
+    from .entry import entries
 
     folder = folder or paths().journal
     if not spec:

@@ -1,6 +1,6 @@
 """Voice activity: which stretches of a microphone's sound hold speech.
 
-Two detectors answer the same question for the recorder's gate. The energy detector calls any
+Two detectors answer the same question for the microphone's speech gate. The energy detector calls any
 window loud enough "speech": simple and always there, but a fan or traffic above its threshold
 keeps an answer open, and a quiet speaker below it is cut off. The Silero detector (the small
 neural model that ships inside faster-whisper, run by onnxruntime) hears speech whatever its

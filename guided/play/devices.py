@@ -35,7 +35,7 @@ class Device:
     default_output: bool
 
 
-def devices() -> list[Device]:
+def sound_devices() -> list[Device]:
     sd = import_sounddevice()
     try:
         found = sd.query_devices()
@@ -60,7 +60,7 @@ def devices() -> list[Device]:
 
 def choose_device(spec: str | None, kind: str = "output") -> int | None:
     """The device index for `--device NAME|INDEX` (None: the system default), or a clear error."""
-    listed = devices()
+    listed = sound_devices()
     usable = [d for d in listed if (d.outputs if kind == "output" else d.inputs) > 0]
     if not usable:
         advice = "export the session instead: guided export ID -o FILE" if kind == "output" else "use --reflect or --type"

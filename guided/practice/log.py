@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..errors import GuidedError, PracticeLogError
 from ..paths import paths
+from ..timing.timefmt import to_ms
 
 FILE_NAME = "practice-log.sqlite3"
 BUSY_MS = 15_000  # a writer waits this long for another one to finish before giving up
@@ -167,8 +168,8 @@ def record(practice: Practice, path: Path | None = None) -> bool:
 def record_play(session, heard_samples: int, ended: str, path: Path | None = None) -> bool:
     """A session heard on the sound card: `heard_samples` is what the player actually played."""
     return record(Practice(
-        "play", session.id, session.title, session.engine_identity, heard_ms=_ms(heard_samples, session.rate),
-        length_ms=_ms(session.total, session.rate), ended=ended,
+        "play", session.id, session.title, session.engine_identity, heard_ms=to_ms(heard_samples, session.rate),
+        length_ms=to_ms(session.total, session.rate), ended=ended,
     ), path)
 
 
@@ -176,21 +177,21 @@ def record_sitting(session, deck: str, heard_samples: int, answers: int, mode: s
                    path: Path | None = None) -> bool:
     """A journal sitting: the narration heard and the questions answered (or reflected on)."""
     return record(Practice(
-        "journal", deck, session.title, session.engine_identity, heard_ms=_ms(heard_samples, session.rate),
-        length_ms=_ms(session.total, session.rate), ended=ended, answers=answers, detail=mode,
+        "journal", deck, session.title, session.engine_identity, heard_ms=to_ms(heard_samples, session.rate),
+        length_ms=to_ms(session.total, session.rate), ended=ended, answers=answers, detail=mode,
     ), path)
 
 
 def record_export(session, fmt: str, path: Path | None = None) -> bool:
     """A session written to a file to listen to elsewhere (nothing is heard yet)."""
-    return record(Practice(
-        "export", session.id, session.title, session.engine_identity, length_ms=_ms(session.total, session.rate),
-        ended="written", detail=fmt,
-    ), path)
+    return record_exported(session.id, session.title, session.engine_identity, session.seconds, fmt, path)
 
 
-def _ms(samples: int, rate: int) -> int:
-    return round(samples * 1000 / rate)
+def record_exported(session: str, title: str, engine: str, seconds: float, fmt: str,
+                    path: Path | None = None) -> bool:
+    """A session written to a file by a batch or the server: known by its id, title and length."""
+    return record(Practice("export", session, title, engine, length_ms=round(seconds * 1000), ended="written",
+                           detail=fmt), path)
 
 
 def _where(since: date | None, until: date | None, before: date | None = None) -> tuple[str, list[str]]:
@@ -236,7 +237,7 @@ def count(before: date | None = None, path: Path | None = None) -> int:
         return conn.execute(f"SELECT count(*) FROM practice{where}", values).fetchone()[0]
 
 
-def forget(before: date | None = None, path: Path | None = None) -> int:
+def forget_entries(before: date | None = None, path: Path | None = None) -> int:
     """Delete every entry (or those of days before `before`) so that nothing of them stays in the
     files: deleted rows are overwritten with zeros, the file is rebuilt without their pages, and the
     write-ahead log, which may still hold old copies, is emptied. Returns how many were deleted."""

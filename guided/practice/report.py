@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from . import log as practice_log
+from . import log
 from .log import Practice
 
 
@@ -101,7 +101,7 @@ def summary(today: date | None = None, since: date | None = None, path: Path | N
     week_start = today - timedelta(days=today.weekday())
     month_start = today.replace(day=1)
     first = min(d for d in (week_start, month_start, since) if d is not None)
-    found = tuple(practice_log.entries(first, today, path))
+    found = tuple(log.entries(first, today, path))
 
     def period(name: str, start: date) -> Period:
         return Period(name, start, today, tuple(e for e in found if e.day >= start))
@@ -113,7 +113,7 @@ def summary(today: date | None = None, since: date | None = None, path: Path | N
 def daily_minutes(first: date, last: date, path: Path | None = None) -> dict[date, float]:
     """Minutes heard on each day from `first` to `last`, every day present (0 for a quiet one)."""
     days = {first + timedelta(days=n): 0.0 for n in range((last - first).days + 1)}
-    for entry in practice_log.entries(first, last, path):
+    for entry in log.entries(first, last, path):
         if entry.kind in ("play", "journal"):
             days[entry.day] += entry.heard_ms / 60_000
     return days

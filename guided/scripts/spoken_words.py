@@ -19,7 +19,7 @@ _ORDINAL_ENDS = {"one": "first", "two": "second", "three": "third", "five": "fif
 
 def number_in_words(n: int) -> str:
     """`n` in English words as num2words says it ("twenty-one", "one hundred and five"), for
-    0..999 without loading num2words (its import, every language at once, costs a start ~0.2 s)."""
+    0..999 without loading num2words (its import loads every language at once: slow at a start)."""
     if not 0 <= n < 1000:
         from num2words import num2words
 

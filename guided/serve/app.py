@@ -31,9 +31,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from ..errors import GuidedError
-from . import feed as feeds
 from . import media
 from .exports import NOW, Exports, Item, Status
+from .feed import CHAPTERS_TYPE, Channel, Episode, feed_xml
 from .security import LOOPBACK_HOSTS, AccessLog, Gate, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
@@ -166,7 +166,7 @@ async def chapters(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     document = media.chapters_document(await run_in_threadpool(media.chapters, found), item.title)
-    return JSONResponse(document, media_type=feeds.CHAPTERS_TYPE, headers={"cache-control": "no-cache"})
+    return JSONResponse(document, media_type=CHAPTERS_TYPE, headers={"cache-control": "no-cache"})
 
 
 async def art(request: Request) -> Response:
@@ -197,13 +197,13 @@ async def session_map(request: Request) -> Response:
     # Drawn once for each version of the session: the content hash names the picture.
     drawn = exports.folder / MAPS / f"{item.key}.{item.hash[:16]}.png"
     if not drawn.is_file():
-        from ..practice.pictures import session_map as draw
+        from ..practice.pictures import session_map
 
         def make() -> None:
             session = exports.session(item.key)
             if session is not None:
                 drawn.parent.mkdir(exist_ok=True)
-                draw(session, drawn)
+                session_map(session, drawn)
 
         try:
             await run_in_threadpool(make)
@@ -250,7 +250,7 @@ async def feed(request: Request) -> Response:
                 continue
             stat = path.stat()
             picture = media.cover(path)
-            episodes.append(feeds.Episode(
+            episodes.append(Episode(
                 guid=f"guided:{item.id}:{item.hash[:16]}", title=item.title,
                 description=item.description or item.title, url=f"{base}audio/{item.file}", length=stat.st_size,
                 mime=media.mime_of(item.file), seconds=exports.status(item.key).seconds, published=stat.st_mtime,
@@ -260,13 +260,13 @@ async def feed(request: Request) -> Response:
                 number=item.part,
             ))
         note = f" {waiting} more being prepared; they appear at the next refresh." if waiting else ""
-        channel = feeds.Channel(
+        channel = Channel(
             title=exports.feed_title if exports.feed_title != "guided" else "guided: your library",
             description=f"Voice-guided sessions from your own guided library, served from this computer.{note}",
             link=base, feed_url=f"{base}feed.xml", image=f"{base}art/{LIBRARY_ART}",
             serial=bool(items) and all(i.part is not None for i in items),
         )
-        return feeds.feed_xml(channel, episodes, time.time())
+        return feed_xml(channel, episodes, time.time())
 
     return Response(await run_in_threadpool(build), media_type="application/rss+xml",
                     headers={"cache-control": "no-cache"})

@@ -1,7 +1,7 @@
 """The export folder the server reads from, and the exports it makes there on demand.
 
 What is served is a batch selection (the library, a series or a folder of scripts). Each session's
-file in the folder, and whether it is up to date, are the batch exporter's own: `batch.plan` names
+file in the folder, and whether it is up to date, are the batch exporter's own: `jobs.plan` names
 the file and computes the content hash, and the folder's index.json says what each file was made
 from; so a folder made by `guided export --all DIR --captions vtt` with the same options is served
 as it is, and a session the server exports is one that `export --all` would find up to date.
@@ -24,14 +24,14 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..batch import jobs as batch
+from ..batch import jobs
 from ..batch.index import INDEX, read_index
 from ..batch.selection import Selection, select, up_to_date
 from ..errors import GuidedError, OutputError
 from ..options import SessionOptions
 from ..paths import paths
 from ..scripts.catalog import Catalog
-from ..session.lengths import session_lengths
+from ..session.library import session_lengths
 
 CAPTIONS = "vtt"  # the page's caption track; part of every export the server makes
 NOW, LATER = 0, 1  # priorities: a listener waiting, a feed filling in
@@ -104,7 +104,7 @@ class Exports:
         self._lock = threading.Condition()
         self._signature: tuple = ()
         self._items: dict[str, Item] = {}
-        self._planned: dict[str, batch.Planned] = {}
+        self._planned: dict[str, jobs.Planned] = {}
         self._jobs: dict[str, _Job] = {}
         self._failed: dict[str, tuple[str, str]] = {}  # key → (hash, message)
         self._queue: list[tuple[int, int, str]] = []
@@ -256,14 +256,14 @@ class Exports:
         planned = self._planned[key]
         started = time.monotonic()
 
-        def progress(p: batch.BatchProgress) -> None:
+        def progress(p: jobs.BatchProgress) -> None:
             if self._stopping.is_set():
                 raise GuidedError(STOPPING)  # the batch cancels its worker, which removes its partial files
             job.progress = min(1.0, p.done / p.total) if p.total else 0.0
 
         error: BaseException | None = None
         try:
-            result = batch.export_all(str(self.folder), Selection(key, item.title, (planned.entry,)), self.options,
+            result = jobs.export_all(str(self.folder), Selection(key, item.title, (planned.entry,)), self.options,
                                       self.fmt, captions=CAPTIONS, jobs=1, progress=progress, playlist=False,
                                       engine=self._engine)
             if result.failed:
@@ -278,7 +278,10 @@ class Exports:
             elif not stopped:
                 self._failed[key] = (item.hash, str(error))
         if error is None:
+            from ..practice.log import record_exported
+
             self.log(f"exported {item.id} in {time.monotonic() - started:.1f} s")
+            record_exported(item.id, item.title, self._engine, result.items[0].seconds, self.fmt)
             job.future.set_result(item)
         else:
             if not stopped:
@@ -294,10 +297,10 @@ class Exports:
         signature = tuple(_stamp(e.path) + (e.id,) for e in selection.files)
         if not force and signature == self._signature:
             return
-        planned = batch.plan(self.folder, selection, self.options, self.fmt, captions=CAPTIONS,
+        planned = jobs.plan(self.folder, selection, self.options, self.fmt, captions=CAPTIONS,
                              engine=self._engine)
         items: dict[str, Item] = {}
-        by_key: dict[str, batch.Planned] = {}
+        by_key: dict[str, jobs.Planned] = {}
         # The length `guided list` shows: cached phrases at their real length, the rest estimated.
         lengths = session_lengths([p.script for p in planned], self.options)
         for p, length in zip(planned, lengths, strict=True):

@@ -1,5 +1,5 @@
 """The library as a program sees it (`guided.library()`): every session with the length it will
-have, from the one estimator (`lengths`), for a set of sound options.
+have, from the one estimator (timing/lengths.py), for a set of sound options.
 
 A `Library` is a catalogue of scripts (scripts/catalog.py) and what a program does with it: list
 its sessions, load a script, prepare a session found through it.
@@ -15,6 +15,7 @@ from ..errors import GuidedError
 from ..options import SessionOptions, resolve
 from ..scripts.catalog import Catalog, display_name
 from ..scripts.language import Script, load_script
+from ..timing.lengths import SessionLength, estimate_lengths
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,35 @@ class SessionInfo:
         return {**self.__dict__, "overrides": list(self.overrides)}
 
 
+ESTIMATED_BELL_SECONDS = 10.0  # a bell file that cannot be read now (playing would say why)
+
+
+def bell_length(name: str | None, rate: int) -> int:
+    """How many samples at `rate` a bell rings, without making a built-in one (no numpy)."""
+    from ..audio.sounds import DEFAULT_BELL, RING_SECONDS
+
+    name = (name or DEFAULT_BELL).strip()
+    if name.lower() in RING_SECONDS:  # a built-in bell rings exactly this long at any rate
+        return round(RING_SECONDS[name.lower()] * rate)
+    from ..audio.bells import load_bell
+    from ..paths import paths
+
+    try:
+        return len(load_bell(name, rate, 1, cache_dir=paths().sounds))
+    except GuidedError:
+        return round(ESTIMATED_BELL_SECONDS * rate)
+
+
+def session_lengths(scripts: list[Script], options: SessionOptions | None = None) -> list[SessionLength]:
+    """The length of each script with these sound options, as `guided list` shows it."""
+    return estimate_lengths(scripts, bell_length, options)
+
+
 def sessions(catalog: Catalog | None = None, options: SessionOptions | None = None,
              on_skip: Callable[[GuidedError], None] | None = None) -> list[SessionInfo]:
     """Every session of `catalog`, with its length for `options` (by default the environment's and
     config.toml's). A broken script of the user's is skipped (and told to `on_skip`) so that it
     hides no other; a broken built-in one is an error."""
-    from .lengths import session_lengths
-
     catalog = catalog or Catalog()
     loaded = []
     for found in catalog.files():

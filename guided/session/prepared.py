@@ -22,6 +22,7 @@ from ..paths import paths
 from ..scripts.catalog import DEFAULT_SESSION, Catalog, ScriptFile, looks_like_script_text, parse_text, slug
 from ..scripts.language import Bell, Script, Sit
 from ..scripts.pronunciation import spoken_form
+from ..timing.lengths import Lengths
 from ..timing.timeline import DEFAULT_INTERVAL_BELL, Timeline, assemble
 from ..tts import make_engine
 from ..tts.cache import ClipCache
@@ -101,12 +102,20 @@ class Session:
         if self.settle is not None:
             return self.settled().export(output, format=format, bitrate=bitrate, captions=captions, cover=cover,
                                          progress=progress, metadata=metadata, log=log)
+        self.check_writes(output, captions=captions, cover=cover)
         result = export(self, os.fspath(output), format, bitrate, progress, metadata, cover=cover, captions=captions)
         if log:
-            from ..practice import log as practice_log
+            from ..practice.log import record_export
 
-            practice_log.record_export(self, result.format)
+            record_export(self, result.format)
         return result
+
+    def check_writes(self, output: str | os.PathLike, *, captions: str | None = None, cover=None,
+                     also: dict[Path, str] | None = None) -> None:
+        """Refuse, in one line, an export whose files (the audio, its captions, and `also`) would
+        overwrite a file the session is made from (script, bed, bells, cover) or one another."""
+        check_export_files(files_read(self.entry.path, self.script, self.background), output, captions=captions,
+                           cover=cover, also=also)
 
     def controls(self):
         """A fresh `Controls` for this session: pause, seek, sections, volume, stop, from any thread.
@@ -137,9 +146,9 @@ class Session:
                 self.speech.stop()
             # A device that never opened heard nothing; anything else heard is practice, Ctrl-C or not.
             if log and (ended is not None or player.heard):
-                from ..practice import log as practice_log
+                from ..practice.log import record_play
 
-                practice_log.record_play(self, player.heard, ended or "interrupted")
+                record_play(self, player.heard, ended or "interrupted")
 
     def to_audiosegment(self, max_seconds: float = AUDIOSEGMENT_MAX_SECONDS):
         """The whole session as a pydub AudioSegment (16-bit). Its samples are filled block by block
@@ -193,28 +202,28 @@ def prepare(
     rate, channels = options.sample_rate, options.channels
     where = paths()
     cache = ClipCache(where.clips)
-    from ..audio.beds import load_bed as bed_from
-    from ..audio.bells import load_bell as bell_from
+    from ..audio.beds import load_bed
+    from ..audio.bells import load_bell
     from ..audio.sounds import DEFAULT_BELL
 
     seconds = options.minutes * 60 if options.minutes is not None else None
     wanted = {c.name for c in script.cues if isinstance(c, Bell)}
     wanted |= {c.bell or DEFAULT_INTERVAL_BELL for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
 
-    def load_bell(name: str | None):
-        return bell_from(name or DEFAULT_BELL, rate, channels, cache_dir=where.sounds)
+    def bell_at_rate(name: str | None):
+        return load_bell(name or DEFAULT_BELL, rate, channels, cache_dir=where.sounds)
 
-    def load_bed():
+    def bed_at_rate():
         if background is None:
             return None
-        return bed_from(background, rate, channels, cache_dir=where.sounds)
+        return load_bed(background, rate, channels, cache_dir=where.sounds)
 
     # The bed and the bells load in two threads of their own, from before the engine starts, while
     # this one places the speech: a bed's synthesis (numpy, which lets go of the GIL) and a bell's
     # decoding (ffmpeg) overlap on two cores, so a cold start waits for the longer of them only.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="guided-sounds") as pool:
-        bed_future = pool.submit(load_bed)  # first: the longest to make
-        bells = {name: pool.submit(load_bell, name) for name in sorted(wanted, key=str)}
+        bed_future = pool.submit(bed_at_rate)  # first: the longest to make
+        bells = {name: pool.submit(bell_at_rate, name) for name in sorted(wanted, key=str)}
         engine = make_engine(options.engine, options.voice, options.rate_wpm)
 
         def speak(text: str):
@@ -222,22 +231,27 @@ def prepare(
 
         def bell_samples(name: str | None):
             if name not in bells:
-                bells[name] = pool.submit(load_bell, name)
+                bells[name] = pool.submit(bell_at_rate, name)
             return bells[name].result()
 
         def bell_frames(name: str | None) -> int:
             return len(bell_samples(name))
 
+        # The one estimator of lengths: for the lines that say the session's length before it is known,
+        # and, playing progressively, for every phrase not yet rendered.
+        lengths = Lengths(options, lambda name, _rate: bell_frames(name))
+        lengths.calibrate([script])
+        estimate = lengths.estimate(script)
         arrangement = None
         if progressive:
-            arrangement = _estimated_arrangement(script, engine, cache, bell_frames, rate,
-                                                 options.rate_wpm, seconds)
+            arrangement = _estimated_arrangement(script, engine, cache, bell_frames, lengths, rate, seconds)
         if arrangement is not None:
             timeline = arrangement.timeline()
             if not _still_to_render(arrangement):
                 arrangement = None  # every phrase cached: the exact placement, as `assemble` makes it
         else:
-            timeline = assemble(script, speak, bell_frames, rate=rate, seconds=seconds, progress=progress)
+            timeline = assemble(script, speak, bell_frames, rate=rate, seconds=seconds, progress=progress,
+                                estimate=estimate)
         bed = bed_future.result()
         used = {e.bell for e in timeline.bells}
         mixer = Mixer(timeline, options, cache, {name: bell_samples(name) for name in used}, bed)
@@ -258,30 +272,31 @@ def prepare(
         mixed with the bed and bells already made and the engine already running."""
         live.wait()
         if not settled_session:
-            exact = assemble(script, speak, lambda name: len(loaded_bell(name)), rate=rate, seconds=seconds)
+            exact = assemble(script, speak, lambda name: len(loaded_bell(name)), rate=rate, seconds=seconds,
+                             estimate=estimate)
             sounds = {e.bell: loaded_bell(e.bell) for e in exact.bells}
             settled_session.append(Session(entry, script, exact, Mixer(exact, options, cache, sounds, bed), options,
                                            background, cache, engine.identity()))
         return settled_session[0]
 
     def loaded_bell(name: str | None):
-        return bells[name].result() if name in bells else load_bell(name)
+        return bells[name].result() if name in bells else bell_at_rate(name)
 
     return Session(entry, script, timeline, LiveMixer(live, mixer), options, background, cache, engine.identity(),
                    speech=live, settle=settled)
 
 
-def _estimated_arrangement(script, engine, cache, bell_frames, rate: int, rate_wpm: int, seconds):
+def _estimated_arrangement(script, engine, cache, bell_frames, lengths: Lengths, rate: int, seconds):
     """The session placed with what is cached and estimates for the rest (rendered later, while it
     plays); None when the estimates cannot be fitted (the exact fit then says why)."""
-    from ..timing.timeline import arrange, estimated
+    from ..timing.timeline import EstimatedClip, arrange
 
     def known(text: str):
         spoken = spoken_form(text, script.pronounce, engine.name)
-        return cache.find(engine, spoken, rate) or estimated(spoken, rate, rate_wpm)
+        return cache.find(engine, spoken, rate) or EstimatedClip(lengths.guess(spoken))
 
     try:
-        arrangement = arrange(script, known, bell_frames, rate=rate, seconds=seconds)
+        arrangement = arrange(script, known, bell_frames, rate=rate, seconds=seconds, estimate=known)
     except FitError:
         return None
     return arrangement
@@ -292,6 +307,49 @@ def _still_to_render(arrangement) -> bool:
     from ..timing.timeline import EstimatedClip
 
     return any(i.kind == "speech" and isinstance(i.clip, EstimatedClip) for i in arrangement.items)
+
+
+def files_read(script_file: Path | None, script: Script, background: str | None) -> dict[Path, str]:
+    """The files a session is made from, by what they are to it: its script, its bed and its bells
+    (those named by a path rather than a built-in's name), for an export to check it never
+    overwrites one of them."""
+    from ..audio.sounds import BED_NAMES, BELL_NAMES, DEFAULT_BELL
+
+    found: dict[Path, str] = {}
+    if script_file is not None and Path(script_file).is_file():
+        found[Path(script_file)] = "the script"
+    if background is not None and background.strip().lower() not in BED_NAMES:
+        found[Path(background).expanduser()] = "the background"
+    bells = {c.name for c in script.cues if isinstance(c, Bell)} | {
+        c.bell for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
+    for name in bells:
+        if name and name.strip().lower() not in BELL_NAMES and name != DEFAULT_BELL:
+            found[Path(name.strip()).expanduser()] = "a bell"
+    return found
+
+
+def check_export_files(reads: dict[Path, str], output: str | os.PathLike, *, captions: str | None = None,
+                       cover=None, also: dict[Path, str] | None = None) -> None:
+    """Refuse, in one line, an export to `output` (with `captions` beside it, and `also`) that would
+    overwrite one of the files it `reads` (plus `cover`, when it names a file) or one of its own."""
+    from ..export.encoding import caption_path, refuse_overwriting
+
+    writes: list[tuple[Path, str]] = []
+    if os.fspath(output) != "-":
+        writes.append((Path(output).expanduser(), "the audio"))
+        if captions:
+            writes.append((caption_path(os.fspath(output), captions), "the captions"))
+    writes += [(Path(path).expanduser(), what) for path, what in (also or {}).items()]
+    reads = dict(reads)
+    if isinstance(cover, (str, os.PathLike)) and os.fspath(cover).strip().lower() not in ("auto", "none"):
+        reads[Path(cover).expanduser()] = "the cover"
+    refuse_overwriting(writes, reads)
+
+
+def files_read_by(source: str | os.PathLike, options: SessionOptions, catalog: Catalog | None = None) -> dict[Path, str]:
+    """`files_read` of the session `prepare(source, ...)` would make, without preparing it."""
+    found, script = _load(source, None, catalog or Catalog())
+    return files_read(found.path, script, options.background_for(script.background))
 
 
 def _load(source: str | os.PathLike | Script, name: str | None, catalog: Catalog) -> tuple[ScriptFile, Script]:

@@ -16,3 +16,8 @@ def timestamp(ms: int, separator: str = ".") -> str:
     minutes, rest = divmod(rest, 60_000)
     seconds, millis = divmod(rest, 1000)
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}{separator}{millis:03d}"
+
+
+def to_ms(samples: int, rate: int) -> int:
+    """Samples at `rate` as whole milliseconds (chapters, captions and the practice log count in them)."""
+    return round(samples * 1000 / rate)

@@ -14,10 +14,7 @@ from typing import Protocol
 from ..errors import FitError, NotFoundError
 from ..scripts.language import Bell, Breathe, Pause, Question, Say, Script, Section, Sit, Span
 from ..scripts.spoken_words import question_place, with_minutes
-from .fitting import (  # noqa: F401  (Event and the lengths are part of the timeline's face)
-    BELL_ADVANCE_MS,
-    LEAD_IN_MS,
-    TAIL_MS,
+from .fitting import (
     UNFITTED_STRETCH,
     Event,
     Item,
@@ -139,12 +136,15 @@ def assemble(
     rate: int = RATE,
     seconds: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    estimate: Callable[[str], Clip] | None = None,
 ) -> Timeline:
     """Place the script's cues in time; with `seconds`, stretch pauses within their bounds to fit.
 
     A `{minutes}` in a spoken line becomes the session's own length in words ("ten minutes"): the
-    fitted length when there is one, else the length the session turns out to have."""
-    return arrange(script, speak, bell_frames, rate=rate, seconds=seconds, progress=progress).timeline()
+    fitted length when there is one, else the length the session turns out to have, found by
+    placing it first with those lines as `estimate` says they will be (by default: rendered)."""
+    return arrange(script, speak, bell_frames, rate=rate, seconds=seconds, progress=progress,
+                   estimate=estimate).timeline()
 
 
 @dataclass(frozen=True)
@@ -176,6 +176,7 @@ def arrange(
     rate: int = RATE,
     seconds: float | None = None,
     progress: Callable[[int, int], None] | None = None,
+    estimate: Callable[[str], Clip] | None = None,
 ) -> Arrangement:
     """What `assemble` does, before it becomes a Timeline."""
     rendered: dict[str, Clip] = {}
@@ -185,13 +186,14 @@ def arrange(
             rendered[text] = speak(text)
         return rendered[text]
 
+    guess = estimate or once
     minutes = round(seconds / 60) if seconds is not None else None
     for _attempt in range(4):
         spoken = with_minutes(script, minutes if minutes is not None else 10)
         # Not yet knowing its length, the first pass only estimates the lines that say it.
         guessed = {c.text for c in spoken.cues if isinstance(c, Say)} - {c.text for c in script.cues if isinstance(c, Say)} \
             if minutes is None else set()
-        items, titles = script_items(spoken, lambda text, guessed=guessed: estimated(text, rate) if text in guessed else once(text),
+        items, titles = script_items(spoken, lambda text, guessed=guessed: guess(text) if text in guessed else once(text),
                                      bell_frames, progress)
         if seconds is None:
             placement = place(items, rate, UNFITTED_STRETCH)
@@ -217,12 +219,6 @@ class EstimatedClip:
     frames: int
 
 
-def estimated(text: str, rate: int, rate_wpm: float = 120) -> EstimatedClip:
-    """`text`'s length spoken at `rate_wpm` words a minute: each voice's pace is calibrated to its
-    words a minute (tts/pace.py), so this is near what rendering gives; 120 is unhurried."""
-    return EstimatedClip(round(max(1, len(text.split())) * 60 / rate_wpm * rate))
-
-
 def _spoken_range_error(script, speak, bell_frames, rate, exc: FitError, target: int) -> FitError:
     """The limits of a session that speaks its own length, each with the length it would then say:
     what the message offers must be what can really be asked for."""
@@ -236,14 +232,6 @@ def _spoken_range_error(script, speak, bell_frames, rate, exc: FitError, target:
     except FitError as precise:
         return precise
     return exc
-
-
-def length_range(
-    script: Script, speak: Callable[[str], Clip], bell_frames: Callable[[str | None], int], *, rate: int = RATE
-) -> tuple[int, int]:
-    """The shortest and longest the session can last, in samples, with every pause at its bounds."""
-    items, _ = script_items(script, speak, bell_frames, None)
-    return place(items, rate, 0.0).total, place(items, rate, 1.0).total
 
 
 def spoken_texts(script: Script) -> list[str]:

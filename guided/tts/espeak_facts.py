@@ -1,9 +1,9 @@
 """What a pyttsx3 engine's identity needs to know about espeak-ng, learnt without starting it.
 
 The identity of a pyttsx3 voice (and so the key of every cached clip) names pyttsx3's and
-espeak-ng's versions and the voice. Starting espeak-ng to ask for its default voice costs a warm
-start about 0.1 s, so the default voice, once learnt, is remembered in the cache folder for that
-pair of versions; the versions themselves are read without starting anything.
+espeak-ng's versions and the voice. Starting espeak-ng only to ask for its default voice would
+slow every warm start, so the default voice, once learnt, is remembered in the cache folder for
+that pair of versions; the versions themselves are read without starting anything.
 """
 
 from __future__ import annotations

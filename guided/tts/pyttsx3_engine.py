@@ -101,8 +101,8 @@ class Pyttsx3Engine:
         known = None if voice else espeak_facts.known_default_voice()
         if known is not None:
             # A warm start: espeak-ng's default voice is remembered for this pyttsx3 and espeak-ng, so
-            # the identity (and every cached clip) is known without starting espeak-ng, which takes
-            # about 0.1 s and is only needed to speak a phrase that is not cached.
+            # the identity (and every cached clip) is known without starting espeak-ng, which is
+            # slow to start and only needed to speak a phrase that is not cached.
             self.voice, self._base = known
             self._by_espeak = True
         else:

@@ -1,0 +1,200 @@
+"""The microphone, and one spoken answer taken from it: written to disk as it comes, so nothing is
+lost, until a pause after speech, a key, the length limit, or nothing said at all.
+
+Silence is counted in samples, never in wall-clock time: a microphone delivers audio at its own
+pace, and a test device may deliver minutes in a moment. Whether a stretch is speech is asked of a
+speech detector (`vad`): Silero when it is installed, energy otherwise.
+
+A write that fails (`wav`) or a microphone that stops giving sound (unplugged, or its stream
+failing) ends the answer without raising: `ended_by` says "write failed" or "microphone lost",
+`problem` why, and the caller keeps the answer so far.
+
+A sitting keeps one `Microphone`: its stream is started for each answer and stopped between them
+(nothing is heard while a question is spoken), and it is read as the answer is written, so an
+answer is exactly the sound from its start to the end of its silence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DeviceError, MicrophoneLost, StorageError
+from ..play.devices import import_sounddevice
+from .vad import EnergyDetector, SpeechDetector, silero_available, speech_detector
+from .wav import WavAppender
+
+FLUSH_EVERY_SECONDS = 0.5
+READ_SECONDS = 0.1  # how much is read at once: a key press ends an answer within this
+
+
+@dataclass(frozen=True)
+class Recording:
+    path: Path
+    seconds: float
+    spoke: bool  # speech was heard at all
+    ended_by: str  # "silence", "key", "limit", "stopped", "nothing said", "write failed" or "microphone lost"
+    problem: str | None = None  # why a "write failed" or "microphone lost" answer ended, in a few words
+
+
+class SpeechGate:
+    """Decides, window by window, whether someone is speaking, and how long the quiet has lasted;
+    the detector says which windows are speech (energy unless one is given)."""
+
+    def __init__(self, rate: int, silence_seconds: float, detector: SpeechDetector | None = None) -> None:
+        self.detector = detector or EnergyDetector(rate)
+        self.silence_needed = int(silence_seconds * rate)
+        self.spoke = False
+        self.quiet = 0  # samples of quiet since the last speech (or since the start)
+
+    def feed(self, samples: np.ndarray) -> None:
+        for length, is_speech in self.detector.feed(samples):
+            if is_speech:
+                self.spoke = True
+                self.quiet = 0
+            else:
+                self.quiet += length
+
+    @property
+    def done(self) -> bool:
+        return self.spoke and self.quiet >= self.silence_needed
+
+
+class Microphone:
+    """One input stream, opened once and started only while an answer is taken. Blocking reads
+    take exactly what is written: nothing is read ahead and dropped between two answers.
+
+    A stream that fails (PortAudio reporting an input error, the device unplugged) raises
+    MicrophoneLost from `read`; it is then closed, and the next `start` opens the device afresh
+    (raising DeviceError if it is still gone). A stream that stalls without an error is not
+    caught here: a device without a clock of its own (ALSA's file plugin) has no sound waiting
+    until it is read, so waiting for sound to arrive cannot tell it from a dead one."""
+
+    def __init__(self, device: int | None = None, rate: int = 44100) -> None:
+        self.device = device
+        self.rate = rate
+        self._stream = None
+        self._errors: tuple[type[BaseException], ...] = ()
+
+    def __enter__(self) -> Microphone:
+        silero_available()  # the speech detector loads now, before the first question, not after it
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        sd = import_sounddevice()
+        self._errors = (sd.PortAudioError, OSError)
+        try:
+            if self._stream is None:
+                self._stream = sd.InputStream(samplerate=self.rate, channels=1, dtype="int16", device=self.device)
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as exc:
+            self._drop()
+            raise DeviceError(f"cannot open the microphone: {exc}; try another --input-device, or use --type") from None
+
+    def read(self, frames: int) -> np.ndarray:
+        try:
+            data, _overflowed = self._stream.read(frames)
+        except self._errors as exc:
+            self._drop()
+            raise MicrophoneLost(f"the microphone stopped: {exc}") from None
+        return data.reshape(-1)
+
+    def stop(self) -> None:
+        if self._stream is None:
+            return
+        try:
+            if self._stream.active:
+                self._stream.stop()
+        except self._errors:
+            self._drop()
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self.stop()
+            self._drop()
+
+    def _drop(self) -> None:
+        """Let go of the stream, whatever state it is in."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with contextlib.suppress(Exception):
+                stream.close(ignore_errors=True)
+
+
+def record_answer(
+    path: Path,
+    *,
+    rate: int = 44100,
+    silence_seconds: float = 8.0,
+    max_seconds: float = 300.0,
+    wait_for_speech_seconds: float | None = None,
+    device: int | None = None,
+    stop: threading.Event | None = None,
+    on_level: Callable[[float, bool], None] | None = None,
+    microphone: Microphone | None = None,
+) -> Recording:
+    """Record one answer to `path` until `silence_seconds` of quiet after speech, `stop` being set
+    (a key), `max_seconds`, or `wait_for_speech_seconds` passing with nothing said. With no
+    `microphone`, one is opened on `device` for this answer alone."""
+    stop = stop or threading.Event()
+    own = microphone is None
+    microphone = microphone or Microphone(device, rate)
+    rate = microphone.rate
+    gate = SpeechGate(rate, silence_seconds, speech_detector(rate))  # loaded before listening starts
+    writer = WavAppender(path, rate, 1)
+    limit = int(max_seconds * rate)
+    no_speech_limit = int(wait_for_speech_seconds * rate) if wait_for_speech_seconds else None
+    flush_every = int(FLUSH_EVERY_SECONDS * rate)
+    unflushed = 0
+    ended, problem = "stopped", None
+    try:
+        try:
+            microphone.start()
+        except DeviceError:
+            writer.close()
+            Path(path).unlink(missing_ok=True)  # nothing was heard: no empty recording is left
+            raise
+        while True:
+            if stop.is_set():
+                ended = "key"
+                break
+            chunk = microphone.read(max(1, int(READ_SECONDS * rate)))
+            writer.append(chunk)
+            unflushed += len(chunk)
+            gate.feed(chunk)
+            if on_level:
+                on_level(float(np.abs(chunk).max(initial=0)) / 32768, gate.spoke)
+            if unflushed >= flush_every:
+                writer.flush()
+                unflushed = 0
+            if gate.done:
+                ended = "silence"
+                break
+            if writer.frames >= limit:
+                ended = "limit"
+                break
+            if no_speech_limit is not None and not gate.spoke and writer.frames >= no_speech_limit:
+                ended = "nothing said"
+                break
+    except StorageError as exc:
+        ended, problem = "write failed", exc.reason
+    except MicrophoneLost as exc:
+        ended, problem = "microphone lost", str(exc).removeprefix("the microphone stopped: ")
+    finally:
+        try:
+            writer.close()
+        except StorageError as exc:  # the last of it did not reach the disk: what did is kept
+            ended, problem = "write failed", exc.reason
+        if own:
+            microphone.close()
+        else:
+            microphone.stop()
+    return Recording(path=Path(path), seconds=writer.seconds, spoke=gate.spoke, ended_by=ended, problem=problem)

@@ -1,0 +1,116 @@
+"""Progressive preparation with a fake engine whose phrases arrive only when the test lets them:
+what was already mixed never changes when the rest is placed again, a fitted length still comes
+out to the sample, and nothing is mixed over a phrase that is not rendered yet."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import guided.session.prepared as session_module
+from guided.play.progressive import LiveMixer
+from guided.timing.timeline import EstimatedClip
+
+from ..conftest import FakeEngine
+
+RATE = 44100
+SCRIPT = """---
+title: Gated
+kind: meditation
+background: pink-noise
+---
+## One
+Let yourself settle here now.
+Notice the breath.
+[pause 2s..30s]
+Feel the feet on the floor, and the weight of the body.
+## Two
+Rest.
+[pause 2s..30s]
+Let the shoulders soften, a little more with every breath out.
+That is all.
+"""
+
+
+class GatedEngine(FakeEngine):
+    """Renders a phrase only when the test allows one more."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.allowed = threading.Semaphore(0)
+
+    def render(self, text: str):
+        self.allowed.acquire()
+        return super().render(text)
+
+
+@pytest.fixture
+def gated(speak_with):
+    return speak_with(GatedEngine())
+
+
+def play_through(session, engine: GatedEngine, block: int = 4096) -> tuple[list[tuple[int, np.ndarray]], int]:
+    """Mix block by block as the player does, letting one phrase render each time mixing waits."""
+    mixer = session.mixer
+    assert isinstance(mixer, LiveMixer)
+    blocks, waits, position = [], 0, 0
+    while True:
+        mixer.sync(position)
+        if position >= mixer.total:
+            return blocks, waits
+        frames = min(block, mixer.total - position)
+        samples = mixer.render(position, frames)
+        if samples is None:
+            waits += 1
+            seen = session.speech.version
+            engine.allowed.release()
+            deadline = time.monotonic() + 10
+            while session.speech.version == seen and time.monotonic() < deadline:
+                time.sleep(0.001)
+            continue
+        blocks.append((position, samples))
+        position += frames
+
+
+@pytest.mark.parametrize("minutes", [None, 1.0])
+def test_what_was_mixed_never_changes_when_the_rest_is_placed_again(gated, minutes):
+    session = session_module.prepare(SCRIPT, progressive=True, minutes=minutes)
+    assert any(isinstance(e.clip, EstimatedClip) for e in session.mixer.timeline.speech)
+    blocks, waits = play_through(session, gated)
+    assert waits >= 5  # every phrase arrived while mixing waited for it
+    final = session.mixer.timeline
+    assert not any(isinstance(e.clip, EstimatedClip) for e in final.speech)
+    # The fake voice speaks twice as fast as the estimate: the placement really moved.
+    assert any(a.start != b.start for a, b in zip(final.speech, session.timeline.speech, strict=True))
+    for position, samples in blocks:
+        assert np.array_equal(session.mixer.render(position, len(samples)), samples)
+    if minutes is not None:
+        assert final.total == round(minutes * 60 * RATE)
+    else:
+        assert final.total == session.settled().total  # unfitted: where a full preparation puts it
+
+
+def test_nothing_is_mixed_over_a_phrase_still_rendering(gated):
+    session = session_module.prepare(SCRIPT, progressive=True)
+    mixer = session.mixer
+    first = mixer.timeline.speech[0]
+    # Lead-in can be mixed at once; the first phrase cannot.
+    assert mixer.render(0, 4096) is not None
+    assert mixer.render(first.start, 4096) is None
+    gated.allowed.release()
+    session.speech._thread.join(0.01)
+    deadline = time.monotonic() + 10
+    while mixer.render(first.start, 4096) is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    spoken = mixer.render(first.start, 4096)
+    assert spoken is not None and np.abs(spoken).max() > 0.01  # the phrase itself, where it belongs
+
+
+def test_a_warm_cache_prepares_progressively_into_the_very_same_mix(fake_voice):
+    full = session_module.prepare(SCRIPT, minutes=1.0)
+    live = session_module.prepare(SCRIPT, minutes=1.0, progressive=True)
+    assert live.mixer.timeline == full.timeline
+    assert live.mixer.render(0, live.total).tobytes() == full.mixer.render(0, full.total).tobytes()
