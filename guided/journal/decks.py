@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import GuidedError
-from ..scripts.language import Question, Script, Span
+from ..scripts.language import SHORT_SITTING, LongSitting, Question, Script, Section, Span
 from .entry import entries
 
 
@@ -52,16 +52,50 @@ def choose(questions: list[int], done: set[int], count: int | None, only: list[i
 
 
 def sitting_script(deck: Script, chosen: list[int], reflect: Span | None) -> Script:
-    """The deck as this sitting will speak it: its opening, the chosen questions, its closing."""
+    """The deck as this sitting will speak it: its opening, each chosen question after the opening of
+    its section (a breathing break between two parts of the deck stays where the sitting crosses
+    it), and its closing. A short sitting (SHORT_SITTING questions or fewer) leaves out the part of
+    the opening the deck marks `[long sitting]`; `{questions}` then says how many are chosen."""
     cues = list(deck.cues)
     positions = [i for i, c in enumerate(cues) if isinstance(c, Question)]
-    opening = cues[: positions[0]]
+    by_number = {cues[i].number: i for i in positions}
+
+    def section_start(index: int) -> int:
+        """Where the section holding cue `index` begins (its heading), or 0 before any heading."""
+        return next((i for i in range(index, -1, -1) if isinstance(cues[i], Section)), 0)
+
+    first_section = section_start(positions[0])
+    opening = _arrival(cues[:first_section], len(chosen)) if first_section else []
     closing = cues[positions[-1] + 1 :]
-    by_number = {c.number: c for c in cues if isinstance(c, Question)}
     middle: list = []
+    entered: set[int] = set()
     for number in chosen:
-        question = by_number[number]
+        index = by_number[number]
+        start = section_start(index)
+        if start not in entered:  # the section's heading and what leads into its first question
+            entered.add(start)
+            intro_end = next(i for i in range(start, len(cues)) if isinstance(cues[i], Question))
+            lead = cues[start:intro_end]
+            middle += _arrival(lead, len(chosen)) if start == 0 else lead
+        question = cues[index]
         if reflect is not None:
             question = replace(question, reflect=reflect)
         middle.append(question)  # the timeline says its place and closes its reflection with a chime
     return replace(deck, cues=tuple(opening + middle + closing))
+
+
+def _arrival(cues: list, count: int) -> list:
+    """An opening as a sitting of `count` questions hears it: a short sitting leaves out what each
+    of its sections marks `[long sitting]`, from the mark to the section's end."""
+    if count > SHORT_SITTING:
+        return [c for c in cues if not isinstance(c, LongSitting)]
+    kept, skipping = [], False
+    for cue in cues:
+        if isinstance(cue, Section):
+            skipping = False
+        if isinstance(cue, LongSitting):
+            skipping = True
+            continue
+        if not skipping:
+            kept.append(cue)
+    return kept

@@ -1,13 +1,14 @@
-"""Words a session says about itself: its own length ("For the next twelve minutes") and each
-question's place ("The third question."), so that what is spoken stays true however it is fitted."""
+"""Words a session says about itself: its own length ("For the next twelve minutes"), how many
+questions it asks ("You will hear three questions") and each question's place ("The third
+question."), so that what is spoken stays true however it is fitted or chosen."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from .language import Say, Script
+from .language import PLACEHOLDERS, Question, Say, Script
 
-MINUTES = "{minutes}"  # in a spoken line: the session's length, said in words
+MINUTES, QUESTIONS = PLACEHOLDERS  # in a spoken line: the session's length, and its number of questions
 
 
 _ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
@@ -56,6 +57,21 @@ def with_minutes(script: Script, minutes: int) -> Script:
         return script
     words = minutes_in_words(max(1, minutes))
     cues = tuple(replace(c, text=c.text.replace(MINUTES, words)) if isinstance(c, Say) else c for c in script.cues)
+    return replace(script, cues=cues)
+
+
+def questions_in_words(count: int) -> str:
+    return "one question" if count == 1 else f"{number_in_words(count)} questions"
+
+
+def with_questions(script: Script) -> Script:
+    """The script with every `{questions}` spoken as the number of questions it asks, in words (a
+    journal sitting's script holds only the questions chosen for it)."""
+    if not any(isinstance(c, (Say, Question)) and QUESTIONS in c.text for c in script.cues):
+        return script
+    words = questions_in_words(len(script.questions))
+    cues = tuple(replace(c, text=c.text.replace(QUESTIONS, words)) if isinstance(c, (Say, Question)) else c
+                 for c in script.cues)
     return replace(script, cues=cues)
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from ..errors import FitError, NotFoundError
-from ..scripts.language import Bell, Breathe, Pause, Question, Say, Script, Section, Sit, Span
-from ..scripts.spoken_words import question_place, with_minutes
+from ..scripts.language import Bell, Breathe, LongSitting, Pause, Question, Say, Script, Section, Sit, Span
+from ..scripts.spoken_words import question_place, with_minutes, with_questions
 from .fitting import (
     UNFITTED_STRETCH,
     Event,
@@ -187,6 +187,7 @@ def arrange(
         return rendered[text]
 
     guess = estimate or once
+    script = with_questions(script)
     minutes = round(seconds / 60) if seconds is not None else None
     for _attempt in range(4):
         spoken = with_minutes(script, minutes if minutes is not None else 10)
@@ -236,6 +237,7 @@ def _spoken_range_error(script, speak, bell_frames, rate, exc: FitError, target:
 
 def spoken_texts(script: Script) -> list[str]:
     """Every phrase the script will speak, in order (for rendering ahead)."""
+    script = with_questions(script)
     texts: list[str] = []
     questions = len(script.questions)
     asked = 0
@@ -278,6 +280,8 @@ def script_items(script, speak, bell_frames, progress=None) -> tuple[list[Item],
     questions = len(script.questions)
     asked = 0
     for cue in script.cues:
+        if isinstance(cue, LongSitting):
+            continue  # whole: a session played as it is written keeps its long arrival
         if isinstance(cue, Section):
             titles.append(cue.title)
             section = len(titles) - 1

@@ -2,7 +2,7 @@
 
 `model` holds the Script and its cues, `durations` how authors write time, `front_matter` the
 settings block at the top, `body` the line parser, and `parser` the entry points that join them.
-Everything public is importable from here, as `from guided.script import Script, parse_script`.
+Everything public is importable from here, as `from guided.scripts.language import Script, parse_script`.
 """
 
 from .body import parse_body
@@ -17,9 +17,12 @@ from .model import (
     MAX_PAUSE_MS,
     MAX_REFLECT_MS,
     MAX_SIT_MS,
+    PLACEHOLDERS,
+    SHORT_SITTING,
     Bell,
     Breathe,
     Cue,
+    LongSitting,
     Pause,
     Pronunciation,
     Question,
@@ -42,9 +45,12 @@ __all__ = [
     "MAX_PAUSE_MS",
     "MAX_REFLECT_MS",
     "MAX_SIT_MS",
+    "PLACEHOLDERS",
+    "SHORT_SITTING",
     "Bell",
     "Breathe",
     "Cue",
+    "LongSitting",
     "Pause",
     "Pronunciation",
     "Question",

@@ -8,6 +8,7 @@ ScriptError naming the line and column.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from ...errors import ScriptError
@@ -18,9 +19,11 @@ from .model import (
     MAX_PAUSE_MS,
     MAX_REFLECT_MS,
     MAX_SIT_MS,
+    PLACEHOLDERS,
     Bell,
     Breathe,
     Cue,
+    LongSitting,
     Pause,
     Question,
     Say,
@@ -131,12 +134,15 @@ class _Body:
         text = " ".join(" ".join(texts).split())
         if not text:
             raise self.error(number, match.end() + 1, "expected the question's text after its number")
+        for part, line in parts:
+            self.placeholders(part, part, line)
         self.question_count = expected
         self.cues.append(Question(expected, text, reflect, number))
 
     def spoken_line(self, raw: str, number: int) -> None:
         for kind, value, column in _segments(raw, 0, number, self.error):
             if kind == "text":
+                self.placeholders(value, raw, number)
                 self.cues.append(Say(value, number))
             else:
                 self.directive(value[0], value[1], number, column)
@@ -156,8 +162,21 @@ class _Body:
             self.sit(argument, line, argument_column)
         elif name == "breathe":
             self.breathe(argument, line, argument_column)
+        elif name == "long" and argument.lower() == "sitting":
+            if self.question_count:
+                raise self.error(line, column + 1, "[long sitting] belongs in a deck's opening, before its first question")
+            self.cues.append(LongSitting(line))
         else:
             raise self.error(line, column + 1, f"unknown directive {name!r}; expected one of {', '.join(DIRECTIVES)}")
+
+    def placeholders(self, text: str, raw: str, line: int) -> None:
+        """Every `{word}` in a spoken line must be one the session can fill in."""
+        for found in re.finditer(r"\{[^{}]*\}", text):
+            if found.group(0) not in PLACEHOLDERS:
+                close = difflib.get_close_matches(found.group(0), PLACEHOLDERS, n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]}?" if close else f"a spoken line may hold {' or '.join(PLACEHOLDERS)}"
+                column = raw.find(found.group(0)) + 1 or 1
+                raise self.error(line, column, f"unknown placeholder {found.group(0)}; {hint}")
 
     def pause_span(self, argument: str, line: int, column: int, limit_ms: int) -> Span:
         span = parse_span(argument)

@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("meditation", "talk", "journal", "affirmations", "series", "sit")
-DIRECTIVES = ("pause", "bell", "breathe", "sit")
+DIRECTIVES = ("pause", "bell", "breathe", "sit", "long sitting")
+# What a spoken line may say about its own session: its length, and how many questions it asks.
+PLACEHOLDERS = ("{minutes}", "{questions}")
+SHORT_SITTING = 3  # a journal sitting of this many questions or fewer opens with a short arrival
 
 MAX_PAUSE_MS = 60 * 60 * 1000
 MAX_SIT_MS = 3 * 60 * 60 * 1000
@@ -105,7 +108,15 @@ class Breathe:
     line: int
 
 
-Cue = Say | Pause | Bell | Section | Question | Sit | Breathe
+@dataclass(frozen=True)
+class LongSitting:
+    """`[long sitting]` in a journal deck's opening: what follows, to the end of its section, is
+    heard only when a sitting asks more than SHORT_SITTING questions (a whole deck does)."""
+
+    line: int
+
+
+Cue = Say | Pause | Bell | Section | Question | Sit | Breathe | LongSitting
 
 
 @dataclass(frozen=True)
