@@ -16,13 +16,14 @@ from .terminal import Terminal
 
 class Display:
     def __init__(self, timeline, enabled: bool = True, captions: bool = True, terminal: Terminal | None = None,
-                 questions: bool = False, estimated: bool = False) -> None:
+                 questions: bool = False, estimated: bool = False, legend: str | None = None) -> None:
         self.timeline = timeline
         self.estimated = estimated  # speech still renders: the length known now is an estimate
         self.terminal = terminal if terminal is not None else Terminal(live=enabled, keys=False)
         self.enabled = enabled and self.terminal.live_capable
         self.captions = captions
         self.questions = questions
+        self.legend = legend  # the keys that work while it plays, shown under it (None: none shown)
         self._question: str | None = None  # the question whose words are on screen now
         self._seen = 0  # where the last update was
         self._frame: tuple[int, float] | None = None  # position and volume last drawn
@@ -63,7 +64,7 @@ class Display:
         event = self.timeline.caption_at(position)
         self._question = event.text if event is not None and event.question else None
 
-    def _lines_at(self, position: int, state: str, volume_db: float) -> list[str]:
+    def _lines_at(self, position: int, state: str, volume_db: float, legend: bool = True) -> list[str]:
         t = self.timeline
         section = t.sections[t.section_at(position)].title if t.sections else ""
         width = max(20, min(60, shutil.get_terminal_size((80, 24)).columns - 40))
@@ -75,6 +76,8 @@ class Display:
         if self.captions:
             event = t.caption_at(position)
             lines.append(f"  {event.text if event else ''}")
+        if self.legend and legend:
+            lines.append(self.legend)
         return lines
 
     def finish(self, ended: str | None = None) -> None:
@@ -86,7 +89,7 @@ class Display:
             position, volume_db = self._frame
             if ended == "finished":
                 position = self.timeline.total
-            lines = self._lines_at(position, ended, volume_db)
+            lines = self._lines_at(position, ended, volume_db, legend=False)
             if self.captions:
                 lines[-1] = ""  # the words have been spoken; an old caption left behind reads as still going
             self.terminal.live(lines)

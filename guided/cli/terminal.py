@@ -19,14 +19,17 @@ Without a terminal the same calls print plain lines (or nothing), so commands ne
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import sys
 import threading
+import unicodedata
 
 from ..play.controls import QUIT_KEYS
 from .keys import Keyboard
 
 QUIT_GRACE_SECONDS = 0.5  # time for the next phrase to honour q before preparation is interrupted
+ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|O.|.)?")  # what arrow and function keys send
 ANSWER_HINT = "(type your answer; an empty line ends it)"
 
 
@@ -214,15 +217,49 @@ class Terminal:
                         self._write(f"\n{question}\n")
                     self._write(f"{hint}\n")
                 while True:
-                    line = sys.stdin.readline()
+                    line = typed_line(_read_line())
                     if not line.strip():  # an empty line, or the end of input
                         break
-                    lines.append(line.rstrip("\n"))
-        except KeyboardInterrupt:
+                    lines.append(line.rstrip())
+        except KeyboardInterrupt as stop:
             if self._keyboard is not None and self._keyboard.active:
                 self._write("\n")  # the terminal echoed ^C after the half-typed line: what follows starts below
+            # What was typed before the stop, the line in hand too, goes with it: the sitting keeps it.
+            stop.typed = "\n".join([*lines, typed_line(_line_in_hand())]).strip() or None
             raise
         finally:
             with self._lock:
                 self._typing = False
         return "\n".join(lines) or None
+
+
+def _read_line() -> str:
+    """One line typed: on a terminal with line editing (readline: arrows, backspace, home and end),
+    otherwise as it comes; "" at the end of input."""
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        try:
+            import readline  # noqa: F401  (input() edits the line with it)
+        except ImportError:  # no readline on this system: the terminal's own editing
+            pass
+        try:
+            return input() + "\n"
+        except EOFError:
+            return ""
+    return sys.stdin.readline()
+
+
+def _line_in_hand() -> str:
+    """What is typed on the line not yet ended with Enter (when readline holds it)."""
+    try:
+        import readline
+
+        return readline.get_line_buffer()
+    except (ImportError, AttributeError):
+        return ""
+
+
+def typed_line(line: str) -> str:
+    """A typed line as the person meant it: the sequences arrow and function keys send, and every
+    other control character (NUL, a stray Escape), left out; tabs become spaces."""
+    line = ESCAPES.sub("", line.replace("\t", " ").rstrip("\n"))
+    return "".join(c for c in line if unicodedata.category(c) != "Cc")

@@ -28,6 +28,10 @@ class Stopped(Exception):
     """`q` pressed: the sitting ends early, calmly, keeping what was answered."""
 
 
+class StoppedByVoice(Stopped):
+    """"Stop" said after a question: the sitting ends there, and its entry says so."""
+
+
 def _went_on(ended: str) -> None:
     """Carry on after narration that ended this way: stopped with q, or interrupted by Ctrl-C."""
     if ended == "stopped":
@@ -70,7 +74,15 @@ def take(sitting) -> None:
                 break
             entry.set(Answer(number, texts[number], "reflected", at=now()))
         elif mode == "type":
-            text = sitting.read_text(texts[number])
+            started = now()
+            try:
+                text = sitting.read_text(texts[number])
+            except KeyboardInterrupt as stop:  # a signal while typing: what was typed is kept, marked so
+                typed = getattr(stop, "typed", None)
+                if typed:
+                    with contextlib.suppress(OutputError):
+                        entry.set(Answer(number, texts[number], "interrupted", at=started, text=typed))
+                raise
             if text is None or not text.strip():
                 entry.set(Answer(number, texts[number], "no answer", at=now()))
             else:
@@ -112,49 +124,104 @@ def _resume(session, previous: int | None) -> int:
 def _record(sitting, number, text, now) -> None:
     entry = sitting.entry
     audio = entry.audio_path(number)
-    started = now()
-    with entry.spare_room():  # the entry can still be written if this recording fills the disk
-        entry.set(Answer(number, text, "recording", at=started, audio=audio.name))
-        # Waiting for a first word: long enough to gather one's thoughts, then one gentle reminder.
-        wait = max(20.0, 2 * sitting.silence_seconds)
-        sitting.key_stop.clear()
-
-        def listen() -> Recording:
+    # Waiting for a first word: long enough to gather one's thoughts, then one gentle reminder.
+    wait = max(20.0, 2 * sitting.silence_seconds)
+    asked_again = False
+    while True:
+        started = now()
+        with entry.spare_room():  # the entry can still be written if this recording fills the disk
+            entry.set(Answer(number, text, "recording", at=started, audio=audio.name))
+            sitting.key_stop.clear()
             sitting.listening()
-            return record_answer(audio, silence_seconds=sitting.silence_seconds,
-                                 max_seconds=sitting.max_answer_seconds, wait_for_speech_seconds=wait,
-                                 device=sitting.input_device, stop=sitting.key_stop, microphone=sitting.microphone)
-
-        sitting.say("listening… (speak your answer; a pause ends it, or press a key)")
-        try:
-            result = listen()
+            try:
+                result = record_answer(audio, silence_seconds=sitting.silence_seconds,
+                                       max_seconds=sitting.max_answer_seconds, wait_for_speech_seconds=wait,
+                                       device=sitting.input_device, stop=sitting.key_stop,
+                                       microphone=sitting.microphone, hear=sitting.hear,
+                                       near_limit=sitting.near_limit)
+            except KeyboardInterrupt:
+                with contextlib.suppress(OutputError):  # a full disk must not turn Ctrl-C into an error
+                    entry.set(Answer(number, text, "interrupted", at=started, audio=audio.name))
+                raise
+            except (StorageError, DeviceError) as exc:  # nothing recorded: no file, or no microphone
+                reason = exc.reason if isinstance(exc, StorageError) else "the microphone could not be opened"
+                written = _try_set(entry, Answer(number, text, "no answer", at=started,
+                                                 note=f"not recorded: {reason}"))
+                raise type(exc)(f"{exc}; the sitting ends here{written}") from None
+            if result.ended_by == "command":
+                audio.unlink(missing_ok=True)  # a command is never kept as an answer
+                entry.drop(number)
+                wait = _obey(sitting, number, text, result.heard, started, wait)
+                if wait is None:
+                    return
+                continue
+            if result.ended_by in ("write failed", "microphone lost"):
+                _cut_short(sitting, number, text, started, audio, result)
+                return
             if not result.spoke and result.ended_by == "nothing said":
                 audio.unlink(missing_ok=True)
-                sitting.ask_again()
-                result = listen()
-        except KeyboardInterrupt:
-            with contextlib.suppress(OutputError):  # a full disk must not turn Ctrl-C into an error
-                entry.set(Answer(number, text, "interrupted", at=started, audio=audio.name))
-            raise
-        except (StorageError, DeviceError) as exc:  # nothing recorded: no file, or no microphone
-            reason = exc.reason if isinstance(exc, StorageError) else "the microphone could not be opened"
-            written = _try_set(entry, Answer(number, text, "no answer", at=started, note=f"not recorded: {reason}"))
-            raise type(exc)(f"{exc}; the sitting ends here{written}") from None
-        if result.ended_by in ("write failed", "microphone lost"):
-            _cut_short(sitting, number, text, started, audio, result)
-            return
-        if not result.spoke and result.ended_by == "nothing said":
-            audio.unlink(missing_ok=True)
-            entry.set(Answer(number, text, "no answer", at=started))
-            sitting.say("no answer; moving on")
-            return
-        try:
-            entry.set(Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds))
-        except OutputError as exc:  # the folder stopped taking new files: the recording itself is whole
-            raise StorageError(f"{exc}; your answer to question {number} was recorded whole in {audio}, and the "
-                               "next start marks it as kept; the sitting ends here", "") from None
-    sitting.say(f"kept your answer ({clock(result.seconds)})")
-    sitting.kept(number, audio)
+                if not asked_again:
+                    asked_again = True
+                    sitting.ask_again()
+                    continue
+                entry.set(Answer(number, text, "no answer", at=started))
+                sitting.say("no answer; moving on")
+                _quit_if_asked(sitting)
+                return
+            cut = f"cut at the {clock(sitting.max_answer_seconds)} limit" if result.ended_by == "limit" else None
+            try:
+                entry.set(Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds,
+                                 speech_seconds=result.speech_seconds, note=cut))
+            except OutputError as exc:  # the folder stopped taking new files: the recording itself is whole
+                raise StorageError(f"{exc}; your answer to question {number} was recorded whole in {audio}, and "
+                                   "the next start marks it as kept; the sitting ends here", "") from None
+        sitting.say(f"kept your answer: {clock(result.speech_seconds)} spoken, a recording of "
+                    f"{clock(result.seconds)}" + (f"; {cut}" if cut else ""))
+        sitting.kept(number, audio)
+        _quit_if_asked(sitting)
+        return
+
+
+def _quit_if_asked(sitting) -> None:
+    """`q` pressed while an answer was taken: it is kept, and the sitting ends there."""
+    if sitting.quit_requested:
+        raise Stopped
+
+
+def _obey(sitting, number: int, text: str, heard, started: str, wait: float) -> float | None:
+    """Do what a spoken command asked; the wait for a first word when the question is to be answered
+    still (listening again), None when it is done with."""
+    from .commands import GO_ON, MORE_TIME, PAUSE, REPEAT, SKIP, STOP
+
+    command = heard.command
+    sitting.say(f'heard "{heard.text.strip()}": {DOING[command]}')
+    if command == STOP:
+        sitting.acknowledge(STOP)
+        raise StoppedByVoice
+    if command == SKIP:
+        sitting.entry.set(Answer(number, text, "skipped", at=started, note="by voice"))
+        sitting.acknowledge(SKIP)
+        return None
+    if command == REPEAT:
+        start = _reading(_placed(sitting.session), number).start
+        _went_on(sitting.play(start, _reading_end(number), []))
+        return wait
+    if command == PAUSE:
+        sitting.acknowledge(PAUSE)
+        if sitting.paused() == STOP:
+            sitting.acknowledge(STOP)
+            raise StoppedByVoice
+        sitting.acknowledge(GO_ON)
+        return wait
+    if command == MORE_TIME:
+        sitting.acknowledge(MORE_TIME)
+        return max(wait, MORE_TIME_SECONDS)
+    return wait  # go on, when nothing was paused: listen again
+
+
+MORE_TIME_SECONDS = 120.0  # "more time": this long to gather one's thoughts before a first word
+DOING = {"stop": "ending the sitting here", "skip": "skipping this question", "repeat": "the question again",
+         "more time": "taking more time", "pause": "paused; say go on when you are ready", "go on": "listening"}
 
 
 def _cut_short(sitting, number, text, started, audio, result: Recording) -> None:
@@ -164,7 +231,7 @@ def _cut_short(sitting, number, text, started, audio, result: Recording) -> None
     cause = f"the recording stopped: {result.problem}" if disk else f"the microphone stopped ({result.problem})"
     if result.seconds > 0:
         answer = Answer(number, text, "answered", at=started, audio=audio.name, seconds=result.seconds,
-                        note=f"{cause}; what was said until then is kept")
+                        speech_seconds=result.speech_seconds, note=f"{cause}; what was said until then is kept")
         told = f"kept your answer up to {clock(result.seconds)} in {audio}"
     else:
         audio.unlink(missing_ok=True)

@@ -11,15 +11,23 @@ from ..errors import GuidedError
 from ..scripts.language import SHORT_SITTING, LongSitting, Question, Script, Section, Span
 from .entry import entries
 
+SILENT_MODES = ("reflect", "wait")  # ways of answering made for silence: a reflection is their answer
+
 
 @dataclass(frozen=True)
 class DeckStatus:
     deck: str
     title: str
-    answered: int
+    answered: int  # questions answered in words (spoken or typed) in some sitting
     questions: int
     sittings: int
     last: str | None
+    reflected: int = 0  # questions only reflected on in silence so far
+
+    def words(self) -> str:
+        """'2 answered and 3 reflected on, of 20': what --status says of the deck."""
+        parts = [f"{self.answered} answered"] + ([f"{self.reflected} reflected on"] if self.reflected else [])
+        return f"{' and '.join(parts)}, of {self.questions}"
 
 
 def status(decks: list[tuple[str, str, int]], folder: Path | None = None) -> list[DeckStatus]:
@@ -28,9 +36,10 @@ def status(decks: list[tuple[str, str, int]], folder: Path | None = None) -> lis
     rows = []
     for deck, title, count in decks:
         mine = [e for e in all_entries if e.deck == deck]
-        done = {n for e in mine for n in e.answered if 1 <= n <= count}
+        answered = {n for e in mine for n in e.answered if 1 <= n <= count}
+        reflected = {n for e in mine for n in e.reflected if 1 <= n <= count} - answered
         last = max((e.date for e in mine), default=None)
-        rows.append(DeckStatus(deck, title, len(done), count, len(mine), last))
+        rows.append(DeckStatus(deck, title, len(answered), count, len(mine), last, len(reflected)))
     return rows
 
 
@@ -76,7 +85,7 @@ def sitting_script(deck: Script, chosen: list[int], reflect: Span | None) -> Scr
             entered.add(start)
             intro_end = next(i for i in range(start, len(cues)) if isinstance(cues[i], Question))
             lead = cues[start:intro_end]
-            middle += _arrival(lead, len(chosen)) if start == 0 else lead
+            middle += _arrival(lead, len(chosen))
         question = cues[index]
         if reflect is not None:
             question = replace(question, reflect=reflect)

@@ -54,11 +54,14 @@ def journal_dir() -> Path:
 class Answer:
     number: int
     question: str
-    status: str  # "answered", "reflected", "no answer", "recording", "interrupted"
+    # "answered" (in words: spoken or typed), "reflected" (in silence), "skipped", "no answer",
+    # "recording" (being taken now), "interrupted" (recorded when the sitting was stopped)
+    status: str
     at: str = ""
     text: str | None = None
     audio: str | None = None  # file name beside the entry
-    seconds: float = 0.0
+    seconds: float = 0.0  # the recording's length
+    speech_seconds: float = 0.0  # of it, what was speech
     transcript: str | None = None  # the recording as text ("" when no words were heard)
     timings: str | None = None  # the transcript's word timings (.vtt), beside the entry
     note: str | None = None  # what cut the answer short (the disk full, the microphone lost), as a clause
@@ -75,7 +78,8 @@ class Entry:
     mode: str
     started: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
     answers: dict[int, Answer] = field(default_factory=dict)
-    stopped: bool = False  # ended early with q, not by Ctrl-C
+    stopped: bool = False  # ended early with q, or by voice; not by Ctrl-C
+    by_voice: bool = False  # ended by a spoken "stop"
 
     stem: str = ""
     # A background transcription updates answers while the sitting goes on: one writer at a time.
@@ -129,6 +133,12 @@ class Entry:
         with self._lock:
             self.answers[answer.number] = answer
             self.save()
+
+    def drop(self, number: int) -> None:
+        """Take answer `number` out of the entry again (a recording that turned out to be a command)."""
+        with self._lock:
+            if self.answers.pop(number, None) is not None:
+                self.save()
 
     def set_transcript(self, number: int, text: str, timings: str | None) -> None:
         """Put the transcript of answer `number`'s recording under it."""
@@ -189,8 +199,10 @@ class Entry:
         self._reserve(len(data))  # most likely no room now; tried all the same
         return True
 
+    def numbers(self, *statuses: str) -> list[int]:
+        return sorted(n for n, a in self.answers.items() if a.status in statuses)
+
     def _text(self) -> str:
-        done = sorted(n for n, a in self.answers.items() if a.status in ("answered", "reflected", "interrupted"))
         spoken = sum(a.seconds for a in self.answers.values())
         elapsed = (datetime.now() - self.started).total_seconds()
         lines = [
@@ -199,7 +211,15 @@ class Entry:
             f"deck: {self.deck}",
             f"title: {_yaml_text(self.title)}",
             f"mode: {self.mode}",
-            f"answered: [{', '.join(map(str, done))}]",
+            f"answered: [{', '.join(map(str, self.numbers(*IN_WORDS)))}]",  # in words, spoken or typed
+            f"reflected: [{', '.join(map(str, self.numbers('reflected')))}]",
+        ]
+        skipped = self.numbers("skipped")
+        if skipped:
+            lines.append(f"skipped: [{', '.join(map(str, skipped))}]")
+        if self.stopped:
+            lines.append(f"ended: {'by voice' if self.by_voice else 'stopped'}")
+        lines += [
             f"seconds: {elapsed:.1f}",
             f"answer_seconds: {spoken:.1f}",
             "---",
@@ -207,29 +227,50 @@ class Entry:
             f"{self.started:%A %d %B %Y, %H:%M}",
             "",
         ]
+        if self.by_voice:
+            last = max(self.answers, default=None)
+            after = f", after question {last}" if last is not None else ""
+            lines += [f"*You ended this sitting by voice{after}.*", ""]
         for number in sorted(self.answers):
             a = self.answers[number]
             lines.append(f"## {number}. {a.question}")
-            when = f" at {a.at}" if a.at else ""
-            if a.status == "recording":
-                lines.append(f"*Recording{when}.*")
-            elif a.status == "interrupted":
-                lines.append(f"*Recorded{when}; the sitting was interrupted, the recording was kept.*")
-            elif a.status == "no answer":
-                lines.append(f"*No answer{when}{'; ' + a.note if a.note else ''}.*")
-            elif a.status == "reflected":
-                lines.append(f"*Reflected in silence{when}.*")
-            else:
-                length = f", {clock(a.seconds)} spoken" if a.audio else ""
-                lines.append(f"*Answered{when}{length}{'; ' + a.note if a.note else ''}.*")
+            lines.append(f"*{_told(a)}.*")
             if a.audio:
                 lines += ["", f"[Listen to your answer]({a.audio})"]
                 if a.transcript is not None:
                     lines += transcript_lines(a.transcript, a.timings)
-            if a.text:
-                lines += ["", a.text.strip()]
+            if a.text:  # each line typed a paragraph of its own, as it was typed
+                for paragraph in (line.strip() for line in a.text.splitlines()):
+                    if paragraph:
+                        lines += ["", paragraph]
             lines.append("")
         return "\n".join(lines)
+
+
+IN_WORDS = ("answered", "interrupted")  # an answer given in words (a recording the sitting kept counts)
+
+
+def _told(a: Answer) -> str:
+    """How an answer is told in its entry, in the italic line under its question."""
+    when = f" at {a.at}" if a.at else ""
+    note = f"; {a.note}" if a.note else ""
+    if a.status == "recording":
+        return f"Recording{when}"
+    if a.status == "interrupted" and not a.audio:
+        return f"Typed{when}; the sitting was interrupted, what was typed is kept"
+    if a.status == "interrupted":
+        return f"Recorded{when}; the sitting was interrupted, the recording was kept"
+    if a.status == "no answer":
+        return f"No answer{when}{note}"
+    if a.status == "reflected":
+        return f"Reflected in silence{when}"
+    if a.status == "skipped":
+        return f"Skipped{when}{note}"
+    if a.audio:
+        speech = f"{clock(a.speech_seconds)} spoken in a recording of {clock(a.seconds)}" if a.speech_seconds \
+            else f"a recording of {clock(a.seconds)}"
+        return f"Answered{when}, {speech}{note}"
+    return f"Answered{when}{note}"
 
 
 def _yaml_text(text: str) -> str:
@@ -248,12 +289,14 @@ def _write_private(path: Path, text: str) -> None:
 
 @dataclass(frozen=True)
 class EntryInfo:
-    """What a program needs to know of an entry on disk: its deck, its date, the questions it answered."""
+    """What a program needs to know of an entry on disk: its deck, its date, the questions it
+    answered in words and those reflected on in silence."""
 
     path: Path
     deck: str
     date: str
     answered: tuple[int, ...]
+    reflected: tuple[int, ...] = ()
 
 
 def entries(folder: Path | None = None) -> list[EntryInfo]:
@@ -267,14 +310,18 @@ def entries(folder: Path | None = None) -> list[EntryInfo]:
             head = text.split("---", 2)[1] if text.startswith("---") else ""
             data = yaml.safe_load(head) or {}
             answered = tuple(int(n) for n in data.get("answered") or ())
-            found.append(EntryInfo(path, str(data.get("deck", "")), str(data.get("date", "")), answered))
+            reflected = tuple(int(n) for n in data.get("reflected") or ())
+            found.append(EntryInfo(path, str(data.get("deck", "")), str(data.get("date", "")), answered, reflected))
         except (OSError, ValueError, TypeError, yaml.YAMLError, IndexError):
             continue  # a note the user wrote by hand, or a damaged file: never fatal
     return found
 
 
-def answered_in(deck: str, folder: Path | None = None) -> set[int]:
-    return {n for e in entries(folder) if e.deck == deck for n in e.answered}
+def answered_in(deck: str, folder: Path | None = None, *, reflected: bool = False) -> set[int]:
+    """The questions of `deck` answered in words in any sitting (and, with `reflected`, those
+    reflected on in silence too)."""
+    return {n for e in entries(folder) if e.deck == deck
+            for n in (e.answered + e.reflected if reflected else e.answered)}
 
 
 def recover(folder: Path | None = None) -> list[Path]:

@@ -26,11 +26,19 @@ import numpy as np
 
 from ..errors import DeviceError, MicrophoneLost, StorageError
 from ..play.devices import import_sounddevice
+from .commands import Hear, Heard, only_fillers
 from .vad import EnergyDetector, SpeechDetector, silero_available, speech_detector
 from .wav import WavAppender
 
 FLUSH_EVERY_SECONDS = 0.5
 READ_SECONDS = 0.1  # how much is read at once: a key press ends an answer within this
+# A spoken command: the first thing said, at most this long, followed by at least this much quiet
+# (long enough for the end of a word, short enough that the sitting answers at once).
+COMMAND_LONGEST_SECONDS = 3.0
+COMMAND_PAUSE_SECONDS = 0.6
+COMMAND_MARGIN_SECONDS = 0.15  # of sound kept around the utterance for the recogniser
+JUDGING_AT_MOST_SECONDS = 60.0  # of sound held while the first utterance is awaited
+NEAR_LIMIT_SECONDS = 15.0  # the longest answer: a gentle word this long before the limit
 
 
 @dataclass(frozen=True)
@@ -38,8 +46,11 @@ class Recording:
     path: Path
     seconds: float
     spoke: bool  # speech was heard at all
-    ended_by: str  # "silence", "key", "limit", "stopped", "nothing said", "write failed" or "microphone lost"
+    # "silence", "key", "limit", "stopped", "nothing said", "command", "write failed" or "microphone lost"
+    ended_by: str
     problem: str | None = None  # why a "write failed" or "microphone lost" answer ended, in a few words
+    speech_seconds: float = 0.0  # of the recording, what was speech (the rest: pauses, the quiet at the end)
+    heard: Heard | None = None  # the command it ended with ("command"), or the first short utterance
 
 
 class SpeechGate:
@@ -51,14 +62,23 @@ class SpeechGate:
         self.silence_needed = int(silence_seconds * rate)
         self.spoke = False
         self.quiet = 0  # samples of quiet since the last speech (or since the start)
+        self.position = 0  # samples decided on so far (the detector's windows lag a little behind)
+        self.speech = 0  # of those, samples of speech
+        self.utterance: int | None = None  # where the utterance being judged began (see `record_answer`)
+        self.utterance_end = 0  # where speech last ended
 
     def feed(self, samples: np.ndarray) -> None:
         for length, is_speech in self.detector.feed(samples):
             if is_speech:
                 self.spoke = True
                 self.quiet = 0
+                self.speech += length
+                if self.utterance is None:
+                    self.utterance = self.position
+                self.utterance_end = self.position + length
             else:
                 self.quiet += length
+            self.position += length
 
     @property
     def done(self) -> bool:
@@ -140,10 +160,19 @@ def record_answer(
     stop: threading.Event | None = None,
     on_level: Callable[[float, bool], None] | None = None,
     microphone: Microphone | None = None,
+    hear: Hear | None = None,
+    near_limit: Callable[[], None] | None = None,
 ) -> Recording:
     """Record one answer to `path` until `silence_seconds` of quiet after speech, `stop` being set
     (a key), `max_seconds`, or `wait_for_speech_seconds` passing with nothing said. With no
-    `microphone`, one is opened on `device` for this answer alone."""
+    `microphone`, one is opened on `device` for this answer alone.
+
+    With `hear`, the first short utterance (COMMAND_LONGEST_SECONDS at most, followed by
+    COMMAND_PAUSE_SECONDS of quiet) is given to it, and when it is a command the recording ends
+    there (`ended_by` "command", `heard` saying which): a command is never kept as an answer. An
+    utterance of fillers alone ("hmm") is passed over and the next one judged. `near_limit` is
+    called once, NEAR_LIMIT_SECONDS before `max_seconds`, with the microphone stopped meanwhile
+    (a gentle word from the speaker is not recorded into the answer)."""
     stop = stop or threading.Event()
     own = microphone is None
     microphone = microphone or Microphone(device, rate)
@@ -151,10 +180,15 @@ def record_answer(
     gate = SpeechGate(rate, silence_seconds, speech_detector(rate))  # loaded before listening starts
     writer = WavAppender(path, rate, 1)
     limit = int(max_seconds * rate)
+    warn_at = limit - int(NEAR_LIMIT_SECONDS * rate) if near_limit is not None else None
     no_speech_limit = int(wait_for_speech_seconds * rate) if wait_for_speech_seconds else None
     flush_every = int(FLUSH_EVERY_SECONDS * rate)
     unflushed = 0
-    ended, problem = "stopped", None
+    ended, problem, heard = "stopped", None, None
+    judging = hear is not None  # the first utterance may still be a command
+    held: list[np.ndarray] = []  # the sound so far, while it is
+    pause, longest = int(COMMAND_PAUSE_SECONDS * rate), int(COMMAND_LONGEST_SECONDS * rate)
+    margin = int(COMMAND_MARGIN_SECONDS * rate)
     try:
         try:
             microphone.start()
@@ -175,9 +209,29 @@ def record_answer(
             if unflushed >= flush_every:
                 writer.flush()
                 unflushed = 0
+            if judging:
+                held.append(chunk)
+                start = gate.utterance
+                if (start is not None and gate.utterance_end - start > longest) or writer.frames > JUDGING_AT_MOST_SECONDS * rate:
+                    judging, held = False, []  # speaking on: an answer
+                elif start is not None and gate.quiet >= pause:
+                    sound = np.concatenate(held)
+                    heard = hear(sound[max(0, start - margin): gate.utterance_end + margin], rate)
+                    if heard.command is not None:
+                        ended = "command"
+                        break
+                    if only_fillers(heard.text):
+                        gate.utterance = None  # "hmm": the next utterance may still be a command
+                    else:
+                        judging, held = False, []
             if gate.done:
                 ended = "silence"
                 break
+            if warn_at is not None and writer.frames >= warn_at:
+                warn_at = None
+                microphone.stop()
+                near_limit()
+                microphone.start()
             if writer.frames >= limit:
                 ended = "limit"
                 break
@@ -197,4 +251,42 @@ def record_answer(
             microphone.close()
         else:
             microphone.stop()
-    return Recording(path=Path(path), seconds=writer.seconds, spoke=gate.spoke, ended_by=ended, problem=problem)
+    return Recording(path=Path(path), seconds=writer.seconds, spoke=gate.spoke, ended_by=ended, problem=problem,
+                     speech_seconds=gate.speech / rate, heard=heard)
+
+
+def listen_for(commands: tuple[str, ...], microphone: Microphone, hear: Hear, *,
+               stop: threading.Event | None = None) -> str | None:
+    """While a sitting is paused: listen until one of `commands` is said (its name), or a key sets
+    `stop` (None). Nothing is written to disk; each short utterance is heard and let go."""
+    stop = stop or threading.Event()
+    rate = microphone.rate
+    pause, longest = int(COMMAND_PAUSE_SECONDS * rate), int(COMMAND_LONGEST_SECONDS * rate)
+    margin = int(COMMAND_MARGIN_SECONDS * rate)
+    microphone.start()
+    try:
+        while not stop.is_set():
+            gate = SpeechGate(rate, COMMAND_PAUSE_SECONDS, speech_detector(rate))
+            held: list[np.ndarray] = []
+            fed = 0  # samples read since this gate began
+            while not stop.is_set():
+                chunk = microphone.read(max(1, int(READ_SECONDS * rate)))
+                gate.feed(chunk)
+                fed += len(chunk)
+                held.append(chunk)
+                if gate.utterance is None:
+                    held = held[-3:]  # only the moments before an utterance are kept
+                    continue
+                if gate.utterance_end - gate.utterance > longest:  # talk, not a command: let it go
+                    break
+                if gate.quiet >= pause:
+                    sound = np.concatenate(held)
+                    first = fed - len(sound)  # where `sound` begins, counted from the gate's start
+                    start, end = gate.utterance - first, gate.utterance_end - first
+                    heard = hear(sound[max(0, start - margin): end + margin], rate)
+                    if heard.command in commands:
+                        return heard.command
+                    break
+        return None
+    finally:
+        microphone.stop()

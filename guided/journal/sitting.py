@@ -28,6 +28,16 @@ DEFAULT_REFLECT = "90s"
 WAIT_KEYS = {"r": "repeat", "R": "repeat", "q": "quit", "Q": "quit", "escape": "quit"}
 MODES = ("reflect", "wait", "record", "type")  # the ways to answer
 ASK_AGAIN = "Take your time. Whenever you are ready, you can speak your answer, or simply stay with the question."
+# What the sitting says back to a spoken command, and near the longest answer: few words, said softly.
+SAYS_BACK = {
+    "stop": "Of course. We'll stop here. Thank you for the time you gave yourself.",
+    "skip": "Let's leave that one for now.",
+    "more time": "Take all the time you need.",
+    "pause": "Pausing. Say go on whenever you're ready.",
+    "go on": "Welcome back.",
+    "near limit": "Take a moment to bring your thought to a close. There's no rush.",
+    "ask again": ASK_AGAIN,
+}
 
 
 @dataclass
@@ -72,7 +82,9 @@ def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count:
     found, script = (catalog or Catalog()).load_session(deck)
     if not script.questions:
         raise GuidedError(f"{deck} has no questions to journal with; try trust-questions")
-    done = answered_in(found.id)
+    # A sitting in words goes on from the first question not yet answered in words; one in silence
+    # from the first not yet met at all (a reflection is what it gives).
+    done = answered_in(found.id, reflected=mode in decks.SILENT_MODES)
     chosen = decks.choose([q.number for q in script.questions], done, count, numbers, shuffle)
     sitting = decks.sitting_script(script, chosen, span if mode == "reflect" else None)
     return SittingPlan(found.id, script.title, tuple(chosen), mode, sitting)
@@ -109,7 +121,7 @@ class Sitting:
     def __init__(self, session, deck: str, mode: str, ui: SittingUI | None = None, *,
                  silence_seconds: float = 8.0, max_answer_seconds: float = 300.0,
                  output_device: int | None = None, input_device: int | None = None, microphone=None,
-                 transcriber=None, options: SessionOptions | None = None) -> None:
+                 transcriber=None, options: SessionOptions | None = None, recogniser=None) -> None:
         self.session = session
         self.deck = deck
         self.mode = mode
@@ -120,8 +132,10 @@ class Sitting:
         self.input_device = input_device
         self.microphone = microphone
         self.transcriber = transcriber
-        self.options = options  # to prepare the prompt that asks again; None: it is not asked
+        self.options = options  # to prepare what is said back (asking again, commands); None: nothing is
+        self.recogniser = recogniser  # hears spoken commands (journal.commands.Recogniser); None: keys only
         self.entry: Entry | None = None
+        self.quit_requested = False  # q pressed while an answer was taken: the sitting ends after it
         self.heard = 0  # samples of narration the person heard
         self.key_stop = threading.Event()  # set by a key while an answer is recorded
         self._tick = self.ui.display_for(session.mixer.timeline) if self.ui.display_for else None
@@ -141,8 +155,11 @@ class Sitting:
         try:
             with self.ui.keys(self.on_key):  # typed answers too: the UI lends the terminal out for typing
                 answers.take(self)
-        except answers.Stopped:
+        except answers.Stopped as stopped:
             entry.stopped = True
+            entry.by_voice = isinstance(stopped, answers.StoppedByVoice)
+            if entry.answers:
+                entry.save()
         except KeyboardInterrupt:
             if not entry.answers:
                 entry.discard()
@@ -165,6 +182,9 @@ class Sitting:
         elif self._phase == "waiting":
             self._keys_waiting.put(key)
         elif self._phase == "recording":
+            from ..play.controls import QUIT_KEYS
+
+            self.quit_requested = self.quit_requested or key in QUIT_KEYS
             self.key_stop.set()
 
     # --- what the course of answers asks of it ----------------------------------------------------
@@ -205,14 +225,42 @@ class Sitting:
 
     def listening(self) -> None:
         self._phase = "recording"  # from now on a key ends the answer
+        commands = " Or say skip, repeat, more time, pause or stop." if self.recogniser is not None else ""
+        self.say(f"listening… speak your answer; a pause ends it, any key ends it now, q ends the sitting.{commands}")
+
+    @property
+    def hear(self):
+        """What hears a spoken command (None: commands are off)."""
+        return self.recogniser
+
+    def near_limit(self) -> None:
+        """Some seconds before the longest answer: a gentle word (the microphone is stopped meanwhile)."""
+        self.say("nearly at the longest answer: a few more seconds")
+        self.acknowledge("near limit")
+
+    def paused(self) -> str | None:
+        """A sitting paused by voice: until "go on" or "stop" is said (which of them), or a key is pressed."""
+        from .commands import GO_ON, STOP
+        from .microphone import listen_for
+
+        self._phase = "recording"  # a key goes on
+        self.key_stop.clear()
+        heard = listen_for((GO_ON, STOP), self.microphone, self.hear, stop=self.key_stop)
+        if self.quit_requested:
+            return STOP
+        return heard or GO_ON
 
     def ask_again(self) -> None:
         """A gentle word when nothing has been said yet, before listening once more."""
+        self.acknowledge("ask again")
+
+    def acknowledge(self, what: str) -> None:
+        """Say back, softly, what the sitting heard or does now (SAYS_BACK), in the sitting's voice."""
         if self.options is None:
             return
         from ..session.prepared import prepare
 
-        prompt = Script(path="<prompt>", title=self.session.script.title, kind="talk", cues=(Say(ASK_AGAIN, 1),))
+        prompt = Script(path="<prompt>", title=self.session.script.title, kind="talk", cues=(Say(SAYS_BACK[what], 1),))
         speech = self.session.speech
         if speech is not None:
             speech.stop()  # one speech engine a process: the sitting's rendering waits for the prompt's
@@ -234,26 +282,36 @@ class Sitting:
 def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None, *,
         silence_seconds: float = 8.0, max_answer_seconds: float = 300.0,
         output_device: int | None = None, input_device: int | None = None, log: bool = True,
-        transcribe: bool = True, model: str | None = None) -> Entry:
+        transcribe: bool = True, model: str | None = None, commands: bool = True) -> Entry:
     """Hold the sitting: narrate, take each answer, keep it in the journal; returns the saved entry.
     `q` ends it early (the entry comes back `stopped`) and Ctrl-C raises KeyboardInterrupt, both
     keeping every answer given so far (an entry with none is removed). With `log`, the narration
     heard and the questions answered go in the practice log, however the sitting ended. Recorded
     answers are transcribed in the background when transcription is installed (`transcribe=False`:
-    never)."""
+    never), and with `commands` a recorded sitting hears spoken commands ("skip", "stop", ...)
+    with the same Whisper model (journal/commands.py)."""
     from ..session.prepared import prepare
     from .microphone import Microphone
     from .transcription import worker_for_sitting
 
     ui = ui or SittingUI()
-    worker = None
+    worker = recogniser = None
     if plan.mode == "record" and transcribe:
         worker, note = worker_for_sitting(model, on_error=ui.say)
         if note:
             ui.say(note)
+    if plan.mode == "record" and commands:
+        from .commands import recogniser_for_sitting
+
+        recogniser, note = recogniser_for_sitting(model, worker)
+        if note:
+            ui.say(note)
     # Narration starts at once: phrases not yet cached render behind it, in the order they are heard
-    # (play/progressive.py); were it to catch up, it holds in silence and the display says so.
-    session = prepare(plan.script, id=plan.deck, options=options, progress=ui.progress, progressive=True)
+    # (play/progressive.py); were it to catch up, it holds in silence and the display says so. What
+    # the sitting may say back is rendered after them, so it is ready when it is needed.
+    said_back = list(SAYS_BACK.values()) if plan.mode == "record" else []
+    session = prepare(plan.script, id=plan.deck, options=options, progress=ui.progress, progressive=True,
+                      also_speak=said_back)
     sitting = None
     ended = "interrupted"
     try:
@@ -263,7 +321,7 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
             sitting = Sitting(session, plan.deck, plan.mode, ui, silence_seconds=silence_seconds,
                               max_answer_seconds=max_answer_seconds, output_device=output_device,
                               input_device=input_device, microphone=microphone, transcriber=worker,
-                              options=options if plan.mode == "record" else None)
+                              options=options if plan.mode == "record" else None, recogniser=recogniser)
             entry = sitting.hold()
         if worker is not None and worker.busy:
             ui.say("writing down your answers…")

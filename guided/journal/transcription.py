@@ -95,8 +95,10 @@ def load(model: ModelFolder, threads: int | None = None):
             for compute_type in (COMPUTE_TYPE, "float32"):
                 try:
                     # A folder path, and local files only: nothing here may reach the network.
+                    # Two workers: a spoken command is heard at once, never behind an answer being
+                    # written down in the background.
                     _loaded[key] = WhisperModel(str(model.path), device="cpu", compute_type=compute_type,
-                                                cpu_threads=threads, num_workers=1, local_files_only=True)
+                                                cpu_threads=threads, num_workers=2, local_files_only=True)
                     break
                 except ValueError:  # a processor without fast int8: slower, but it works
                     continue

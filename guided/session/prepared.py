@@ -8,7 +8,7 @@ plays, yields blocks, or becomes a pydub AudioSegment.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -178,6 +178,7 @@ def prepare(
     id: str | None = None,
     progressive: bool = False,
     catalog: Catalog | None = None,
+    also_speak: Sequence[str] = (),
     **choices,
 ) -> Session:
     """Load a session, render its speech (cached), place it in time and set up the mix.
@@ -189,6 +190,9 @@ def prepare(
     `progress(done, total)` hears each phrase as it is rendered. Ids are found in `catalog` (by
     default the built-in library, your own scripts and GUIDED_LIBRARY; `guided.library(folder)`'s
     own `prepare` searches its folders first).
+
+    `also_speak`: phrases to have ready in the clip cache, rendered after the session's own, for a
+    program that will say them later in this voice (a journal sitting's answers to spoken commands).
 
     With `progressive`, speech not yet cached renders in the background while the session already
     plays (`play` holds in silence if it catches up); `export`, `blocks` and `to_audiosegment`
@@ -252,6 +256,8 @@ def prepare(
         else:
             timeline = assemble(script, speak, bell_frames, rate=rate, seconds=seconds, progress=progress,
                                 estimate=estimate)
+            for text in also_speak:
+                speak(text)
         bed = bed_future.result()
         used = {e.bell for e in timeline.bells}
         mixer = Mixer(timeline, options, cache, {name: bell_samples(name) for name in used}, bed)
@@ -264,7 +270,7 @@ def prepare(
     # block needs (a phrase it needs is waited for in silence by the player), and on two cores a
     # speech thread started earlier takes from them the CPU that the first sound waits for.
     target = round(seconds * rate) if seconds is not None else None
-    live = LiveSpeech(arrangement, speak, spoken_texts(arrangement.script), target)
+    live = LiveSpeech(arrangement, speak, [*spoken_texts(arrangement.script), *also_speak], target)
     settled_session: list[Session] = []
 
     def settled() -> Session:

@@ -35,7 +35,7 @@ def test_a_sitting_speaks_the_opening_the_chosen_questions_and_the_closing():
     assert spoken.index("Three?") < spoken.index("One?") < spoken.index("Goodbye.")
 
 
-def test_status_counts_answers_across_sittings(guided_home):
+def test_status_counts_answers_in_words_and_reflections_apart_across_sittings(guided_home):
     folder = journal.journal_dir()
     first = journal.Entry(folder, "deck", "Deck", "type")
     first.set(journal.Answer(1, "A?", "answered", text="x"))
@@ -43,5 +43,6 @@ def test_status_counts_answers_across_sittings(guided_home):
     second.set(journal.Answer(2, "B?", "reflected"))
     second.set(journal.Answer(1, "A?", "answered", text="again"))
     (row,) = decks.status([("deck", "Deck", 20)])
-    assert (row.answered, row.questions, row.sittings) == (2, 20, 2)
+    assert (row.answered, row.reflected, row.questions, row.sittings) == (1, 1, 20, 2)
+    assert row.words() == "1 answered and 1 reflected on, of 20"
     assert row.last.startswith(str(first.started.year + 1))

@@ -3,11 +3,12 @@ microphone lost. Whatever happens, what was recorded is kept whole, the entry sa
 and the run ends (or goes on) as the table says.
 
   case (how it is made)                exit  last line on stderr (and the status line)     files left in the journal folder
-  disk full mid-answer                   1   guided: the disk is full: question 1's        entry: "*Answered at T, M:SS spoken; the
-    (a real 1 MiB tmpfs)                     recording stopped; kept your answer up to     recording stopped: the disk is full; what
-                                             M:SS in ...-q01.wav; the sitting ends here    was said until then is kept.*", answered:
-                                             (see ....md)                                  [1]; q01.wav whole (its header counts
-                                                                                           every sample that fitted); nothing else
+  disk full mid-answer                   1   guided: the disk is full: question 1's        entry: "*Answered at T, M:SS spoken in
+    (a real 1 MiB tmpfs)                     recording stopped; kept your answer up to     a recording of M:SS; the recording
+                                             M:SS in ...-q01.wav; the sitting ends here    stopped: the disk is full; what was said
+                                             (see ....md)                                  until then is kept.*", answered: [1];
+                                                                                           q01.wav whole (its header counts every
+                                                                                           sample that fitted); nothing else
   file size limit mid-answer             1   guided: the file is as large as this system   the same, with that reason
     (RLIMIT_FSIZE, EFBIG)                    allows: question 1's recording stopped; ...
   folder stops taking files mid-answer   1   guided: cannot write the journal entry ...:   entry still "*Recording at T.*" (the next
@@ -19,10 +20,11 @@ and the run ends (or goes on) as the table says.
     header (injected ENOSPC)                 .wav: the disk is full; the sitting ends here that holds nothing is removed
   entry unwritable after an answer       1   guided: cannot write the journal entry ...:   entry "*Recording at T.*", marked kept by
     (injected EACCES)                        Permission denied; your answer ... whole ...  the next start; the recording whole
-  microphone unplugged mid-answer        0   (status line) the microphone stopped          entry: "*Answered at T, 0:02 spoken; the
-    (PortAudio's error from the real         (Unanticipated host error [PaErrorCode        microphone stopped (...); what was said
-    stream: tests/unplug_microphone)         -9999]): kept your answer up to 0:02 in ...;  until then is kept.*", then question 2
-                                             moving on; last: finished ...; saved ...      answered; q01.wav = the 2 s read; q02.wav
+  microphone unplugged mid-answer        0   (status line) the microphone stopped          entry: "*Answered at T, M:SS spoken in
+    (PortAudio's error from the real         (Unanticipated host error [PaErrorCode        a recording of 0:02; the microphone
+    stream: tests/unplug_microphone)         -9999]): kept your answer up to 0:02 in ...;  stopped (...); what was said until then
+                                             moving on; last: finished ...; saved ...      is kept.*", then question 2 answered;
+                                                                                           q01.wav = the 2 s read; q02.wav
   microphone gone for good               1   guided: cannot open the microphone: ...; the  entry keeps the answer before it; question
     (fake microphone)                        sitting ends here (see ....md)                2 "*No answer at T; not recorded: the
                                                                                            microphone could not be opened.*"
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import resource
 import shutil
 import signal
@@ -292,8 +295,9 @@ def test_disk_full_mid_answer_keeps_it_says_so_in_the_entry_and_ends_the_sitting
     assert message.startswith("the disk is full: question 1's recording stopped; kept your answer up to 0:02")
     assert message.endswith(f"the sitting ends here (see {entry})")
     (first,) = answers(entry.read_text())  # written into the spare room: no new space was needed
-    assert first.status.startswith("Answered at ") and first.status.endswith(
-        ", 0:02 spoken; the recording stopped: the disk is full; what was said until then is kept.")
+    assert first.status.startswith("Answered at ") and re.search(
+        r", 0:0\d spoken in a recording of 0:02; the recording stopped: the disk is full; what was said until then "
+        r"is kept\.$", first.status), first.status
     assert "answered: [1]" in entry.read_text()
     assert np.array_equal(wav_samples(journal.journal_dir() / first.audio), sound[: 2 * RATE])
     assert sorted(p.name for p in journal.journal_dir().iterdir()) == sorted([entry.name, first.audio])
@@ -339,8 +343,8 @@ def test_a_lost_microphone_keeps_the_answer_so_far_and_the_sitting_goes_on(guide
     said: list[str] = []
     held = sit(FakeMicrophone(sound, lose_at=int(1.2 * RATE)), said)
     first, second = answers(held.path.read_text())
-    assert first.status.endswith(", 0:01 spoken; the microphone stopped (Unanticipated host error); "
-                                 "what was said until then is kept.")
+    assert re.search(r", 0:0\d spoken in a recording of 0:01; the microphone stopped \(Unanticipated host error\); "
+                     r"what was said until then is kept\.$", first.status), first.status
     assert np.array_equal(wav_samples(journal.journal_dir() / first.audio), sound[: int(1.2 * RATE)])
     assert second.status.startswith("Answered at ") and second.audio
     assert any(line.startswith("the microphone stopped (Unanticipated host error): kept your answer up to 0:01")
@@ -399,7 +403,8 @@ def check_kept_until_the_disk_stopped(folder: Path, seen_as: Path, microphone: n
         f"{seen_as / recording.name}; the sitting ends here (see {seen_as / entry.name})")
     (first,) = answers(entry.read_text())
     assert first.audio == recording.name
-    assert first.status.endswith(f", {kept} spoken; the recording stopped: {reason}; what was said until then is kept.")
+    assert re.search(rf" spoken in a recording of {kept}; the recording stopped: {re.escape(reason)}; what was said "
+                     r"until then is kept\.$", first.status), first.status
     assert "answered: [1]" in entry.read_text()
     assert sorted(p.name for p in folder.iterdir()) == sorted([entry.name, recording.name])  # nothing else
 
@@ -546,8 +551,8 @@ def test_a_microphone_unplugged_mid_answer_keeps_it_and_the_sitting_goes_on(tmp_
     again = wav_44k(two)  # a new stream: the file microphone starts over
     assert len(again) > len(first) and np.array_equal(again[: len(first)], first)
     kept, answered = answers(entry.read_text())
-    assert kept.status.endswith(", 0:02 spoken; the microphone stopped (Unanticipated host error "
-                                "[PaErrorCode -9999]); what was said until then is kept.")
+    assert kept.status.split(" spoken in a recording of ", 1)[1] == (
+        "0:02; the microphone stopped (Unanticipated host error [PaErrorCode -9999]); what was said until then is kept.")
     assert answered.status.startswith("Answered at ") and answered.audio == two.name
     assert "answered: [1, 2]" in entry.read_text()
     assert sorted(p.name for p in folder.iterdir()) == sorted([entry.name, one.name, two.name])

@@ -146,10 +146,14 @@ def test_no_symbols_or_digits_are_spoken():
             assert not re.search(r"[0-9&%/#@*+=<>]", line), f"{script_id}: {line}"
 
 
-def test_the_only_placeholder_is_minutes_and_the_default_session_speaks_its_own_length():
+def test_lengths_and_counts_are_spoken_through_placeholders_never_written_out():
     for path in PATHS:
         text = re.sub(r"<!--.*?-->", "", path.read_text(), flags=re.S)
-        assert set(re.findall(r"\{[^}]*\}", text)) <= {"{minutes}"}, path.name
+        assert set(re.findall(r"\{[^}]*\}", text)) <= {"{minutes}", "{questions}"}, path.name
+        body = text.split("---", 2)[2]
+        assert not re.search(r"\b(two|three|four|five|ten|twenty) questions\b", body, flags=re.I), path.name
+    for deck in ("trust-questions", "closeness-questions"):
+        assert "{questions}" in (bundled("scripts") / f"{deck}.md").read_text()
     breathing = (bundled("scripts") / "heart-breathing.md").read_text()
     assert "{minutes}" in breathing
     assert not re.search(r"\b(one|five|seven|ten|twelve|fifteen|twenty) minutes\b", breathing.split("---", 2)[2])
