@@ -4,9 +4,13 @@ exports), kept in the user data folder and never sent anywhere.
 It owns the file and its schema: the schema's version is SQLite's `user_version`, and opening the
 log runs whatever migrations it lacks, inside one write transaction, so two processes opening an
 old log at once migrate it once. Every record is one short transaction in WAL mode with a busy
-timeout: writers wait their turn instead of failing, readers never block them, and a process killed
-mid-write leaves the last committed record and an intact file. Writing the log never stops what is
-being logged: a failure is one warning line (the `guided.practice_log` logger) and a False return.
+timeout: writers wait their turn, readers never block them, and a process killed mid-write leaves
+the last committed record and an intact file. A log kept busy longer than a command should wait at
+its end (another program holding it) loses nothing: the entry is queued in a small side file,
+`practice-log.queued.jsonl`, one line each, and merged into the log by the next run that writes or
+reads it (each queued entry carries a token, so a merge cut short never counts it twice). Writing
+the log never stops what is being logged: a failure is one warning line (the `guided.practice_log`
+logger) and a False return.
 Forgetting really deletes: rows are overwritten (secure_delete), the file rebuilt (VACUUM) and the
 write-ahead log emptied.
 """
@@ -26,7 +30,9 @@ from ..paths import paths
 from ..timing.timefmt import to_ms
 
 FILE_NAME = "practice-log.sqlite3"
-BUSY_MS = 15_000  # a writer waits this long for another one to finish before giving up
+BUSY_MS = 15_000  # forgetting, asked for at the keyboard, waits this long for another writer
+RECORD_BUSY_MS = 700  # what a command's end may wait for a busy log before the entry is queued aside
+QUEUE_NAME = "practice-log.queued.jsonl"
 KINDS = ("play", "journal", "export")
 
 logger = logging.getLogger("guided.practice_log")
@@ -51,6 +57,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # Periods and the calendar read by day: an index keeps that quick however long the log grows.
     ("CREATE INDEX practice_by_day ON practice (day)",),
+    # An entry queued aside while the log was busy keeps its token: merged twice, it is added once.
+    ("ALTER TABLE practice ADD COLUMN token TEXT",
+     "CREATE UNIQUE INDEX practice_by_token ON practice (token) WHERE token IS NOT NULL"),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -93,15 +102,15 @@ def log_path() -> Path:
     return paths().data / FILE_NAME
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, busy_ms: int = BUSY_MS) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Private from its first byte; SQLite gives the -wal and -shm files the main file's mode.
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     os.chmod(path, 0o600)
     # isolation_level=None: transactions are begun and ended here, explicitly, and kept short.
-    conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None)
+    conn = sqlite3.connect(path, timeout=busy_ms / 1000, isolation_level=None)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(mode).lower() != "wal":
             raise PracticeLogError(f"the practice log {path} cannot use write-ahead logging (journal mode {mode})")
@@ -147,22 +156,121 @@ def record(practice: Practice, path: Path | None = None) -> bool:
     if practice.kind not in KINDS:
         raise ValueError(f"unknown kind of practice {practice.kind!r}")
     path = path or log_path()
-    at = practice.at if practice.at.tzinfo else practice.at.astimezone()
-    row = (at.isoformat(), at.date().isoformat(), practice.kind, practice.session, practice.title,
-           practice.engine, max(0, int(practice.heard_ms)), max(0, int(practice.length_ms)), practice.ended,
-           max(0, int(practice.answers)), practice.detail)
+    row = _row(practice)
     try:
-        with closing(_connect(path)) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "INSERT INTO practice (at, day, kind, session, title, engine, heard_ms, length_ms, ended, answers, "
-                "detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row,
-            )
-            conn.execute("COMMIT")
-        return True
+        return _write(path, [row])
     except (sqlite3.Error, OSError, GuidedError) as exc:
+        if _busy(exc):
+            try:  # kept aside, merged by the next run: nothing is lost and nothing waits
+                _queue(path, [row])
+                return True
+            except OSError as queue_error:
+                exc = queue_error
         logger.warning("guided: your practice log could not be written (%s); nothing else is affected", exc)
         return False
+
+
+ROW_FIELDS = ("at", "day", "kind", "session", "title", "engine", "heard_ms", "length_ms", "ended", "answers",
+              "detail", "token")
+
+
+def _row(practice: Practice) -> dict:
+    at = practice.at if practice.at.tzinfo else practice.at.astimezone()
+    return {"at": at.isoformat(), "day": at.date().isoformat(), "kind": practice.kind, "session": practice.session,
+            "title": practice.title, "engine": practice.engine, "heard_ms": max(0, int(practice.heard_ms)),
+            "length_ms": max(0, int(practice.length_ms)), "ended": practice.ended,
+            "answers": max(0, int(practice.answers)), "detail": practice.detail, "token": None}
+
+
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        word in str(exc).lower() for word in ("locked", "busy"))
+
+
+def _write(path: Path, rows: list[dict], busy_ms: int = RECORD_BUSY_MS) -> bool:
+    """Add `rows`, after whatever was queued aside, in one short transaction."""
+    claimed = _claim_queued(path)
+    queued = [row for file in claimed for row in _queued_rows(file)]
+    try:
+        with closing(_connect(path, busy_ms)) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                f"INSERT OR IGNORE INTO practice ({', '.join(ROW_FIELDS)}) "
+                f"VALUES ({', '.join('?' for _ in ROW_FIELDS)})",
+                [tuple(row[f] for f in ROW_FIELDS) for row in [*queued, *rows]],
+            )
+            conn.execute("COMMIT")
+    except BaseException:
+        if queued:
+            _queue(path, queued)  # back in the queue, tokens and all, for the next run
+        for file in claimed:
+            file.unlink(missing_ok=True)
+        raise
+    for file in claimed:
+        file.unlink(missing_ok=True)
+    return True
+
+
+def _queue(path: Path, rows: list[dict]) -> None:
+    """Append `rows` to the side file, each with a token (its own, if it had one), one line each."""
+    import json
+    import uuid
+
+    lines = "".join(json.dumps({**row, "token": row["token"] or uuid.uuid4().hex}) + "\n" for row in rows)
+    fd = os.open(path.with_name(QUEUE_NAME), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, lines.encode("utf-8"))  # one write: lines from two processes never interleave
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _claim_queued(path: Path) -> list[Path]:
+    """Take the side file for this run (renamed: no other run merges it too), and any a killed run
+    had taken and not finished with."""
+    from ..files import alive
+
+    claimed = []
+    queue = path.with_name(QUEUE_NAME)
+    mine = path.with_name(f"{QUEUE_NAME}.merging-{os.getpid()}")
+    try:
+        os.rename(queue, mine)
+        claimed.append(mine)
+    except OSError:
+        pass  # nothing queued (or another run has just taken it)
+    for left in path.parent.glob(f"{QUEUE_NAME}.merging-*"):
+        pid = left.name.rsplit("-", 1)[-1]
+        if left != mine and pid.isdigit() and not alive(int(pid)):
+            claimed.append(left)
+    return claimed
+
+
+def _queued_rows(file: Path) -> list[dict]:
+    import json
+
+    rows = []
+    try:
+        lines = file.read_text("utf-8").splitlines()
+    except OSError:
+        return rows
+    for line in lines:
+        try:
+            found = json.loads(line)
+            rows.append({field_name: found[field_name] for field_name in ROW_FIELDS})
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by a crash: the entries before and after it still count
+    return rows
+
+
+def merge_queued(path: Path | None = None) -> None:
+    """Add what was queued aside to the log, when there is any and the log is free now."""
+    path = path or log_path()
+    if not path.with_name(QUEUE_NAME).exists() and not any(path.parent.glob(f"{QUEUE_NAME}.merging-*")):
+        return
+    try:
+        _write(path, [])
+    except (sqlite3.Error, OSError, GuidedError):
+        pass  # still busy: it stays queued, and is read from the side file meanwhile
 
 
 def record_play(session, heard_samples: int, ended: str, path: Path | None = None) -> bool:
@@ -211,25 +319,36 @@ def _where(since: date | None, until: date | None, before: date | None = None) -
 def entries(since: date | None = None, until: date | None = None, path: Path | None = None) -> list[Practice]:
     """The entries from `since` to `until` (local dates, both included), oldest first."""
     path = path or log_path()
-    if not path.exists():
+    if not path.exists() and not path.with_name(QUEUE_NAME).exists():
         return []  # reading never creates the log
+    merge_queued(path)
     where, values = _where(since, until)
     try:
         with closing(_connect(path)) as conn:
             rows = conn.execute(
-                "SELECT id, at, kind, session, title, engine, heard_ms, length_ms, ended, answers, detail "
+                "SELECT id, at, kind, session, title, engine, heard_ms, length_ms, ended, answers, detail, token "
                 f"FROM practice{where} ORDER BY at, id", values,
             ).fetchall()
     except sqlite3.Error as exc:
         raise PracticeLogError(f"cannot read the practice log {path}: {exc}") from None
-    return [Practice(kind, session, title, engine, heard_ms, length_ms, ended, answers, detail,
-                     at=datetime.fromisoformat(at), id=id_)
-            for id_, at, kind, session, title, engine, heard_ms, length_ms, ended, answers, detail in rows]
+    found = [Practice(kind, session, title, engine, heard_ms, length_ms, ended, answers, detail,
+                      at=datetime.fromisoformat(at), id=id_)
+             for id_, at, kind, session, title, engine, heard_ms, length_ms, ended, answers, detail, _ in rows]
+    # Still queued aside (the log busy even now): counted all the same.
+    merged = {token for *_, token in rows if token}
+    waiting = [row for file in (path.with_name(QUEUE_NAME), *path.parent.glob(f"{QUEUE_NAME}.merging-*"))
+               for row in _queued_rows(file) if row["token"] not in merged
+               and (since is None or row["day"] >= since.isoformat())
+               and (until is None or row["day"] <= until.isoformat())]
+    found += [Practice(r["kind"], r["session"], r["title"], r["engine"], r["heard_ms"], r["length_ms"], r["ended"],
+                       r["answers"], r["detail"], at=datetime.fromisoformat(r["at"])) for r in waiting]
+    return sorted(found, key=lambda p: (p.at, p.id is None, p.id or 0))
 
 
 def count(before: date | None = None, path: Path | None = None) -> int:
     """How many entries `forget(before)` would delete."""
     path = path or log_path()
+    merge_queued(path)
     if not path.exists():
         return 0
     where, values = _where(None, None, before)
@@ -242,10 +361,11 @@ def forget_entries(before: date | None = None, path: Path | None = None) -> int:
     files: deleted rows are overwritten with zeros, the file is rebuilt without their pages, and the
     write-ahead log, which may still hold old copies, is emptied. Returns how many were deleted."""
     path = path or log_path()
-    if not path.exists():
+    if not path.exists() and not path.with_name(QUEUE_NAME).exists():
         return 0
     where, values = _where(None, None, before)
     try:
+        _write(path, [], BUSY_MS)  # what was queued aside is in the log first, and forgotten with it
         with closing(_connect(path)) as conn:
             conn.execute("PRAGMA secure_delete = ON")
             conn.execute("BEGIN IMMEDIATE")

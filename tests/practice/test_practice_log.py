@@ -3,6 +3,7 @@ killed processes, migrates its schema, forgets for good, and speaks of practice 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -100,10 +101,58 @@ def test_two_processes_writing_at_once_lose_nothing(guided_home):
     for process in (first, second):
         _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
-    kept = [session for session, _ in rows(guided_home / "practice-log.sqlite3")]
+    listed = practice_log.entries()  # what a busy moment queued aside is merged in first
+    kept = [e.session for e in listed]
     assert sorted(kept) == sorted([f"a-{n}" for n in range(count)] + [f"b-{n}" for n in range(count)])
-    # Each writer's own entries are in the order it wrote them.
-    assert [s for s in kept if s.startswith("a-")] == [f"a-{n}" for n in range(count)]
+    assert not (guided_home / practice_log.QUEUE_NAME).exists()
+    # Each writer's own entries are listed in the order it wrote them, to the second.
+    for name in "ab":
+        mine = [e for e in listed if e.session.startswith(f"{name}-")]
+        assert [e.at for e in mine] == sorted(e.at for e in mine)
+
+
+HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")  # another program holding the log: no one else may write
+print("holding", flush=True)
+sys.stdin.readline()  # until the test lets go
+conn.execute("ROLLBACK")
+"""
+
+
+def test_a_log_held_busy_by_another_program_loses_no_entry_and_keeps_nobody_waiting(guided_home):
+    path = guided_home / "practice-log.sqlite3"
+    assert practice_log.record(Practice("play", "before"))
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert practice_log.record(Practice("play", "while-busy", heard_ms=61_000))  # kept: queued aside
+        assert practice_log.record(Practice("journal", "while-busy-too", answers=2))
+        queued = (guided_home / practice_log.QUEUE_NAME).read_text().splitlines()
+        assert [json.loads(line)["session"] for line in queued] == ["while-busy", "while-busy-too"]
+        # Read while still busy: the queued entries count all the same.
+        assert [e.session for e in practice_log.entries()] == ["before", "while-busy", "while-busy-too"]
+    finally:
+        holder.communicate("go\n", timeout=30)
+    assert practice_log.record(Practice("play", "after"))  # the next write merges what was queued
+    assert not (guided_home / practice_log.QUEUE_NAME).exists()
+    assert [s for s, _ in rows(path)] == ["before", "while-busy", "while-busy-too", "after"]
+    assert practice_log.entries()[1].heard_ms == 61_000
+
+
+def test_a_merge_cut_short_never_counts_an_entry_twice(guided_home):
+    path = guided_home / "practice-log.sqlite3"
+    practice_log.record(Practice("play", "first"))
+    practice_log._queue(path, [practice_log._row(Practice("play", "queued"))])
+    line = (guided_home / practice_log.QUEUE_NAME).read_text()
+    practice_log.merge_queued()
+    # A run killed after merging and before removing its claimed copy: the copy is merged again.
+    (guided_home / f"{practice_log.QUEUE_NAME}.merging-999999999").write_text(line)
+    practice_log.merge_queued()
+    assert [s for s, _ in rows(path)] == ["first", "queued"]
+    assert not list(guided_home.glob("practice-log.queued*"))
 
 
 def test_sigkill_in_the_middle_of_writing_leaves_an_intact_log_with_every_committed_entry(guided_home):
