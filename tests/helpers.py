@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from guided.errors import DeviceError, MicrophoneLost
+
 
 def run(*args: str, env: dict | None = None, check: bool = False, timeout: float = 900, **kwargs) -> subprocess.CompletedProcess:
     """`guided ARGS...` in a child process, as a user would run it."""
@@ -97,3 +99,45 @@ def length_range(script, speak, bell_frames, *, rate: int = 44100) -> tuple[int,
 
     items, _ = script_items(script, speak, bell_frames, None)
     return place(items, rate, 0.0).total, place(items, rate, 1.0).total
+
+
+# --- a microphone without hardware, for the journal's tests ----------------------------------------
+
+MIC_RATE = 16000  # a fake microphone gives 16 kHz: what Whisper hears, and quick to make
+
+
+def tone(seconds: float, level: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * MIC_RATE)) / MIC_RATE
+    return (np.sin(2 * np.pi * 220 * t) * level * 32767).astype(np.int16)
+
+
+def speech_then_silence(seconds: float = 3.0, silence: float = 2.0) -> np.ndarray:
+    return np.concatenate([tone(seconds), np.zeros(int(silence * MIC_RATE), dtype=np.int16)])
+
+
+class FakeMicrophone:
+    """Gives `sound` answer after answer, as a sitting's Microphone does; `lose_at` (samples into
+    the sound) is where it is unplugged; `unopenable` makes every start after a loss fail."""
+
+    def __init__(self, sound: np.ndarray, lose_at: int | None = None, unopenable: bool = False) -> None:
+        self.rate = MIC_RATE
+        self.sound = sound
+        self.position = 0
+        self.lose_at = lose_at
+        self.unopenable = unopenable
+        self.lost = False
+
+    def start(self) -> None:
+        if self.lost and self.unopenable:
+            raise DeviceError("cannot open the microphone: device unavailable; try another --input-device, or use --type")
+
+    def read(self, frames: int) -> np.ndarray:
+        if self.lose_at is not None and self.position + frames > self.lose_at and not self.lost:
+            self.lost = True
+            raise MicrophoneLost("the microphone stopped: Unanticipated host error")
+        chunk = self.sound[self.position: self.position + frames]
+        self.position += frames
+        return chunk if len(chunk) == frames else np.zeros(frames, dtype=np.int16)
+
+    def stop(self) -> None:
+        pass

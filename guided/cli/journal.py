@@ -118,7 +118,7 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
                 raise  # Ctrl-C
             terminal.say("stopped before any question was answered; nothing saved")
             return
-        if not held.answers:
+        if not held.answers and not held.by_voice:
             terminal.say("stopped before any question was answered; nothing saved")
         else:
             ended = ("stopped by voice" if held.by_voice else "stopped") if held.stopped else f"finished {plan.title}"

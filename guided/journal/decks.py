@@ -61,10 +61,11 @@ def choose(questions: list[int], done: set[int], count: int | None, only: list[i
 
 
 def sitting_script(deck: Script, chosen: list[int], reflect: Span | None) -> Script:
-    """The deck as this sitting will speak it: its opening, each chosen question after the opening of
-    its section (a breathing break between two parts of the deck stays where the sitting crosses
-    it), and its closing. A short sitting (SHORT_SITTING questions or fewer) leaves out the part of
-    the opening the deck marks `[long sitting]`; `{questions}` then says how many are chosen."""
+    """The deck as this sitting will speak it: its opening, each chosen question, and its closing.
+    Where the sitting crosses from one part of the deck into another, what leads into that part (a
+    breathing break) stays; a sitting that starts in a later part hears only its heading. A short
+    sitting (SHORT_SITTING questions or fewer) leaves out what the opening marks `[long sitting]`;
+    `{questions}` then says how many are chosen."""
     cues = list(deck.cues)
     positions = [i for i, c in enumerate(cues) if isinstance(c, Question)]
     by_number = {cues[i].number: i for i in positions}
@@ -82,10 +83,11 @@ def sitting_script(deck: Script, chosen: list[int], reflect: Span | None) -> Scr
         index = by_number[number]
         start = section_start(index)
         if start not in entered:  # the section's heading and what leads into its first question
-            entered.add(start)
             intro_end = next(i for i in range(start, len(cues)) if isinstance(cues[i], Question))
             lead = cues[start:intro_end]
-            middle += _arrival(lead, len(chosen))
+            crossing = bool(entered) or start == first_section  # the deck's own first part opens it
+            entered.add(start)
+            middle += _arrival(lead, len(chosen)) if crossing else lead[:1]
         question = cues[index]
         if reflect is not None:
             question = replace(question, reflect=reflect)

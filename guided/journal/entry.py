@@ -265,7 +265,7 @@ def _told(a: Answer) -> str:
     if a.status == "reflected":
         return f"Reflected in silence{when}"
     if a.status == "skipped":
-        return f"Skipped{when}{note}"
+        return f"Skipped{when}" + (f", {a.note}" if a.note else "")
     if a.audio:
         speech = f"{clock(a.speech_seconds)} spoken in a recording of {clock(a.seconds)}" if a.speech_seconds \
             else f"a recording of {clock(a.seconds)}"

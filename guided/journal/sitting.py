@@ -149,7 +149,7 @@ class Sitting:
 
         `q` ends the sitting early and keeps what was answered (`stopped`); Ctrl-C raises
         KeyboardInterrupt, likewise keeping it. An entry with nothing answered is removed either
-        way. A recording the disk stops taking raises StorageError, a microphone that cannot be
+        way, unless the sitting was ended by voice: its entry says so. A recording the disk stops taking raises StorageError, a microphone that cannot be
         opened DeviceError: both keep what was recorded and say so in the entry."""
         entry = self.entry = Entry(journal_dir(), self.deck, self.session.script.title, self.mode)
         try:
@@ -158,8 +158,9 @@ class Sitting:
         except answers.Stopped as stopped:
             entry.stopped = True
             entry.by_voice = isinstance(stopped, answers.StoppedByVoice)
-            if entry.answers:
+            if entry.answers or entry.by_voice:  # a sitting ended by voice is noted, answered or not
                 entry.save()
+                return entry
         except KeyboardInterrupt:
             if not entry.answers:
                 entry.discard()

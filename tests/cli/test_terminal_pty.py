@@ -277,3 +277,62 @@ def test_ctrl_c_while_show_prepares_speech_leaves_one_clean_line(sound_home, tmp
     assert session.finish() == 130
     lines = [line for line in session.lines() if line]
     assert lines == ["guided: interrupted"], session.text()
+
+
+# --- typing, keys and signals in a sitting ----------------------------------------------------------
+
+LEFT = "\x1b[D"
+
+
+def test_a_typed_answer_is_edited_with_the_arrows_and_stored_as_the_person_sees_it(sound_home, tmp_path,
+                                                                                    guided_home):
+    session = Session(sound_home, "journal", "--type", script(tmp_path, "deck.md", DECK))
+    hint = "(type your answer; an empty line ends it)"
+    session.wait_text(hint)
+    session.send("I trst them" + LEFT * 7 + "u" + "\r")  # back to after "tr", the missing "u" put in
+    session.send("Slowly.\r\r")
+    session.wait_text(hint, count=2)
+    session.send("\r")
+    assert session.finish() == 0
+    (entry,) = (guided_home / "journal").glob("*.md")
+    text = entry.read_text()
+    assert "\nI trust them\n\nSlowly.\n" in text  # each typed line a paragraph of its own, as typed
+    assert "\x1b" not in text and "[D" not in text
+
+
+@pytest.mark.parametrize("signal_name, status", [("SIGINT", 130), ("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_signal_while_typing_keeps_what_was_typed_marked_interrupted(sound_home, tmp_path, guided_home,
+                                                                       signal_name, status):
+    import signal as signals
+
+    session = Session(sound_home, "journal", "--type", script(tmp_path, "deck.md", DECK))
+    hint = "(type your answer; an empty line ends it)"
+    session.wait_text(hint)
+    session.send("A dog in the park.\r\r")
+    session.wait_text(hint, count=2)
+    session.send("Old worries, and")
+    session._pump(0.5)
+    session.child.kill(getattr(signals, signal_name))
+    assert session.finish() == status
+    (entry,) = (guided_home / "journal").glob("*.md")
+    text = entry.read_text()
+    assert "A dog in the park." in text
+    assert "## 2. What will you let go of?" in text
+    assert "the sitting was interrupted, what was typed is kept" in text and "Old worries, and" in text
+
+
+def test_each_way_of_answering_shows_only_the_keys_that_work_at_that_moment(sound_home, tmp_path):
+    from guided.play.controls import KEYS_HELP
+
+    wait = Session(sound_home, "journal", "--wait", script(tmp_path, "deck.md", DECK))
+    wait.wait_output(KEYS_HELP)  # while a question is read, the keys that steer narration
+    hint = "press space to go on, r to hear the question again, q to stop"
+    wait.wait_text(hint)
+    assert KEYS_HELP not in wait.text(), wait.text()  # while waiting, only its own keys
+    wait.send("q")
+    assert wait.finish() == 0
+    typing = Session(sound_home, "journal", "--type", script(tmp_path, "deck.md", DECK))
+    typing.wait_text("(type your answer; an empty line ends it)")
+    assert KEYS_HELP not in typing.text(), typing.text()  # keys are letters while typing
+    typing.send("\x03")
+    assert typing.finish() == 130

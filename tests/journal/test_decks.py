@@ -46,3 +46,83 @@ def test_status_counts_answers_in_words_and_reflections_apart_across_sittings(gu
     assert (row.answered, row.reflected, row.questions, row.sittings) == (1, 1, 20, 2)
     assert row.words() == "1 answered and 1 reflected on, of 20"
     assert row.last.startswith(str(first.started.year + 1))
+
+
+# --- the sitting's shape ------------------------------------------------------------------------
+
+SHAPED = """---
+title: Shaped
+kind: journal
+---
+## Arriving
+[bell]
+Welcome. You will hear {questions}.
+[long sitting]
+Take a few slow breaths with me.
+[breathe in 4s, out 6s, x3]
+## Looking back
+[long sitting]
+Some of these look back.
+1. First?
+2. Second?
+## Looking within
+Let's pause for a breath before we go on.
+[breathe in 4s, out 6s, x2]
+3. Third?
+4. Fourth?
+## Closing
+Thank you.
+"""
+
+
+def said(script) -> list[str]:
+    from guided.scripts.spoken_words import with_questions
+
+    return [c.text for c in with_questions(script).cues if hasattr(c, "text")]
+
+
+def test_a_short_sitting_opens_with_a_short_arrival_and_says_its_true_number_of_questions():
+    deck = parse_script(SHAPED, "shaped.md")
+    short = decks.sitting_script(deck, [1], None)
+    assert said(short) == ["Welcome. You will hear one question.", "First?", "Thank you."]
+    three = decks.sitting_script(deck, [1, 2, 3], None)
+    assert "Take a few slow breaths with me." not in said(three) and "three questions" in said(three)[0]
+
+
+def test_a_long_sitting_hears_the_whole_arrival():
+    deck = parse_script(SHAPED, "shaped.md")
+    whole = decks.sitting_script(deck, [1, 2, 3, 4], None)
+    assert said(whole)[:4] == ["Welcome. You will hear four questions.", "Take a few slow breaths with me.",
+                               "Some of these look back.", "First?"]
+
+
+@pytest.mark.parametrize("chosen, crossing_into", [([2, 3], "Third?"), ([1, 4], "Fourth?")])
+def test_a_sitting_that_crosses_into_a_part_of_the_deck_keeps_the_breathing_break_that_leads_into_it(
+        chosen, crossing_into):
+    from guided.scripts.language import Breathe
+
+    deck = parse_script(SHAPED, "shaped.md")
+    script = decks.sitting_script(deck, chosen, None)
+    spoken = said(script)
+    lead = "Let's pause for a breath before we go on."
+    assert lead in spoken and spoken.index(lead) == spoken.index(crossing_into) - 1
+    assert sum(isinstance(c, Breathe) for c in script.cues) == 1
+
+
+def test_a_sitting_that_starts_in_a_later_part_of_the_deck_hears_no_break_before_it_has_begun():
+    deck = parse_script(SHAPED, "shaped.md")
+    script = decks.sitting_script(deck, [3], None)
+    assert said(script) == ["Welcome. You will hear one question.", "Third?", "Thank you."]
+
+
+@pytest.mark.e2e
+def test_a_one_question_sitting_of_the_built_in_decks_reaches_its_question_within_45_seconds(guided_home):
+    import guided
+    from guided.journal import sitting
+
+    for deck in ("trust-questions", "closeness-questions"):
+        for number in (1, 9) if deck == "trust-questions" else (1, 5):
+            plan = sitting.plan(deck, only=[number], mode="record")
+            session = guided.prepare(plan.script, id=deck, engine="pyttsx3", background="none")
+            question = next(e for e in session.timeline.speech if e.question)
+            assert question.start / session.rate <= 45.0, (deck, number, question.start / session.rate)

@@ -62,19 +62,10 @@ from guided.journal.vad import EnergyDetector
 from guided.timing.timefmt import clock
 
 from ..conftest import needs
-from ..helpers import has_portaudio
+from ..helpers import FakeMicrophone, has_portaudio, speech_then_silence, tone
 from .test_journal_e2e import sound_home
 
 RATE = 16000
-
-
-def tone(seconds: float, level: float = 0.3) -> np.ndarray:
-    t = np.arange(int(seconds * RATE)) / RATE
-    return (np.sin(2 * np.pi * 220 * t) * level * 32767).astype(np.int16)
-
-
-def speech_then_silence(seconds: float = 3.0, silence: float = 2.0) -> np.ndarray:
-    return np.concatenate([tone(seconds), np.zeros(int(silence * RATE), dtype=np.int16)])
 
 
 def wav_samples(path: Path) -> np.ndarray:
@@ -86,34 +77,6 @@ def wav_samples(path: Path) -> np.ndarray:
 def energy_detector(monkeypatch):
     """The tone is speech to the energy detector (Silero would rightly call it a hum)."""
     monkeypatch.setattr(microphone, "speech_detector", lambda rate: EnergyDetector(rate))
-
-
-class FakeMicrophone:
-    """Gives `sound` answer after answer, as a sitting's Microphone does; `lose_at` (samples into
-    the sound) is where it is unplugged; `unopenable` makes every start after a loss fail."""
-
-    def __init__(self, sound: np.ndarray, lose_at: int | None = None, unopenable: bool = False) -> None:
-        self.rate = RATE
-        self.sound = sound
-        self.position = 0
-        self.lose_at = lose_at
-        self.unopenable = unopenable
-        self.lost = False
-
-    def start(self) -> None:
-        if self.lost and self.unopenable:
-            raise DeviceError("cannot open the microphone: device unavailable; try another --input-device, or use --type")
-
-    def read(self, frames: int) -> np.ndarray:
-        if self.lose_at is not None and self.position + frames > self.lose_at and not self.lost:
-            self.lost = True
-            raise MicrophoneLost("the microphone stopped: Unanticipated host error")
-        chunk = self.sound[self.position: self.position + frames]
-        self.position += frames
-        return chunk if len(chunk) == frames else np.zeros(frames, dtype=np.int16)
-
-    def stop(self) -> None:
-        pass
 
 
 class Disk:

@@ -151,3 +151,20 @@ def test_the_parser_survives_text_made_of_its_own_syntax(body):
         parse(body)
     except ScriptError as error:
         assert str(error).startswith("s.md:")
+
+
+def test_a_spoken_line_may_say_the_sessions_length_and_number_of_questions_and_nothing_else_in_braces():
+    script = parse_script("---\ntitle: T\nkind: journal\n---\nYou will hear {questions} in {minutes}.\n1. Why?\n")
+    assert script.cues[0].text == "You will hear {questions} in {minutes}."
+    with pytest.raises(ScriptError) as caught:
+        parse_script("---\ntitle: T\nkind: talk\n---\nHello.\nFor the next {minute}, rest.\n", "t.md")
+    assert str(caught.value) == "t.md:6:14: unknown placeholder {minute}; did you mean {minutes}?"
+
+
+def test_long_sitting_marks_what_only_a_long_sitting_hears_and_only_in_a_decks_opening():
+    from guided.scripts.language import LongSitting
+
+    script = parse_script("---\ntitle: T\nkind: journal\n---\nHello.\n[long sitting]\nMore.\n1. Why?\n")
+    assert isinstance(script.cues[1], LongSitting)
+    with pytest.raises(ScriptError, match=r"t.md:7:1: \[long sitting\] belongs in a deck's opening"):
+        parse_script("---\ntitle: T\nkind: journal\n---\nHello.\n1. Why?\n[long sitting]\n2. How?\n", "t.md")

@@ -164,7 +164,7 @@ class _Body:
             self.breathe(argument, line, argument_column)
         elif name == "long" and argument.lower() == "sitting":
             if self.question_count:
-                raise self.error(line, column + 1, "[long sitting] belongs in a deck's opening, before its first question")
+                raise self.error(line, column, "[long sitting] belongs in a deck's opening, before its first question")
             self.cues.append(LongSitting(line))
         else:
             raise self.error(line, column + 1, f"unknown directive {name!r}; expected one of {', '.join(DIRECTIVES)}")
