@@ -117,15 +117,18 @@ def speech_then_silence(seconds: float = 3.0, silence: float = 2.0) -> np.ndarra
 
 class FakeMicrophone:
     """Gives `sound` answer after answer, as a sitting's Microphone does; `lose_at` (samples into
-    the sound) is where it is unplugged; `unopenable` makes every start after a loss fail."""
+    the sound) is where it is unplugged; `unopenable` makes every start after a loss fail. With
+    `speed`, sound comes as from a clock that many times faster than real time (otherwise at once)."""
 
-    def __init__(self, sound: np.ndarray, lose_at: int | None = None, unopenable: bool = False) -> None:
+    def __init__(self, sound: np.ndarray, lose_at: int | None = None, unopenable: bool = False,
+                 speed: float | None = None) -> None:
         self.rate = MIC_RATE
         self.sound = sound
         self.position = 0
         self.lose_at = lose_at
         self.unopenable = unopenable
         self.lost = False
+        self.speed = speed
 
     def start(self) -> None:
         if self.lost and self.unopenable:
@@ -135,6 +138,8 @@ class FakeMicrophone:
         if self.lose_at is not None and self.position + frames > self.lose_at and not self.lost:
             self.lost = True
             raise MicrophoneLost("the microphone stopped: Unanticipated host error")
+        if self.speed:
+            time.sleep(frames / self.rate / self.speed)
         chunk = self.sound[self.position: self.position + frames]
         self.position += frames
         return chunk if len(chunk) == frames else np.zeros(frames, dtype=np.int16)

@@ -42,8 +42,20 @@ PHRASES: dict[str, tuple[str, ...]] = {
 LEADING = ("okay", "ok", "um", "uh", "er", "erm", "hmm", "mm", "so", "well", "oh", "please", "alright", "all right")
 TRAILING = ("please", "thanks", "thank you", "now")
 BY_PHRASE = {phrase: command for command, phrases in PHRASES.items() for phrase in phrases}
-# The words a command is made of: Whisper is prompted with them, so a short command is written as said.
-PROMPT = "Stop. Skip. Next question. Repeat the question. More time. Wait. Pause. Go on."
+# The words a command is made of, given to Whisper as the text said before: a short command is then
+# written as said ("Pass." rather than "Pause.", "Say that again." rather than a guess).
+PROMPT = ("Stop. That's all for today. End the session. Skip. Next question. Pass. Repeat the question. "
+          "Say that again. More time. Wait. Give me a moment. Pause. Go on. Continue.")
+# A command is heard from at most COMMAND_LONGEST seconds of speech (microphone.py); Whisper is shown
+# ten seconds of sound rather than its usual thirty, which more than halves its work with no loss of
+# accuracy on short phrases (shorter windows make it repeat itself or mishear one-word commands).
+WINDOW_FRAMES = 1000
+# The most words a command's transcript may run to; a transcript that reaches it is an answer.
+MOST_TOKENS = 32
+# Readings of an utterance weighed (a beam search keeping this many), and how much less likely
+# (mean log-probability per token) a reading that is a command may be than the best one.
+READINGS = 5
+CLOSE_SCORE = 1.0
 
 
 def words_of(text: str) -> str:
@@ -53,8 +65,16 @@ def words_of(text: str) -> str:
 
 
 def command_in(text: str) -> str | None:
-    """The command this whole utterance is, or None (an answer, or nothing said)."""
-    said = words_of(text)
+    """The command this whole utterance is, or None (an answer, or nothing said). Sentences that all
+    say the one command ("Skip. Next.") are that command."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if not only_fillers(s)]
+    if len(sentences) > 1:
+        each = {_command_in_words(words_of(s)) for s in sentences}
+        return each.pop() if len(each) == 1 else None
+    return _command_in_words(words_of(text))
+
+
+def _command_in_words(said: str) -> str | None:
     changed = True
     while changed and said:
         changed = False
@@ -96,11 +116,83 @@ class Recogniser:
         whisper = load(self.model, self.threads)
         audio = _at_16k(np.asarray(samples, dtype=np.float32) / 32768.0, rate, WHISPER_RATE)
         started = time.process_time()
-        segments, _info = whisper.transcribe(audio, language="en", beam_size=1, without_timestamps=True,
-                                             condition_on_previous_text=False, vad_filter=False,
-                                             initial_prompt=PROMPT)
-        text = " ".join(s.text.strip() for s in segments).strip()
-        return Heard(text, command_in(text), time.process_time() - started)
+        text, command = decide(_readings(whisper, audio),
+                               lambda: _readings(whisper, audio, prompted=False, readings=1)[0][0])
+        return Heard(text, command, time.process_time() - started)
+
+
+def _readings(whisper, audio: np.ndarray, *, prompted: bool = True, readings: int = READINGS) -> list[tuple[str, float]]:
+    """The likeliest ways of writing down a short utterance, best first, each with its score (mean
+    log-probability per token): the loaded faster-whisper model's CTranslate2 model called directly,
+    with a short window and (`prompted`) the commands as the text said before, no timestamps."""
+    import ctranslate2
+    from faster_whisper.tokenizer import Tokenizer
+
+    # Quiet around the words, as Whisper heard in training: without it a one-word command is
+    # misheard far more often ("Pass." as "Pause.") or written over and over.
+    rate = whisper.feature_extractor.sampling_rate
+    audio = np.concatenate([np.zeros(rate // 4, np.float32), audio, np.zeros(rate // 2, np.float32)])
+    features = whisper.feature_extractor(audio)[:, :WINDOW_FRAMES]
+    features = np.pad(features, ((0, 0), (0, WINDOW_FRAMES - features.shape[1])))
+    tokenizer = Tokenizer(whisper.hf_tokenizer, whisper.model.is_multilingual, task="transcribe", language="en")
+    before = [tokenizer.sot_prev, *tokenizer.encode(" " + PROMPT)] if prompted else []
+    prompt = [*before, *tokenizer.sot_sequence, tokenizer.no_timestamps]
+    window = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None], dtype=np.float32))
+    (result,) = whisper.model.generate(window, [prompt], beam_size=readings, num_hypotheses=readings,
+                                       return_scores=True, max_length=len(prompt) + MOST_TOKENS)
+    found = []
+    for sequence, score in zip(result.sequences_ids, result.scores, strict=True):
+        tokens = [t for t in sequence if t < tokenizer.eot]
+        text = tokenizer.decode(tokens).strip()
+        once = said_once(text)
+        if once == text and len(tokens) >= MOST_TOKENS - 1:  # cut off before its end: too long to be a command
+            once = text + " ..."
+        found.append((once, score))
+    return found
+
+
+def decide(readings: list[tuple[str, float]], plain: Callable[[], str]) -> tuple[str, str | None]:
+    """What was said and the command it is, from the readings of an utterance (best first, with the
+    commands as the text said before) and, when they find a command, its `plain` reading (without).
+
+    The best reading decides, unless it is no command and a reading nearly as likely, with no fewer
+    words, is one: the smallest model hears "Pause." as "Force." or "Skip." as "Step." with the
+    command a close second, while an answer's readings all run to its length. The commands said
+    before make a command easy to hear and the words around it easy to miss ("Skip school." read
+    as "Skip."): when the plain reading holds the command's words with more beside them, it is an
+    answer."""
+    best, best_score = readings[0]
+    text, command = best, command_in(best)
+    if command is None and not only_fillers(best):
+        words = len(words_of(best).split())
+        for other, score in readings[1:]:
+            if best_score - score <= CLOSE_SCORE and len(words_of(other).split()) >= words and command_in(other):
+                text, command = other, command_in(other)
+                break
+    if command is not None:
+        unprompted = plain()
+        if command_in(unprompted) is None and _within(words_of(text).split(), words_of(unprompted).split()):
+            return unprompted, None
+    return text, command
+
+
+def _within(part: list[str], whole: list[str]) -> bool:
+    """Whether the words `part` occur, in order and together, among more words in `whole`."""
+    return len(whole) > len(part) and any(whole[i: i + len(part)] == part for i in range(len(whole) - len(part) + 1))
+
+
+def said_once(text: str) -> str:
+    """A transcript that is one short phrase written over and over ("Stop. Stop. Stop. Sto",
+    "repeat repeat repeat": a known Whisper habit on short sound, cut where the tokens ran out) kept
+    once."""
+    words = words_of(text).split()
+    for period in range(1, len(words) // 2 + 1):
+        unit, rest = words[:period], words[period:]
+        last = len(rest) - 1  # the last word may be cut short
+        if all(word == unit[i % period] or (i == last and unit[i % period].startswith(word))
+               for i, word in enumerate(rest)):
+            return " ".join(unit).capitalize() + "."
+    return text
 
 
 def _at_16k(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
@@ -116,7 +208,7 @@ Hear = Callable[[np.ndarray, int], Heard]
 
 def recogniser_for_sitting(model: str | None, worker=None) -> tuple[Recogniser | None, str | None]:
     """What hears spoken commands in a recorded sitting: the transcripts' model (shared with their
-    `worker`, loaded once), or None and the one line that says how to have spoken commands."""
+    `worker`, loaded once), or None and why there is none (as `worker_for_sitting` says it)."""
     from ..errors import GuidedError
     from .transcription import INSTALL_HINT, engine_available
     from .whisper_models import find_model
@@ -124,8 +216,8 @@ def recogniser_for_sitting(model: str | None, worker=None) -> tuple[Recogniser |
     if worker is not None:
         return Recogniser(worker.model, worker.threads), None
     if not engine_available():
-        return None, f"spoken commands need transcription: {INSTALL_HINT}"
+        return None, f"transcription is not installed ({INSTALL_HINT})"
     try:
         return Recogniser(find_model(model), max(1, (os.cpu_count() or 2) - 1)), None
     except GuidedError as exc:
-        return None, f"spoken commands are off: {exc}"
+        return None, str(exc)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +33,16 @@ from .wav import WavAppender
 
 FLUSH_EVERY_SECONDS = 0.5
 READ_SECONDS = 0.1  # how much is read at once: a key press ends an answer within this
-# A spoken command: the first thing said, at most this long, followed by at least this much quiet
-# (long enough for the end of a word, short enough that the sitting answers at once).
+# A spoken command: the first thing said, at most this long, followed by at least this much quiet.
+# The pause is longer than the one between two sentences of an answer that begins with a command
+# word ("Wait. I think it started..."), and the sitting still acts within it: the utterance is
+# written down after COMMAND_HEARD_AFTER_SECONDS of quiet, while the rest of the pause runs.
 COMMAND_LONGEST_SECONDS = 3.0
-COMMAND_PAUSE_SECONDS = 0.6
-COMMAND_MARGIN_SECONDS = 0.15  # of sound kept around the utterance for the recogniser
+COMMAND_PAUSE_SECONDS = 0.8
+COMMAND_HEARD_AFTER_SECONDS = 0.3
+# Of sound kept around the utterance for the recogniser: the speech detector may start an utterance
+# after a soft first sound ("s" of "skip"), and the word is misheard without it.
+COMMAND_MARGIN_SECONDS = 0.3
 JUDGING_AT_MOST_SECONDS = 60.0  # of sound held while the first utterance is awaited
 NEAR_LIMIT_SECONDS = 15.0  # the longest answer: a gentle word this long before the limit
 
@@ -83,6 +89,74 @@ class SpeechGate:
     @property
     def done(self) -> bool:
         return self.spoke and self.quiet >= self.silence_needed
+
+
+class HeldSound:
+    """The sound read since a gate began, or its latest part, cut by the gate's positions."""
+
+    def __init__(self) -> None:
+        self.chunks: list[np.ndarray] = []
+        self.fed = 0  # samples read since the gate began
+
+    def append(self, chunk: np.ndarray) -> None:
+        self.chunks.append(chunk)
+        self.fed += len(chunk)
+
+    def keep_last(self, chunks: int) -> None:
+        self.chunks = self.chunks[-chunks:]
+
+    def cut(self, start: int, end: int) -> np.ndarray:
+        joined = np.concatenate(self.chunks)
+        begins = self.fed - len(joined)  # where what is held begins, counted from the gate's start
+        return joined[max(0, start - begins): max(0, end - begins)]
+
+
+class FirstUtterance:
+    """Judges whether the first short utterance heard by a `SpeechGate` is a command. It is written
+    down early in the quiet after it, on a thread of its own so the microphone goes on being read
+    meanwhile (a real one drops what is not read within a fraction of a second), and decided on
+    when the quiet reaches the pause; speech that resumes before then makes it a longer utterance,
+    written down again. `close` when done with it."""
+
+    def __init__(self, hear: Hear, rate: int) -> None:
+        self.hear = hear
+        self.pause = int(COMMAND_PAUSE_SECONDS * rate)
+        self.early = int(COMMAND_HEARD_AFTER_SECONDS * rate)
+        self.longest = int(COMMAND_LONGEST_SECONDS * rate)
+        self.margin = int(COMMAND_MARGIN_SECONDS * rate)
+        self.rate = rate
+        self._hearing: Future | None = None
+        self._heard_end: int | None = None  # the utterance's end when `_hearing` began
+        self._pool: ThreadPoolExecutor | None = None
+
+    def judge(self, gate: SpeechGate, held: HeldSound, *, last: bool = False) -> tuple[bool, Heard | None]:
+        """(decided, heard): not decided yet; decided with what the utterance was; or decided with
+        None, when it ran too long to be a command. `held` is the sound the gate was fed; `last`
+        says no more will come (the answer's silence is complete): then the writing down in hand
+        is waited for."""
+        start, end = gate.utterance, gate.utterance_end
+        if start is None:
+            return False, None
+        if end - start > self.longest:
+            return True, None
+        if gate.quiet >= min(self.early, self.pause) and self._heard_end != end:
+            sound = held.cut(max(0, start - self.margin), end + self.margin)
+            self._pool = self._pool or ThreadPoolExecutor(1, thread_name_prefix="hearing")
+            self._hearing, self._heard_end = self._pool.submit(self.hear, sound, self.rate), end
+        if self._heard_end == end and (last or gate.quiet >= self.pause):
+            # Decided where the pause completes, in the sound: with a microphone that keeps time the
+            # writing down has had the rest of the pause and is done, or nearly.
+            return True, self._hearing.result()
+        return False, None
+
+    def next_utterance(self, gate: SpeechGate) -> None:
+        """Judge the next utterance instead (this one said nothing: "hmm")."""
+        gate.utterance = None
+        self._hearing, self._heard_end = None, None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Microphone:
@@ -186,9 +260,8 @@ def record_answer(
     unflushed = 0
     ended, problem, heard = "stopped", None, None
     judging = hear is not None  # the first utterance may still be a command
-    held: list[np.ndarray] = []  # the sound so far, while it is
-    pause, longest = int(COMMAND_PAUSE_SECONDS * rate), int(COMMAND_LONGEST_SECONDS * rate)
-    margin = int(COMMAND_MARGIN_SECONDS * rate)
+    first = FirstUtterance(hear, rate) if judging else None
+    held = HeldSound()  # the sound so far, while it is
     try:
         try:
             microphone.start()
@@ -211,19 +284,18 @@ def record_answer(
                 unflushed = 0
             if judging:
                 held.append(chunk)
-                start = gate.utterance
-                if (start is not None and gate.utterance_end - start > longest) or writer.frames > JUDGING_AT_MOST_SECONDS * rate:
-                    judging, held = False, []  # speaking on: an answer
-                elif start is not None and gate.quiet >= pause:
-                    sound = np.concatenate(held)
-                    heard = hear(sound[max(0, start - margin): gate.utterance_end + margin], rate)
-                    if heard.command is not None:
-                        ended = "command"
-                        break
-                    if only_fillers(heard.text):
-                        gate.utterance = None  # "hmm": the next utterance may still be a command
-                    else:
-                        judging, held = False, []
+                decided, said = first.judge(gate, held, last=gate.done)
+                if said is not None:
+                    heard = said
+                if writer.frames > JUDGING_AT_MOST_SECONDS * rate:
+                    judging, held = False, HeldSound()  # a long silence, then speech: an answer
+                elif decided and said is not None and said.command is not None:
+                    ended = "command"
+                    break
+                elif decided and said is not None and only_fillers(said.text):
+                    first.next_utterance(gate)  # "hmm": the next utterance may still be a command
+                elif decided:
+                    judging, held = False, HeldSound()  # speaking on, or words that are no command: an answer
             if gate.done:
                 ended = "silence"
                 break
@@ -247,6 +319,8 @@ def record_answer(
             writer.close()
         except StorageError as exc:  # the last of it did not reach the disk: what did is kept
             ended, problem = "write failed", exc.reason
+        if first is not None:
+            first.close()
         if own:
             microphone.close()
         else:
@@ -261,32 +335,27 @@ def listen_for(commands: tuple[str, ...], microphone: Microphone, hear: Hear, *,
     `stop` (None). Nothing is written to disk; each short utterance is heard and let go."""
     stop = stop or threading.Event()
     rate = microphone.rate
-    pause, longest = int(COMMAND_PAUSE_SECONDS * rate), int(COMMAND_LONGEST_SECONDS * rate)
-    margin = int(COMMAND_MARGIN_SECONDS * rate)
+    first = FirstUtterance(hear, rate)
+    before = int(COMMAND_MARGIN_SECONDS / READ_SECONDS) + 2  # reads kept from before an utterance
     microphone.start()
     try:
         while not stop.is_set():
             gate = SpeechGate(rate, COMMAND_PAUSE_SECONDS, speech_detector(rate))
-            held: list[np.ndarray] = []
-            fed = 0  # samples read since this gate began
+            held = HeldSound()
             while not stop.is_set():
                 chunk = microphone.read(max(1, int(READ_SECONDS * rate)))
                 gate.feed(chunk)
-                fed += len(chunk)
                 held.append(chunk)
                 if gate.utterance is None:
-                    held = held[-3:]  # only the moments before an utterance are kept
+                    held.keep_last(before)  # only the moments before an utterance are kept
                     continue
-                if gate.utterance_end - gate.utterance > longest:  # talk, not a command: let it go
-                    break
-                if gate.quiet >= pause:
-                    sound = np.concatenate(held)
-                    first = fed - len(sound)  # where `sound` begins, counted from the gate's start
-                    start, end = gate.utterance - first, gate.utterance_end - first
-                    heard = hear(sound[max(0, start - margin): end + margin], rate)
-                    if heard.command in commands:
+                decided, heard = first.judge(gate, held)
+                if decided:
+                    if heard is not None and heard.command in commands:
                         return heard.command
-                    break
+                    first.next_utterance(gate)
+                    break  # talk, or another word: let it go and listen afresh
         return None
     finally:
+        first.close()
         microphone.stop()

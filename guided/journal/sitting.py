@@ -297,16 +297,19 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
 
     ui = ui or SittingUI()
     worker = recogniser = None
+    missing: dict[str, str] = {}  # what the sitting goes without, and why
     if plan.mode == "record" and transcribe:
-        worker, note = worker_for_sitting(model, on_error=ui.say)
-        if note:
-            ui.say(note)
+        worker, why = worker_for_sitting(model, on_error=ui.say)
+        if why:
+            missing["answers are kept as recordings only"] = why
     if plan.mode == "record" and commands:
         from .commands import recogniser_for_sitting
 
-        recogniser, note = recogniser_for_sitting(model, worker)
-        if note:
-            ui.say(note)
+        recogniser, why = recogniser_for_sitting(model, worker)
+        if why:
+            missing["spoken commands are off"] = why
+    if missing:  # one line, however much is missing for the one reason
+        ui.say(" and ".join(missing) + ": " + "; ".join(dict.fromkeys(missing.values())))
     # Narration starts at once: phrases not yet cached render behind it, in the order they are heard
     # (play/progressive.py); were it to catch up, it holds in silence and the display says so. What
     # the sitting may say back is rendered after them, so it is ready when it is needed.

@@ -215,16 +215,16 @@ class Worker:
 
 def worker_for_sitting(model: str | None, on_error: Callable[[str], None] = lambda message: None,
                        ) -> tuple[Worker | None, str | None]:
-    """A worker for a recorded sitting, or None and the one line that says how to have transcripts.
-    A --model that names nothing usable is an error: the person asked for it."""
+    """A worker for a recorded sitting, or None and why there is none (a few words that say how to
+    have one). A --model that names nothing usable is an error: the person asked for it."""
     if not engine_available():
-        return None, f"answers are kept as recordings only; for transcripts: {INSTALL_HINT}"
+        return None, f"transcription is not installed ({INSTALL_HINT})"
     if model:
         return Worker(find_model(model), on_error=on_error), None
     try:
         return Worker(find_model(), on_error=on_error), None
     except GuidedError as exc:
-        return None, f"answers are kept as recordings only; {exc}"
+        return None, str(exc)
 
 
 # --- earlier answers --------------------------------------------------------------------------

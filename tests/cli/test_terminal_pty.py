@@ -324,8 +324,10 @@ def test_a_signal_while_typing_keeps_what_was_typed_marked_interrupted(sound_hom
 def test_each_way_of_answering_shows_only_the_keys_that_work_at_that_moment(sound_home, tmp_path):
     from guided.play.controls import KEYS_HELP
 
-    wait = Session(sound_home, "journal", "--wait", script(tmp_path, "deck.md", DECK))
-    wait.wait_output(KEYS_HELP)  # while a question is read, the keys that steer narration
+    # Sixty phrases to prepare keep narration going long enough to be drawn: the file plugin's
+    # device takes sound faster than a speaker would.
+    wait = Session(sound_home, "journal", "--wait", script(tmp_path, "long.md", long_text("journal")))
+    wait.wait_output(KEYS_HELP)  # while narration plays, the keys that steer it
     hint = "press space to go on, r to hear the question again, q to stop"
     wait.wait_text(hint)
     assert KEYS_HELP not in wait.text(), wait.text()  # while waiting, only its own keys

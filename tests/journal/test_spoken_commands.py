@@ -16,7 +16,12 @@ from guided.journal import commands
 from guided.journal.commands import GO_ON, MORE_TIME, PAUSE, REPEAT, SKIP, STOP, Heard, command_in
 from guided.journal.entry import answered_in, entries
 from guided.journal.markdown import answers
-from guided.journal.microphone import record_answer
+from guided.journal.microphone import (
+    COMMAND_HEARD_AFTER_SECONDS,
+    COMMAND_MARGIN_SECONDS,
+    COMMAND_PAUSE_SECONDS,
+    record_answer,
+)
 from guided.journal.sitting import Sitting, SittingUI
 
 from ..helpers import MIC_RATE, FakeMicrophone, tone
@@ -66,6 +71,58 @@ def test_an_answer_that_holds_command_words_is_an_answer(answer):
     assert command_in(answer) is None
 
 
+@pytest.mark.parametrize("said, command", [
+    ("Skip. Next.", SKIP), ("Okay. Stop.", STOP), ("Stop. Stop now.", STOP), ("Stop. Go on.", None),
+    ("Stop. I mean it.", None),
+])
+def test_sentences_that_all_say_one_command_are_that_command(said, command):
+    assert command_in(said) == command
+
+
+@pytest.mark.parametrize("written, once", [
+    ("Stop. Stop. Stop. Sto", "Stop."), ("repeat repeat repeat repeat", "Repeat."),
+    ("Keep going Keep going Keep go", "Keep going."), ("Stop and go.", "Stop and go."),
+    ("I said I said no", "I said I said no"), ("Stop.", "Stop."),
+])
+def test_a_phrase_written_over_and_over_is_read_once(written, once):
+    assert commands.said_once(written) == once
+
+
+def never() -> str:
+    raise AssertionError("the plain reading is asked for only when a command was found")
+
+
+def test_the_best_reading_decides_when_it_is_a_command_or_plainly_an_answer():
+    assert commands.decide([("Stop.", -0.2), ("Stop!", -0.4)], lambda: "Stop.") == ("Stop.", STOP)
+    assert commands.decide([("I keep people at a distance.", -0.3), ("I keep people at a distance", -0.4)],
+                           never) == ("I keep people at a distance.", None)
+
+
+def test_a_command_nearly_as_likely_as_the_best_reading_is_heard():
+    """The smallest model writes "Force." for "Pause." with the command a close second."""
+    readings = [("Force.", -0.9), ("Pause.", -1.1), ("Fours.", -1.5)]
+    assert commands.decide(readings, lambda: "Pause.") == ("Pause.", PAUSE)
+
+
+def test_a_command_far_less_likely_than_the_best_reading_is_not_heard():
+    readings = [("Force.", -0.2), ("Pause.", -0.2 - commands.CLOSE_SCORE - 0.5)]
+    assert commands.decide(readings, never) == ("Force.", None)
+
+
+def test_a_reading_that_drops_words_is_no_command():
+    readings = [("Skip school.", -0.5), ("Skip.", -0.6)]
+    assert commands.decide(readings, never) == ("Skip school.", None)
+
+
+def test_words_beside_the_command_heard_without_the_prompt_make_it_an_answer():
+    """The commands said before make "Skip school." easy to read as "Skip."."""
+    assert commands.decide([("Skip.", -0.3)], lambda: "Skip school.") == ("Skip school.", None)
+    assert commands.decide([("Say it again.", -0.3)], lambda: "Say it again, Sam.") == ("Say it again, Sam.", None)
+    # Another reading of the same sound, not more words: the command stands.
+    assert commands.decide([("Skip this one.", -0.4)], lambda: "Let's get this one.") == ("Skip this one.", SKIP)
+    assert commands.decide([("Pause.", -0.4)], lambda: "Force.") == ("Pause.", PAUSE)
+
+
 def test_fillers_alone_are_not_an_answer_and_leave_the_next_utterance_to_be_judged():
     assert commands.only_fillers("Hmm.") and commands.only_fillers("Um, uh.")
     assert not commands.only_fillers("Hmm, I think so.")
@@ -92,9 +149,80 @@ def test_a_command_said_alone_ends_the_recording_at_once_and_says_which(tmp_path
     result = record_answer(tmp_path / "a.wav", microphone=FakeMicrophone(sound), silence_seconds=2.0, hear=ears)
     assert result.ended_by == "command" and result.heard.command == SKIP
     (given,) = ears.given  # the utterance alone, with a little margin, not the quiet before it
-    assert 0.6 * RATE <= given <= 1.0 * RATE
-    # Heard once the quiet after it was long enough, not at the end of a long silence.
-    assert result.seconds < 1.0 + 0.6 + 0.6 + 0.3
+    assert 0.6 * RATE <= given <= (0.6 + 2 * COMMAND_MARGIN_SECONDS + 0.1) * RATE
+    # Acted on once the quiet after it was long enough, not at the end of a long silence.
+    assert result.seconds < 1.0 + 0.6 + COMMAND_PAUSE_SECONDS + 0.3
+
+
+class ClockedEars(Ears):
+    """Ears that note how much sound the microphone had given when they were asked."""
+
+    def __init__(self, microphone, *heard: str) -> None:
+        super().__init__(*heard)
+        self.microphone = microphone
+        self.asked_at: list[float] = []
+
+    def __call__(self, samples: np.ndarray, rate: int) -> Heard:
+        self.asked_at.append(self.microphone.position / RATE)
+        return super().__call__(samples, rate)
+
+
+def test_a_command_is_written_down_early_in_the_pause_so_the_sitting_acts_when_the_pause_ends(tmp_path):
+    microphone = FakeMicrophone(np.concatenate([quiet(1.0), tone(0.6), quiet(5.0)]))
+    ears = ClockedEars(microphone, "Stop.")
+    result = record_answer(tmp_path / "a.wav", microphone=microphone, silence_seconds=2.0, hear=ears)
+    assert result.ended_by == "command"
+    (asked_at,) = ears.asked_at
+    assert 1.6 + COMMAND_HEARD_AFTER_SECONDS <= asked_at < 1.6 + COMMAND_PAUSE_SECONDS
+    assert result.seconds < 1.6 + COMMAND_PAUSE_SECONDS + 0.3
+
+
+class SlowEars(Ears):
+    """Ears that take their time, noting how far the microphone was read when asked and when done."""
+
+    def __init__(self, microphone, *heard: str, seconds: float = 0.3) -> None:
+        super().__init__(*heard)
+        self.microphone, self.seconds = microphone, seconds
+        self.read_while_hearing: list[tuple[int, int]] = []
+
+    def __call__(self, samples: np.ndarray, rate: int) -> Heard:
+        import time
+
+        asked = self.microphone.position
+        time.sleep(self.seconds)
+        self.read_while_hearing.append((asked, self.microphone.position))
+        return super().__call__(samples, rate)
+
+
+def test_the_microphone_goes_on_being_read_while_an_utterance_is_written_down(tmp_path):
+    """A real microphone drops what is not read within a fraction of a second: an answer that
+    begins with a short utterance loses nothing while it is judged."""
+    sound = np.concatenate([tone(0.5), quiet(1.5), tone(2.0), quiet(3.0)])
+    microphone = FakeMicrophone(sound, speed=4.0)
+    ears = SlowEars(microphone, "Yesterday.")
+    result = record_answer(tmp_path / "a.wav", microphone=microphone, silence_seconds=2.0, hear=ears)
+    ((asked, done),) = ears.read_while_hearing
+    assert done > asked  # read on meanwhile
+    assert result.ended_by == "silence" and 2.4 < result.speech_seconds < 2.6
+
+
+def test_a_command_is_acted_on_even_when_the_silence_ends_the_answer_before_it_is_written_down(tmp_path):
+    microphone = FakeMicrophone(np.concatenate([quiet(0.5), tone(0.5), quiet(5.0)]))
+    ears = SlowEars(microphone, "Stop.", seconds=0.5)
+    result = record_answer(tmp_path / "a.wav", microphone=microphone, silence_seconds=1.0, hear=ears)
+    assert result.ended_by == "command" and result.heard.command == STOP
+
+
+def test_a_command_word_followed_by_more_words_after_a_sentence_pause_is_an_answer(tmp_path):
+    """ "Wait. I think it started at school.": the pause between two sentences is shorter than the
+    one that makes a command."""
+    gap = (COMMAND_HEARD_AFTER_SECONDS + COMMAND_PAUSE_SECONDS) / 2
+    sound = np.concatenate([tone(0.5), quiet(gap), tone(1.5), quiet(3.0)])
+    ears = Ears("Wait.", "Wait, I think it started at school.")
+    result = record_answer(tmp_path / "a.wav", microphone=FakeMicrophone(sound), silence_seconds=2.0, hear=ears)
+    assert result.ended_by == "silence"  # kept as an answer
+    assert len(ears.given) == 2 and ears.given[1] > ears.given[0]  # heard again as one longer utterance
+    assert 1.9 < result.speech_seconds < 2.2  # both sentences, none of it lost
 
 
 def test_an_answer_goes_on_being_recorded_when_its_first_words_are_no_command(tmp_path):

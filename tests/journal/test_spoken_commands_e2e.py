@@ -65,7 +65,7 @@ def test_skip_and_next_question_please_reach_the_third_question_keeping_no_recor
     assert result.returncode == 0, result.stderr
     text = next((guided_home / "journal").glob("*.md")).read_text()
     first, second, kept = answers(text)
-    assert first.status.startswith("Skipped") and second.status.startswith("Skipped")
+    assert first.status.startswith("Skipped") and second.status.startswith("Skipped"), result.stderr
     assert not first.audio and not second.audio
     assert kept.number == 3 and kept.audio and word_error_rate(third, kept.transcript or "") <= 0.15, kept.transcript
     assert len(list((guided_home / "journal").glob("*.wav"))) == 1

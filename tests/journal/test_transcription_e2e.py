@@ -152,7 +152,8 @@ def test_without_the_engine_answers_are_kept_as_recordings_with_one_line_saying_
                  env={"HOME": str(home), "PYTHONPATH": hide, "GUIDED_TEST_HIDE_MODULES": "faster_whisper"})
     assert result.returncode == 0, result.stderr
     hints = [line for line in result.stderr.splitlines() if "guided[transcribe]" in line]
-    assert hints == ["  answers are kept as recordings only; for transcripts: pip install 'guided[transcribe]'"]
+    assert hints == ["  answers are kept as recordings only and spoken commands are off: transcription is not "
+                     "installed (pip install 'guided[transcribe]')"]
     (entry,) = (guided_home / "journal").glob("*.md")
     (recording,) = (guided_home / "journal").glob("*.wav")
     text = entry.read_text()
