@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT := out
 
-.PHONY: demo test lint system-deps venv clean benchmark
+.PHONY: demo test lint system-deps venv clean benchmark paces
 
 demo: system-deps $(STAMP)
 	@mkdir -p $(OUT)
@@ -40,6 +40,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,piper,pictures,serve,transcribe]'
 	@touch $(STAMP)
+
+# The pace of the voices packages ship, measured ahead (guided/tts/paces.json): run after a change of
+# espeak-ng, Piper or a shipped voice, or of how pace is measured.
+paces: system-deps $(STAMP)
+	$(BIN)/python tools/measure_paces.py
 
 benchmark: system-deps $(STAMP)
 	$(BIN)/python benchmarks/run.py

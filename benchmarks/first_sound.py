@@ -2,13 +2,18 @@
 
 `guided play` runs with HOME pointing at an ALSA configuration whose default device is the `file`
 plugin, so the moment the first bytes land in its file is the moment sound would leave the speakers.
+First-ever: an empty GUIDED_HOME, as on a brand-new install (nothing cached, no memo of any voice).
 Cold: no speech, bell or bed cached, but the voice's memos (pace.json, voice-fingerprints.json)
 kept, as on any machine where that voice has spoken once: a cold start is a new session, not a new
 voice. Warm: the same session played before. The interpreter's own start is included, as a user
 would feel it; `python -c "import numpy"` is timed too, as the yardstick of what any start costs.
 CPU time is the process's user + system time up to the first sample (from /proc, 10 ms ticks).
 
-    python benchmarks/first_sound.py [--runs 5] [--engine pyttsx3 --engine piper] [--warm-only] [SESSION]
+    python benchmarks/first_sound.py [--runs 5] [--engine pyttsx3 --engine piper] [--warm-only]
+                                     [--tree CHECKOUT] [SESSION]
+
+--tree runs guided from another checkout (an older commit's worktree, say): the same rows, for a
+side-by-side comparison in one sitting.
 
 Each row is the median of --runs runs (cold and warm alternate, each cold run in a fresh home), with
 the machine's load average before and after: wall time on a busy machine says more about the
@@ -45,6 +50,7 @@ def first_sound(session: str, guided_home: Path, alsa_home: Path, engine: str) -
     played = alsa_home / "played.raw"
     played.unlink(missing_ok=True)
     env = {**ENV, "HOME": str(alsa_home), "GUIDED_HOME": str(guided_home), "GUIDED_ENGINE": engine}
+    guided_home.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-m", "guided", "play", session, "-q"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -117,7 +123,11 @@ def main() -> None:
                         help="only the warm rows: the speech is rendered once, untimed, then played --runs times")
     parser.add_argument("--engine", action="append", choices=["pyttsx3", "piper"],
                         help="repeat for several (default: both)")
+    parser.add_argument("--tree", type=Path, help="run guided from this checkout instead of the installed one")
     args = parser.parse_args()
+    if args.tree:  # `python -m guided` imports from the working folder first
+        ENV["PYTHONPATH"] = str(args.tree.resolve())
+        os.chdir(args.tree)
     engines = args.engine or ["pyttsx3", "piper"]
     work = Path(tempfile.mkdtemp(prefix="guided-bench-"))
     alsa = alsa_card(work)
@@ -127,14 +137,17 @@ def main() -> None:
         rows["python -c 'import numpy'"] = summary([yardstick() for _ in range(args.runs)])
         for engine in engines:
             memos = prepare_memos(args.session, engine, work)
-            cold, warm = [], []
+            first, cold, warm = [], [], []
             for run in range(args.runs):
                 if args.warm_only:  # the memo home has rendered everything already
                     warm.append(first_sound(args.session, memos.parent, alsa, engine))
                     continue
+                first.append(first_sound(args.session, work / f"new-{engine}-{run}", alsa, engine))
                 home = fresh_home(memos, work / f"home-{engine}-{run}")
                 cold.append(first_sound(args.session, home, alsa, engine))
                 warm.append(first_sound(args.session, home, alsa, engine))
+            if first:
+                rows[f"{engine} first-ever"] = summary(first)
             if cold:
                 rows[f"{engine} cold"] = summary(cold)
             rows[f"{engine} warm"] = summary(warm)

@@ -55,10 +55,6 @@ class TTSError(GuidedError):
     """Speech could not be rendered."""
 
 
-class PaceNotMeasured(TTSError):
-    """A voice's pace is not known yet and measuring it was not allowed (a listing estimates instead)."""
-
-
 class OutputError(GuidedError):
     """An output file or folder that cannot be written."""
 

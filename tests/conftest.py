@@ -58,7 +58,7 @@ def pace_memo(tmp_path_factory, request) -> bytes | None:
                                           and installed_voices()):
                 continue
             try:
-                make_engine(engine).identity()  # measures the voice's pace, once
+                make_engine(engine).measure_pace()  # once for the run, as `guided voices --measure`
             except GuidedError:
                 pass  # that engine is missing here; its own tests say so
     finally:

@@ -16,20 +16,45 @@ from . import cli
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @click.option("--engine", type=click.Choice(["all", *SPEAKING_ENGINES]), default="all", show_default=True)
-@click.option("--add", "add", metavar="VOICE.onnx", help="Copy a Piper voice (with its .onnx.json) into your voices folder.")
-def voices(as_json: bool, engine: str, add: str | None):
+@click.option("--add", "add", metavar="VOICE.onnx",
+              help="Copy a Piper voice (with its .onnx.json) into your voices folder, and measure its pace.")
+@click.option("--measure", "measure", metavar="VOICE",
+              help="Measure a voice's pace now (ID as listed; 'default' for the default voice).")
+def voices(as_json: bool, engine: str, add: str | None, measure: str | None):
     """List the voices of every speech engine (use one with --engine and --voice ID).
 
     The default voice (marked *) comes first, then the natural Piper voices,
     then the system's (espeak-ng). Piper voices come from your voices folder
     (guided voices --add) and from installed voice packages.
+
+    \b
+    A voice speaks at once, even the first time: the pace of the voices that
+    packages ship is known ahead, and any other voice starts from an estimate
+    that the phrases it speaks correct. --measure makes a voice's pace exact
+    now (seconds for espeak-ng, a minute or so for a Piper voice).
+
+    \b
+    Examples:
+      guided voices
+      guided voices --engine piper --json
+      guided voices --add ~/Downloads/en_GB-alba-medium.onnx
+      guided voices --measure en-gb --engine pyttsx3
     """
-    from ..tts import default_voice, list_voices, listed
+    from ..tts import default_voice, list_voices, listed, make_engine
     from ..tts.piper_engine import add_voice
 
     if add:
         voice = add_voice(add)
-        click.echo(f"added Piper voice {voice.name} ({voice.model})", err=True)
+        click.echo(f"added Piper voice {voice.name} ({voice.model}); measuring its pace…", err=True)
+        make_engine("piper", voice.name).measure_pace()
+        click.echo(f"measured the pace of {voice.name}", err=True)
+        return
+    if measure:
+        chosen = make_engine("auto" if engine == "all" else engine, None if measure == "default" else measure)
+        name = getattr(chosen, "voice", None) or chosen.voice_file.name
+        click.echo(f"measuring the pace of {chosen.name} {name}…", err=True)
+        chosen.measure_pace()
+        click.echo("measured; its sessions now speak at exactly the pace asked for", err=True)
         return
     found = listed(list_voices(engine), default_voice())
     if as_json:

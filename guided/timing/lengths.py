@@ -90,14 +90,12 @@ class Lengths:
 
     def _voice(self) -> tuple[str, str | None, float]:
         from ..tts import make_engine, resolve_engine
-        from ..tts.pace import only_remembered
 
         nominal = 60.0 / (self.options.rate_wpm or DEFAULT_RATE_WPM)
-        try:
-            with only_remembered():
-                engine = make_engine(self.options.engine, self.options.voice, self.options.rate_wpm)
-                return engine.name, engine.identity(), engine.seconds_per_word()
-        except GuidedError:  # no engine, an unknown voice, a pace not measured: nothing can be cached
+        try:  # a voice's pace is never measured here: a listing uses what is known or estimated
+            engine = make_engine(self.options.engine, self.options.voice, self.options.rate_wpm)
+            return engine.name, engine.identity(), engine.seconds_per_word()
+        except GuidedError:  # no engine, an unknown voice: nothing can be cached
             try:
                 name = resolve_engine(self.options.engine)
             except GuidedError:

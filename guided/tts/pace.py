@@ -3,28 +3,38 @@
 Pace is measured the way `guided show --json` reports it: words divided by the seconds of the
 rendered phrases, pauses excluded. Engines have their own speed knobs, and their own sense of
 them (espeak-ng at "120" speaks about 160 words a minute of such phrases; a Piper voice at length
-scale 1 may speak 230). So each voice is measured once, on a fixed calibration text, at a few
-settings of its knobs; a small model fitted to those measures gives the setting for any pace. The
-fitted model is kept, keyed by the voice's identity, in the cache folder, so later runs do not
-measure again.
+scale 1 may speak 230). A small model, fitted to a voice's measures at a few settings of its knobs,
+gives the setting for any pace.
+
+Nothing is measured before a session's first sound. A voice's model is known, in this order: from
+the memo in the cache folder (measured here by `guided voices --measure`, or refined here); from
+the models shipped with guided for the voices that packages ship (measured ahead, keyed by the exact
+engine version and voice); or, for any other voice, from a general estimate for its engine, which
+the phrases the voice then renders correct (`Refinement`) and which the memo keeps for later
+sessions. A session keeps the model it started with, and every clip's cache key holds the settings
+it was rendered at, so a clip rendered before a refinement is never served at the wrong pace.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import json
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
-from ..errors import PaceNotMeasured
 from ..files import write_atomic
 from ..paths import paths
 from .cache import MIN_SECONDS_PER_WORD
 
 MEMO_NAME = "pace.json"
 MODEL_VERSION = 5  # part of every memo key: a change in how pace is measured measures again
+# Models measured ahead for the voices that packages ship (`make paces` writes it), in the memo's form.
+SHIPPED = Path(__file__).with_name("paces.json")
+# An estimate is corrected after this many words of rendered phrases, and again after as many more,
+# until it rests on SETTLED_WORDS (about four minutes of speech, twice the calibration text's words).
+REFINE_EVERY_WORDS = 100
+SETTLED_WORDS = 500
 
 # Lines sampled from the built-in library (every 41st spoken line), which is what a listener hears:
 # their words, syllables, commas and sentences a line are what a voice's pace depends on.
@@ -52,8 +62,6 @@ CALIBRATION_TEXT = (
 )
 
 _lock = threading.Lock()
-# Inside `only_remembered()`, a voice whose pace is not in the memo is not measured (listings).
-_measuring_allowed = contextvars.ContextVar("guided_pace_measuring", default=True)
 
 
 def words_in(texts: Sequence[str]) -> int:
@@ -92,37 +100,110 @@ def fit(samples: Sequence[tuple[Sequence[float], float]]) -> PaceModel:
     return PaceModel(tuple(float(c) for c in coefficients))
 
 
-def remembered(key: str, measure: Callable[[], PaceModel]) -> PaceModel:
-    """The voice's model from the memo, or measured now and remembered (shared safely between processes)."""
-    memo = paths().cache / MEMO_NAME
+@dataclass(frozen=True)
+class Pace:
+    """A voice's pace model and how it came to be known: "measured" here, "shipped" with guided,
+    "refined" (an estimate corrected by `words` words of phrases the voice rendered here) or
+    "estimated" (the general estimate for voices of its engine)."""
+
+    model: PaceModel
+    source: str
+    words: int = 0
+
+    @property
+    def settled(self) -> bool:
+        """Known well enough that rendered phrases no longer correct it."""
+        return self.source in ("measured", "shipped") or self.words >= SETTLED_WORDS
+
+
+def known(key: str, general: PaceModel) -> Pace:
+    """The voice's pace as far as it is known, without measuring anything: the memo, the shipped
+    models, else `general`."""
     full_key = f"v{MODEL_VERSION} {key}"
     with _lock:
-        known = _read(memo)
-        found = known.get(full_key)
-        if isinstance(found, list) and found and all(isinstance(c, (int, float)) for c in found):
-            return PaceModel(tuple(float(c) for c in found))
-        if not _measuring_allowed.get():
-            raise PaceNotMeasured(f"the pace of {key} has not been measured yet")
-        model = measure()
-        known = _read(memo)  # another process may have added voices meanwhile
-        known[full_key] = list(model.coefficients)
+        found = _entry(_read(paths().cache / MEMO_NAME).get(full_key))
+    if found is None:
+        found = _entry(_read(SHIPPED).get(full_key))
+        found = found and replace(found, source="shipped")
+    return found or Pace(general, "estimated")
+
+
+def remember_measured(key: str, measure: Callable[[], PaceModel]) -> PaceModel:
+    """Measure the voice now (seconds of rendering, a minute or more for a natural voice) and keep
+    its model: what `guided voices --measure` does, and what the shipped models were made with."""
+    model = measure()
+    _remember(key, Pace(model, "measured"))
+    return model
+
+
+class Refinement:
+    """Corrects an estimated pace from the phrases a voice renders at one setting (`features`):
+    every REFINE_EVERY_WORDS words, the model is scaled by how much longer or shorter the phrases
+    were than it said, averaged by words with what the memo already holds, and kept there."""
+
+    def __init__(self, key: str, pace: Pace, features: Sequence[float]) -> None:
+        self.key, self.pace, self.features = key, pace, tuple(features)
+        self._words = 0
+        self._seconds = 0.0
+        self._lock = threading.Lock()
+
+    def observe(self, text: str, seconds: float) -> None:
+        words = len(text.split())
+        if words == 0 or seconds < MIN_SECONDS_PER_WORD * words:
+            return  # a phrase the engine dropped says nothing about its pace
+        with self._lock:
+            self._words += words
+            self._seconds += seconds
+            if self._words < REFINE_EVERY_WORDS:
+                return
+            words, seconds, self._words, self._seconds = self._words, self._seconds, 0, 0.0
+        said = self.pace.model.seconds_per_word(self.features) * words
+        if said <= 0:
+            return
+        corrected = PaceModel(tuple(c * seconds / said for c in self.pace.model.coefficients))
+        full_key = f"v{MODEL_VERSION} {self.key}"
+        with _lock:
+            before = _entry(_read(paths().cache / MEMO_NAME).get(full_key))
+        if before is not None and before.source != "refined":
+            return  # measured meanwhile (guided voices --measure): better than any estimate
+        if before is not None and before.words:
+            w = before.words
+            corrected = PaceModel(tuple((w * b + words * c) / (w + words) for b, c in
+                                        zip(before.model.coefficients, corrected.coefficients, strict=True)))
+            words += w
+        _remember(self.key, Pace(corrected, "refined", words))
+
+
+def _entry(found) -> Pace | None:
+    """A memo's entry: a measured model's coefficients, or a model with its source and words."""
+    if isinstance(found, dict):
+        source, words, found_model = found.get("source"), found.get("words", 0), found.get("model")
+        if source in ("measured", "refined") and isinstance(words, int) and _coefficients(found_model):
+            return Pace(PaceModel(tuple(float(c) for c in found_model)), source, words)
+        return None
+    if _coefficients(found):
+        return Pace(PaceModel(tuple(float(c) for c in found)), "measured")
+    return None
+
+
+def _coefficients(found) -> bool:
+    return isinstance(found, list) and bool(found) and all(isinstance(c, (int, float)) for c in found)
+
+
+def _remember(key: str, pace: Pace) -> None:
+    """Keep a voice's model in the memo (shared safely between processes); only a memo: a failure to
+    write it costs an estimate next time."""
+    memo = paths().cache / MEMO_NAME
+    value = list(pace.model.coefficients) if pace.source == "measured" else \
+        {"model": list(pace.model.coefficients), "source": pace.source, "words": pace.words}
+    with _lock:
+        known_now = _read(memo)  # another process may have added voices meanwhile
+        known_now[f"v{MODEL_VERSION} {key}"] = value
         try:
             memo.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(memo, json.dumps(known, indent=1, sort_keys=True).encode())
+            write_atomic(memo, json.dumps(known_now, indent=1, sort_keys=True).encode())
         except OSError:
-            pass  # only a memo: the next run measures again
-        return model
-
-
-@contextlib.contextmanager
-def only_remembered():
-    """Within this block a voice's pace comes from the memo or not at all (`PaceNotMeasured`):
-    measuring renders speech for seconds, which a listing of lengths must never do."""
-    token = _measuring_allowed.set(False)
-    try:
-        yield
-    finally:
-        _measuring_allowed.reset(token)
+            pass
 
 
 def _read(memo) -> dict:

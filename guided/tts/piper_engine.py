@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # numpy loads with the first phrase rendered
 SENTENCE_GAP_MS = 280
 # Length scales measured once per voice to fit its pace model (seconds per word = a·scale + b).
 CALIBRATION_SCALES = (1.0, 2.0)
+# Seconds per word = a · length scale + b for a voice not measured yet: en_US-joe-medium's model,
+# whose speed at scale 1 (about 210 words a minute) is typical of Piper's medium voices.
+GENERAL_PACE = (0.2030, 0.0809)
 SCALE_LIMITS = (0.3, 4.0)
 
 
@@ -163,6 +166,8 @@ class PiperEngine:
         self._voice = None
         self._identity: str | None = None
         self._length_scale: float | None = None
+        self._pace = None  # the voice's pace (tts/pace.py), as known when first asked
+        self._refinement = None  # corrects an estimated pace from the phrases rendered
         self._load_lock = threading.Lock()
 
     @property
@@ -185,15 +190,34 @@ class PiperEngine:
         return f"piper {installed_version('piper-tts')} voice={voice_fingerprint(self.voice_file.model)}"
 
     @property
-    def length_scale(self) -> float:
-        """Piper's speed knob for this pace, from the voice's pace model (measured once, then remembered)."""
-        if self._length_scale is None:
+    def pace(self):
+        """The voice's pace model as known when this engine was first asked (tts/pace.py): never
+        measured here, so a first session speaks at once."""
+        if self._pace is None:
             from . import pace
 
-            a, b = pace.remembered(self._base(), self._measure).coefficients
+            self._pace = pace.known(self._base(), pace.PaceModel(GENERAL_PACE))
+        return self._pace
+
+    @property
+    def length_scale(self) -> float:
+        """Piper's speed knob for this pace, from the voice's pace model."""
+        if self._length_scale is None:
+            a, b = self.pace.model.coefficients
             scale = (60.0 / self.rate_wpm - b) / a if a > 0 else 1.0
             self._length_scale = round(min(max(scale, SCALE_LIMITS[0]), SCALE_LIMITS[1]), 4)
+            if not self.pace.settled:
+                from . import pace
+
+                self._refinement = pace.Refinement(self._base(), self.pace, (self._length_scale, 1.0))
         return self._length_scale
+
+    def measure_pace(self) -> None:
+        """Measure the voice's pace now and keep it (a minute or more): `guided voices --measure`."""
+        from . import pace
+
+        pace.remember_measured(self._base(), self._measure)
+        self._pace = self._length_scale = self._identity = self._refinement = None
 
     def _measure(self):
         from . import pace
@@ -209,15 +233,16 @@ class PiperEngine:
 
     def seconds_per_word(self) -> float:
         """What the voice's pace model says this length scale gives: for estimating unrendered phrases."""
-        from . import pace
-
-        return pace.remembered(self._base(), self._measure).seconds_per_word((self.length_scale, 1.0))
+        return self.pace.model.seconds_per_word((self.length_scale, 1.0))
 
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
-        return self._render_at(text, self.length_scale)
+        samples, rate = self._render_at(text, self.length_scale)
+        if self._refinement is not None:
+            self._refinement.observe(text, len(samples) / rate)
+        return samples, rate
 
     def _render_at(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
         """Sentence by sentence, joined by a short breath of silence, as int16 without clipping."""

@@ -33,6 +33,11 @@ SETTLE_SECONDS = 2.0
 # next one starts espeak-ng afresh, at its own default rate and voice.
 _APPLIED: dict = {}
 # (rate, word gap) settings measured once per voice to fit its pace model
+# Seconds per word = a/rate + b + c·gap/rate for a voice not measured yet: espeak-ng's default
+# English voice's model (its voices share one sense of rate, within about a tenth); elsewhere the
+# system's rate taken at its word, in words a minute.
+GENERAL_PACE = (47.07, 0.0168, 2.746)
+OTHER_PACE = (60.0, 0.0)
 CALIBRATION_POINTS = [(80, 0), (110, 0), (150, 0), (220, 0), (80, 3), (80, 7), (110, 5)]
 _INSTALL_HINT = {
     "Linux": "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng libespeak-ng1)",
@@ -123,7 +128,13 @@ class Pyttsx3Engine:
             self._base = f"pyttsx3 {installed_version('pyttsx3')} {espeak_facts.backend_version()} voice={self.voice}"
             if not voice and self._by_espeak:
                 espeak_facts.remember_default_voice(self.voice)
+        self._pace = None  # the voice's pace (tts/pace.py), as known when first asked
         self.speed, self.word_gap = self._settings_for(rate_wpm)
+        self._refinement = None  # corrects an estimated pace from the phrases rendered
+        if not self.pace.settled:
+            from . import pace
+
+            self._refinement = pace.Refinement(self._base, self.pace, self._features(self.speed, self.word_gap))
 
     @property
     def started(self) -> bool:
@@ -153,20 +164,39 @@ class Pyttsx3Engine:
         return self._engine
 
     # pace ---------------------------------------------------------------------------------------
+    @property
+    def pace(self):
+        """The voice's pace model as known when this engine was made (tts/pace.py): never measured
+        here, so a first session speaks at once."""
+        if self._pace is None:
+            from . import pace
+
+            self._pace = pace.known(self._base, pace.PaceModel(GENERAL_PACE if self._by_espeak else OTHER_PACE))
+        return self._pace
+
+    def _features(self, speed: float, gap: float) -> tuple[float, ...]:
+        return (1 / speed, 1.0, gap / speed) if self._by_espeak else (1 / speed, 1.0)
+
     def _settings_for(self, wpm: float) -> tuple[int, int]:
         """The engine's rate and word gap that give `wpm` words a minute, from the voice's pace model."""
-        from . import pace
-
-        model = pace.remembered(self._base, self._measure)
         wanted = 60.0 / wpm
         gaps = range(MAX_WORD_GAP + 1) if self._by_espeak else (0,)
         for gap in gaps:
-            a, b, c = (model.coefficients + (0.0,))[:3]
+            a, b, c = (self.pace.model.coefficients + (0.0,))[:3]
             room = wanted - b
             speed = (a + c * gap) / room if room > 0 else float("inf")
             if speed >= ESPEAK_SLOWEST or not self._by_espeak:
                 return int(round(min(max(speed, 1.0), ESPEAK_FASTEST))), gap
         return ESPEAK_SLOWEST, MAX_WORD_GAP
+
+    def measure_pace(self) -> None:
+        """Measure the voice's pace now and keep it (a few seconds): `guided voices --measure`."""
+        from . import pace
+
+        pace.remember_measured(self._base, self._measure)
+        self._pace = None
+        self.speed, self.word_gap = self._settings_for(self.rate_wpm)
+        self._refinement = None
 
     def _measure(self):
         """Seconds per word on the calibration text at a few settings, fitted to a/rate + b + c·gap/rate."""
@@ -180,8 +210,7 @@ class Pyttsx3Engine:
         samples = []
         for speed, gap in points:
             spw = pace.seconds_per_word(lambda text, s=speed, g=gap: render(text, s, g))
-            features = (1 / speed, 1.0, gap / speed) if self._by_espeak else (1 / speed, 1.0)
-            samples.append((features, spw))
+            samples.append((self._features(speed, gap), spw))
         return pace.fit(samples)
 
     def identity(self) -> str:
@@ -190,17 +219,16 @@ class Pyttsx3Engine:
     def seconds_per_word(self) -> float:
         """What the voice's pace model says these settings give (whole settings only come near the
         pace asked for): for estimating phrases not yet rendered."""
-        from . import pace
-
-        model = pace.remembered(self._base, self._measure)
-        gap = self.word_gap / self.speed
-        return model.seconds_per_word((1 / self.speed, 1.0, gap) if self._by_espeak else (1 / self.speed, 1.0))
+        return self.pace.model.seconds_per_word(self._features(self.speed, self.word_gap))
 
     def voices(self) -> list[VoiceInfo]:
         return _voices_of(self._load())
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
-        return self._render_at(text, self.speed, self.word_gap)
+        samples, rate = self._render_at(text, self.speed, self.word_gap)
+        if self._refinement is not None:
+            self._refinement.observe(text, len(samples) / rate)
+        return samples, rate
 
     def _apply(self, speed: int, gap: int) -> bool:
         """Set the voice, rate and word gap when they differ from what the library is set to now (one

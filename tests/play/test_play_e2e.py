@@ -193,7 +193,9 @@ def test_sigterm_and_sighup_fade_out_like_ctrl_c_and_exit_with_their_own_status(
     assert "Traceback" not in err
     captured = played(sound_home)
     rate = 44100
-    before = np.abs(captured[-int(3.0 * rate): -int(2.0 * rate)]).max()  # the bed, before the 1.5 s fade
+    # The bed's loudest moments in the seconds before the 1.5 s fade (its level beats, so a wide
+    # window), against the last fifth of a second: a fade leaves a small fraction, a dead stop all.
+    before = np.abs(captured[-int(4.0 * rate): -int(1.7 * rate)]).max()
     tail = np.abs(captured[-int(0.2 * rate):]).max()
     assert before > 0.001
-    assert tail <= 0.15 * before  # the sound dies away rather than stopping dead
+    assert tail <= 0.2 * before  # the sound dies away rather than stopping dead

@@ -64,16 +64,83 @@ def test_rate_gives_that_many_words_a_minute_of_speech_within_five_percent(engin
 
 @pytest.mark.e2e
 @needs("espeak-ng")
-def test_a_voice_is_measured_once_and_its_pace_kept_with_its_identity(guided_home):
+def test_a_voice_measured_on_request_keeps_its_pace_with_its_identity(guided_home):
     memo = guided_home / "cache" / pace.MEMO_NAME
     memo.unlink()
     first = make_engine("pyttsx3", None, 120)
+    assert not memo.exists()  # making an engine measures nothing
+    first.measure_pace()
     kept = json.loads(memo.read_text())
     assert len(kept) == 1 and next(iter(kept)).endswith(first.identity().split(" rate=")[0])
     stamp = memo.stat().st_mtime_ns
     again = make_engine("pyttsx3", None, 120)
-    assert again.identity() == first.identity() and memo.stat().st_mtime_ns == stamp  # not measured again
+    assert again.pace.source == "measured" and again.identity() == first.identity()
+    assert memo.stat().st_mtime_ns == stamp  # not measured again
     assert make_engine("pyttsx3", None, 100).identity() != first.identity()  # another pace, other clips
+
+
+@pytest.mark.e2e
+@needs("espeak-ng")
+def test_a_voice_never_measured_speaks_at_an_estimate_that_its_phrases_correct(guided_home, monkeypatch):
+    """A voice nobody measured (no memo, nothing shipped for it) starts from the engine's general
+    estimate; the phrases it renders correct it, and the next session speaks within 5 % of --rate."""
+    (guided_home / "cache" / pace.MEMO_NAME).unlink()
+    monkeypatch.setattr(pace, "SHIPPED", guided_home / "nothing-shipped.json")
+    monkeypatch.setattr(pace, "seconds_per_word", refuse_to_measure)
+    voice = "gmw/en-gb-x-rp"  # not the voice the general estimate was measured on
+    assert make_engine("pyttsx3", voice, 120).pace.source == "estimated"
+    guided.prepare(deck(HELD_OUT), engine="pyttsx3", voice=voice, rate=120, background="none").stats()
+    corrected = make_engine("pyttsx3", voice, 120)  # 250 words rendered: corrected twice, not settled yet
+    assert corrected.pace.source == "refined" and 200 <= corrected.pace.words < pace.SETTLED_WORDS
+    second = guided.prepare(deck(HELD_OUT), engine="pyttsx3", voice=voice, rate=120, background="none")
+    assert abs(second.stats()["speaking_words_per_minute"] / 120 - 1) <= 0.05
+
+
+def refuse_to_measure(*args, **kwargs):
+    raise AssertionError("a voice's pace was measured")
+
+
+def test_a_voices_pace_is_known_from_the_memo_then_the_shipped_models_then_the_estimate(guided_home, monkeypatch,
+                                                                                       tmp_path):
+    general = pace.PaceModel((0.2, 0.08))
+    shipped = tmp_path / "paces.json"
+    shipped.write_text(json.dumps({f"v{pace.MODEL_VERSION} piper x voice=a": [0.3, 0.1]}))
+    monkeypatch.setattr(pace, "SHIPPED", shipped)
+    (guided_home / "cache" / pace.MEMO_NAME).unlink()
+    assert pace.known("piper x voice=b", general) == pace.Pace(general, "estimated")
+    assert pace.known("piper x voice=a", general) == pace.Pace(pace.PaceModel((0.3, 0.1)), "shipped")
+    pace.remember_measured("piper x voice=a", lambda: pace.PaceModel((0.25, 0.05)))
+    assert pace.known("piper x voice=a", general) == pace.Pace(pace.PaceModel((0.25, 0.05)), "measured")
+    assert pace.known("piper x voice=a", general).settled
+
+
+def test_an_estimate_is_corrected_every_hundred_words_until_it_is_settled(guided_home):
+    (guided_home / "cache" / pace.MEMO_NAME).unlink()
+    estimate = pace.Pace(pace.PaceModel((0.2, 0.1)), "estimated")  # 0.3 s a word at scale 1
+    refinement = pace.Refinement("piper x voice=c", estimate, (1.0, 1.0))
+    phrase = "one two three four five"
+    for _ in range(19):  # 95 words: not yet
+        refinement.observe(phrase, 5 * 0.36)
+    assert pace.known("piper x voice=c", estimate.model).source == "estimated"
+    refinement.observe(phrase, 5 * 0.36)
+    corrected = pace.known("piper x voice=c", estimate.model)
+    assert corrected.source == "refined" and corrected.words == 100 and not corrected.settled
+    assert corrected.model.seconds_per_word((1.0, 1.0)) == pytest.approx(0.36)
+    refinement.observe("dropped", 0.0)  # a phrase the engine dropped says nothing
+    for _ in range(80):
+        refinement.observe(phrase, 5 * 0.36)
+    settled = pace.known("piper x voice=c", estimate.model)
+    assert settled.words == 500 and settled.settled
+    assert settled.model.seconds_per_word((1.0, 1.0)) == pytest.approx(0.36)
+
+
+def test_a_measured_pace_is_never_replaced_by_a_correction(guided_home):
+    estimate = pace.Pace(pace.PaceModel((0.2, 0.1)), "estimated")
+    refinement = pace.Refinement("piper x voice=d", estimate, (1.0, 1.0))
+    pace.remember_measured("piper x voice=d", lambda: pace.PaceModel((0.25, 0.05)))
+    for _ in range(40):
+        refinement.observe("one two three four five", 5 * 0.4)
+    assert pace.known("piper x voice=d", estimate.model).source == "measured"
 
 
 def test_the_pace_model_is_fitted_from_measures():
