@@ -1,5 +1,5 @@
 """The built-in library as a listener meets it: care lines, words the speech engines say right,
-questions that can be held after one hearing, and room to breathe.
+questions that can be held after one hearing, room to breathe, and lengths spoken true.
 
 Timing here does not depend on any speech engine: every phrase takes as long as guided's own
 estimator says at the default speaking pace (guided.tts.DEFAULT_RATE_WPM, the pace the library is
@@ -17,10 +17,11 @@ import pytest
 from guided.errors import FitError
 from guided.paths import bundled
 from guided.scripts.language import Question, Say, Script, Section, load_script
+from guided.scripts.spoken_words import minutes_in_words
 from guided.session.library import bell_length
 from guided.timing.fitting import TAIL_MS
 from guided.timing.lengths import CALIBRATION_LETTERS_PER_WORD, letters
-from guided.timing.timeline import RATE, EstimatedClip, Timeline, assemble
+from guided.timing.timeline import BREATH_WORDS, RATE, EstimatedClip, Timeline, assemble
 from guided.tts import DEFAULT_RATE_WPM
 
 from ..helpers import length_range
@@ -265,3 +266,66 @@ def test_heart_breathing_lasts_about_ten_minutes_and_fits_from_seven_to_thirteen
     assert shortest / RATE <= 7 * 60 - 15  # some room for a slower voice
     assert longest / RATE >= 13 * 60 + 15
 
+
+# --- lengths spoken true --------------------------------------------------------------------------
+
+SPOKEN_LENGTH = re.compile(r"\b(minutes?|hours?|seconds)\b", re.IGNORECASE)
+NOT_A_LENGTH = ("at the last minute",)  # an idiom, not a length of the session
+NUMBER_WORDS = {minutes_in_words(n): n for n in range(1, 100)}
+SAYS_ITS_LENGTH = [i for i in IDS if any("{minutes}" in line for line in spoken(script(i)))]
+
+
+def test_every_length_a_session_speaks_comes_from_the_minutes_placeholder():
+    for script_id in IDS:
+        for line in spoken(script(script_id)):
+            heard = line.replace("{minutes}", "").lower()
+            for idiom in NOT_A_LENGTH:
+                heard = heard.replace(idiom, "")
+            assert not SPOKEN_LENGTH.search(heard), f"{script_id}: {line!r} speaks a length of its own"
+    assert {"heart-breathing", "walking-with-open-eyes", "when-mistrust-flares"} <= set(SAYS_ITS_LENGTH)
+
+
+def said_minutes(t: Timeline) -> list[int]:
+    return [n for e in t.speech for words, n in NUMBER_WORDS.items() if re.search(rf"\b{words}\b", e.text)]
+
+
+@pytest.mark.parametrize("script_id", SAYS_ITS_LENGTH)
+def test_the_length_a_session_speaks_is_the_length_it_lasts(script_id):
+    s = script(script_id)
+    unfitted = timeline(s)
+    assert said_minutes(unfitted) == [max(1, round(unfitted.seconds / 60))]
+    fitted = {how: t for how, t in fittings(s).items() if how != "its shortest"}
+    if not fitted:  # a short practice that none of 7, 12 and 20 minutes fits: each whole minute it can last
+        shortest = math.ceil(fittings(s)["its shortest"].seconds / 60)
+        for minutes in range(shortest, shortest + 3):
+            try:
+                fitted[f"{minutes} minutes"] = timeline(s, minutes)
+            except FitError:
+                break
+    assert fitted
+    for how, t in fitted.items():
+        minutes = int(how.split()[0])
+        assert t.seconds == pytest.approx(minutes * 60, abs=0.5), how
+        assert said_minutes(t) == [minutes], f"fitted to {how}, it says {said_minutes(t)}"
+
+
+A_FEW_BREATHS = re.compile(r"\b(a few|two or three|three) (slow |deep )?breaths\b(?! before)", re.IGNORECASE)
+BREATHS_S = 12  # a few slow breaths, with nothing to listen to but the breathing cues
+WITHIN_S = 30  # ... found soon after the line that offers them
+
+
+def room_for_breaths(t: Timeline, event) -> float:
+    """The longest stretch, within WITHIN_S seconds after `event`, with no words but breathing cues."""
+    window_end = event.end + WITHIN_S * t.rate
+    words = [e for e in t.speech if event.end <= e.start < window_end and e.text not in BREATH_WORDS.values()]
+    edges = [event.end, *[x for e in words for x in (e.start, e.end)], window_end]
+    return max(edges[i + 1] - edges[i] for i in range(0, len(edges), 2)) / t.rate
+
+
+@pytest.mark.parametrize("script_id", IDS)
+def test_a_line_that_offers_a_few_breaths_leaves_time_for_them_however_it_is_fitted(script_id):
+    s = script(script_id)
+    for how, t in {"unfitted": timeline(s), **fittings(s)}.items():
+        for event in t.speech:
+            if A_FEW_BREATHS.search(event.text):
+                assert room_for_breaths(t, event) >= BREATHS_S, f"{how}: {event.text!r}"
