@@ -117,6 +117,10 @@ BLAMING_OR_PROMISING = [
     "you will take care of yourself",
     "you'll learn that you can cope",
     "while keeping you safe",
+    "blaming yourself, or anyone else",  # acknowledging pain does not ask you to stop holding anyone to account
+    "days will feel lighter",
+    "who in your life has already shown",  # presumes there is someone
+    "after you take your step",  # presumes the step will be taken
 ]
 
 
@@ -125,6 +129,28 @@ def test_no_line_blames_the_listener_or_promises_an_outcome():
         for line in spoken(script(script_id)):
             for phrase in BLAMING_OR_PROMISING:
                 assert phrase not in line.lower(), f"{script_id}: {line}"
+
+
+# Where the library invites the listener to approach someone in real life, the line itself leaves
+# room for not doing it when it is not safe.
+INVITATIONS_TO_APPROACH = [
+    r"\btelling the other person\b",
+    r"\bchoose to talk\b",
+    r"\bstep for real\b",
+    r"\bgently say so\b",
+    r"\bshare your mistrust\b",
+    r"\btelling someone\b",
+]
+
+
+def test_every_invitation_to_approach_someone_allows_for_it_not_being_safe():
+    invitations = 0
+    for script_id in IDS:
+        for line in spoken(script(script_id)):
+            if any(re.search(pattern, line, re.I) for pattern in INVITATIONS_TO_APPROACH):
+                invitations += 1
+                assert "safe" in line.lower(), f"{script_id}: {line}"
+    assert invitations >= len(INVITATIONS_TO_APPROACH)
 
 
 @pytest.mark.parametrize("script_id", ["body-compass", "grounding-now", "five-practices", "rebuilding-trust/3",
