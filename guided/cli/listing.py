@@ -109,8 +109,10 @@ def validate(paths: tuple[str, ...], as_json: bool):
 
     Each problem is one line, FILE:LINE:COLUMN: what was expected.
     Words the speech engines are known to say wrong ("let your eyes close")
-    are warnings, FILE:LINE, with a rewording; a pronounce: map in the front
-    matter can also fix them. A config.toml naming a background or voice
+    are warnings, FILE:LINE, with a rewording; so are "learned", "blessed"
+    and "aged" where they may be heard as the verb or as the adjective ("a
+    learned fear"), FILE:LINE:COLUMN. A pronounce: map in the front matter
+    can also fix them. A config.toml naming a background or voice
     that no render could use is a problem too. Exits 1 when any script (or
     the config) has a problem.
     """

@@ -1,9 +1,12 @@
 """`guided validate` resolves every sound and setting a render would need: an unknown bell or
-background is named at its place in the script or in config.toml, with the nearest name, all at once."""
+background is named at its place in the script or in config.toml, with the nearest name, all at once.
+It warns, too, of words a speech engine may say two ways ("a learned fear"), at their line and column."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 from ..helpers import run
 
@@ -91,3 +94,79 @@ def test_validate_fails_when_the_config_names_a_voice_or_background_no_render_co
     assert f"{config}:2:1: unknown background 'rian'; did you mean 'rain'? (guided sounds lists them)" in result.stderr.splitlines()
     config.write_text('engine = "pyttsx3"\nvoice = "gmw/en-us"\nbackground = "rain"\n')
     assert run("validate", str(script)).returncode == 0
+
+
+# --- "learned", "blessed" and "aged": a verb of one syllable, an adjective of two ------------------
+
+TWO_WAYS = """---
+title: Watch
+kind: meditation
+---
+It is a part of you that learned to keep watch.
+Blessed relief.   Then [pause 2s] an  aged parent.
+1. What was your learned response?
+You learned to wait, and lessons learned early have reasons.
+"""
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a heart that learned to keep watch", [(13, "learned", "that")]),
+    ("a learned man", [(2, "learned", "a")]),
+    ("your learned caution", [(5, "learned", "your")]),
+    ("What a blessed quiet.", [(7, "blessed", "a")]),
+    ("An aged parent.", [(3, "aged", "An")]),
+    ("Blessed relief.", [(0, "Blessed", None)]),
+    ("old, learned habits", [(5, "learned", None)]),
+])
+def test_a_word_where_a_noun_phrase_may_begin_is_flagged_with_the_word_before_it(text, expected):
+    from guided.checks.scripts import two_way_words
+
+    assert two_way_words(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "I learned to trust.", "You have learned so much.", "Lessons learned in one place.", "It was learned.",
+    "The part of you that has learned to wait.", "They aged well.", "Learned.", "You are blessed.",
+    "She was aged ten.",
+])
+def test_a_verb_after_its_subject_or_an_auxiliary_passes(text):
+    from guided.checks.scripts import two_way_words
+
+    assert two_way_words(text) == []
+
+
+def test_validate_warns_of_a_word_said_two_ways_at_its_line_and_column_with_a_rewording(tmp_path):
+    (tmp_path / "watch.md").write_text(TWO_WAYS)
+    result = run("validate", "watch.md", cwd=tmp_path)
+    assert result.returncode == 0  # a warning, not a failure
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    assert [w.split(": warning: ")[0] for w in warnings] == ["watch.md:5:26", "watch.md:6:1", "watch.md:6:39",
+                                                             "watch.md:7:18"]
+    first = warnings[0].split(": warning: ")[1]
+    assert first.startswith("'learned' after 'that' may be said as the verb or as the adjective (learn-ed")
+    assert "reword, e.g. 'that has learned'" in first
+    assert "'an elderly parent'" in warnings[2]
+    (row,) = json.loads(run("validate", "watch.md", "--json", cwd=tmp_path).stdout)
+    assert row["ok"] and row["warnings"] == warnings
+
+
+def test_a_pronounce_entry_for_the_word_says_how_to_say_it_and_silences_the_warning():
+    from guided.checks.scripts import adjective_readings_in
+    from guided.scripts.language import parse_script
+
+    script = parse_script(TWO_WAYS, "watch.md")
+    assert {w.word.lower() for w in adjective_readings_in(script)} == {"learned", "blessed", "aged"}
+    mapped = TWO_WAYS.replace("kind: meditation\n", "kind: meditation\npronounce:\n  learned: lernd\n")
+    assert {w.word.lower() for w in adjective_readings_in(parse_script(mapped, "watch.md"))} == {"blessed", "aged"}
+
+
+def test_the_built_in_library_says_no_word_two_ways():
+    from guided.checks.scripts import adjective_readings_in
+    from guided.scripts.catalog import Catalog
+
+    catalog = Catalog()
+    found = []
+    for script_id in catalog.ids():
+        file, script = catalog.load(script_id)
+        found += [str(w) for w in adjective_readings_in(script, file.path)]
+    assert found == []
