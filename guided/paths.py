@@ -10,10 +10,12 @@ there) and in `KIND/` beside the package in a source checkout.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import re
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +58,33 @@ class Paths:
     @property
     def voices(self) -> Path:
         return self.data / "voices"
+
+
+# Libraries that keep files of their own where they please, and the variables that move them:
+# onnxruntime (Piper, the speech detector) writes a device id and a telemetry database in the user's
+# cache as it is imported, matplotlib its font list, and espeak-ng's sound library a PulseAudio
+# client file in the user's config as it starts.
+LIBRARY_FOLDERS = {"XDG_CACHE_HOME": "", "XDG_CONFIG_HOME": "config", "MPLCONFIGDIR": "matplotlib"}
+_library_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def libraries_kept_home():
+    """Import such a library inside this block: what it writes lands in guided's own cache folder
+    (`libraries/`), never elsewhere in the user's home. The variables are set for the import only."""
+    folder = paths().cache / "libraries"
+    with _library_lock:
+        saved = {name: os.environ.get(name) for name in LIBRARY_FOLDERS}
+        try:
+            for name, sub in LIBRARY_FOLDERS.items():
+                os.environ[name] = str(folder / sub)
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def paths() -> Paths:

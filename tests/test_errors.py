@@ -331,10 +331,11 @@ def test_a_journal_entry_for_any_deck_name_stays_in_the_journal_folder(deck):
 
     from guided.journal import entry as journal
 
-    folder = Path(tempfile.mkdtemp(prefix="journal-"))  # a sitting claims its entry's name on disk
-    sitting = journal.Entry(folder, deck, "T", "type")
-    for path in (sitting.path, sitting.audio_path(1)):
-        assert path.parent == folder and os.sep not in path.name and not path.name.startswith(".")
+    with tempfile.TemporaryDirectory(prefix="journal-") as made:  # a sitting claims its entry's name on disk
+        folder = Path(made)
+        sitting = journal.Entry(folder, deck, "T", "type")
+        for path in (sitting.path, sitting.audio_path(1)):
+            assert path.parent == folder and os.sep not in path.name and not path.name.startswith(".")
 
 
 def _tree(root: Path) -> set[str]:

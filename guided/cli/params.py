@@ -117,8 +117,8 @@ def prepare_with_progress(source: str, options, quiet: bool = False, terminal=No
     from .terminal import Terminal
 
     terminal = terminal or Terminal(quiet=quiet, keys=False)
-    # Before the first count there can be seconds to wait (a voice's first run measures its pace):
-    # say so rather than leave the screen blank.
+    # Before the first count there can be a moment to wait (a speech model loading): say so rather
+    # than leave the screen blank.
     terminal.live(["preparing speech…" + ("  (q to stop)" if terminal.keys_active else "")])
     try:
         session = prepare(source, options=options, progress=terminal.progress, progressive=progressive,

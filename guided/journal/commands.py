@@ -125,8 +125,11 @@ def _readings(whisper, audio: np.ndarray, *, prompted: bool = True, readings: in
     """The likeliest ways of writing down a short utterance, best first, each with its score (mean
     log-probability per token): the loaded faster-whisper model's CTranslate2 model called directly,
     with a short window and (`prompted`) the commands as the text said before, no timestamps."""
-    import ctranslate2
-    from faster_whisper.tokenizer import Tokenizer
+    from ..paths import libraries_kept_home
+
+    with libraries_kept_home():
+        import ctranslate2
+        from faster_whisper.tokenizer import Tokenizer
 
     # Quiet around the words, as Whisper heard in training: without it a one-word command is
     # misheard far more often ("Pass." as "Pause.") or written over and over.

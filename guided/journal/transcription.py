@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import GuidedError, MissingDependencyError, OutputError
 from ..files import write_atomic
-from ..paths import installed_version
+from ..paths import installed_version, libraries_kept_home
 from ..timing.timefmt import timestamp
 from .markdown import answers, with_transcript
 from .whisper_models import ModelFolder, find_model
@@ -90,7 +90,8 @@ def load(model: ModelFolder, threads: int | None = None):
     key = (str(model.path), COMPUTE_TYPE, threads)
     with _loading:
         if key not in _loaded:
-            from faster_whisper import WhisperModel
+            with libraries_kept_home():
+                from faster_whisper import WhisperModel
 
             for compute_type in (COMPUTE_TYPE, "float32"):
                 try:
@@ -114,7 +115,8 @@ def read_audio(path: Path) -> np.ndarray:
     resamples as it reads, so an hour-long answer costs its 16 kHz samples (230 MB), no more."""
     if not engine_available():
         raise MissingDependencyError(f"transcription is not installed: {INSTALL_HINT}")
-    from faster_whisper import decode_audio
+    with libraries_kept_home():
+        from faster_whisper import decode_audio
 
     try:
         return np.ascontiguousarray(decode_audio(str(path), sampling_rate=WHISPER_RATE), dtype=np.float32)

@@ -137,7 +137,10 @@ class SileroDetector:
 @functools.lru_cache(maxsize=1)
 def _silero_session():
     """The ONNX session of the model file faster-whisper ships (loaded once per process)."""
-    from faster_whisper.vad import get_vad_model
+    from ..paths import libraries_kept_home
+
+    with libraries_kept_home():
+        from faster_whisper.vad import get_vad_model
 
     session = get_vad_model().session
     names = {i.name for i in session.get_inputs()}

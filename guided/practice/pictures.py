@@ -22,6 +22,7 @@ import numpy as np
 
 from ..errors import MissingDependencyError, OutputError
 from ..files import write_atomic
+from ..paths import libraries_kept_home
 from ..timing.timefmt import clock
 
 WIDTH, HEIGHT = 1200, 400
@@ -74,8 +75,9 @@ class Calendar:
 def _matplotlib():
     """matplotlib's Figure and Agg canvas, or one clear line on how to add them."""
     try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        with libraries_kept_home():
+            from matplotlib.backends.backend_agg import FigureCanvasAgg
+            from matplotlib.figure import Figure
     except ImportError:
         raise MissingDependencyError(
             "pictures need matplotlib, which is not installed: pip install 'guided[pictures]' (or pip install matplotlib)"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError, NotFoundError, TTSError
 from ..files import write_atomic
-from ..paths import installed_files, installed_version, paths
+from ..paths import installed_files, installed_version, libraries_kept_home, paths
 from . import VoiceInfo, trim_silence
 
 if TYPE_CHECKING:  # numpy loads with the first phrase rendered
@@ -178,7 +178,8 @@ class PiperEngine:
     def _load(self):
         with self._load_lock:
             if self._voice is None:
-                from piper import PiperVoice
+                with libraries_kept_home():
+                    from piper import PiperVoice
 
                 try:
                     self._voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
@@ -247,9 +248,9 @@ class PiperEngine:
     def _render_at(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
         """Sentence by sentence, joined by a short breath of silence, as int16 without clipping."""
         import numpy as np
-        from piper import SynthesisConfig
 
-        voice = self._load()
+        voice = self._load()  # first: it imports piper (and onnxruntime) with their files kept home
+        from piper import SynthesisConfig
         rate = int(voice.config.sample_rate)
         # Raw model output (no per-sentence normalising, which would make loudness jump between
         # sentences); the whole session's loudness is set by the mixer, for every engine alike.

@@ -17,7 +17,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError, OutputError, TTSError
-from ..paths import installed_version
+from ..paths import installed_version, libraries_kept_home
 from . import VoiceInfo, espeak_driver, espeak_facts, quiet_stdout, trim_silence
 
 if TYPE_CHECKING:  # numpy loads with the first phrase rendered
@@ -145,7 +145,8 @@ class Pyttsx3Engine:
         """Start the driver (espeak-ng on Linux) the first time a phrase must really be spoken."""
         with self._load_lock:
             if self._engine is None:
-                engine = _driver()
+                with libraries_kept_home():
+                    engine = _driver()
                 proxy_driver = getattr(getattr(engine, "proxy", None), "_driver", None)
                 # espeak-ng is driven directly: pyttsx3 queues property changes, and a second engine
                 # in the same process was heard keeping the first one's rate.
