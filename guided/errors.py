@@ -59,6 +59,10 @@ class OutputError(GuidedError):
     """An output file or folder that cannot be written."""
 
 
+class UnreadableRecording(OutputError):
+    """A recorded answer that cannot be decoded (empty, damaged, not audio): skipped, the others go on."""
+
+
 class DeviceError(GuidedError):
     """No usable sound device."""
 

@@ -45,6 +45,7 @@ DEFAULT_RATE_WPM = 120  # words a minute of speech: unhurried, as guided meditat
 # Louder than -14 LUFS, speech with the long silences of a meditation cannot keep its true peaks
 # under -1 dBTP without the peak guard crushing it (measured: -13 LUFS reaches -1.1 dBTP, -12 -0.9).
 LOUDNESS_RANGE = (-40.0, -14.0)
+CONFIG_MOST_BYTES = 64 * 1024  # a config file holds a dozen settings; anything far larger is not one
 NO_BACKGROUND = ("none", "off", "no", "silence")
 SAMPLE_RATES = (22050, 24000, 32000, 44100, 48000)
 ENV_PREFIX = "GUIDED_"
@@ -172,13 +173,13 @@ def parse_volume(value: object) -> float | str:
         if text.endswith("db"):
             db = float(text[:-2])
             if not math.isfinite(db) or abs(db) > 60:
-                return f"expected a level from -60dB to 60dB, not {value!r}"
+                return f"expected a level from -60dB to 60dB, not {shown(value)}"
             return db
         percent = float(text.rstrip("%"))
     except ValueError:
-        return f"expected a percentage such as 80% or a level such as -6dB, not {value!r}"
+        return f"expected a percentage such as 80% or a level such as -6dB, not {shown(value)}"
     if not 0 < percent <= 400:
-        return f"expected a percentage above 0% and at most 400%, not {value!r}"
+        return f"expected a percentage above 0% and at most 400%, not {shown(value)}"
     return 20 * math.log10(percent / 100)
 
 
@@ -187,13 +188,17 @@ def read_config(path: Path | None = None) -> dict[str, object]:
     setting name (`rate`, `voice_volume` in decibels, ...); only those the file sets."""
     path = Path(path) if path is not None else config_file()
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(CONFIG_MOST_BYTES + 1)
     except FileNotFoundError:
         return {}
     except IsADirectoryError:
         raise ConfigError(f"{path} is a folder, not a config file; remove it or put a file there") from None
     except OSError as exc:
         raise ConfigError(f"cannot read the config file {path}: {exc.strerror or exc}") from None
+    if len(data) > CONFIG_MOST_BYTES:
+        raise ConfigError(f"{path} is larger than a config file can be ({CONFIG_MOST_BYTES // 1024} KB at most); "
+                          "it holds a few settings, one a line") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -203,6 +208,9 @@ def read_config(path: Path | None = None) -> dict[str, object]:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(_unquoted(path, text, exc) or _toml_problem(path, exc)) from None
+    except RecursionError:  # `x = [[[[...]]]]`: the reader's own stack runs out
+        raise ConfigError(f"{path}: the config file nests values too deeply to read; each setting is one value, "
+                          "such as rate = 120") from None
     return _checked(path, text, table)
 
 
@@ -249,6 +257,12 @@ def line_of(text: str, key: str) -> str:
     return ""
 
 
+def shown(value: object, most: int = 40) -> str:
+    """A value as a message quotes it: its repr, cut short (a config file can hold megabytes)."""
+    text = repr(value)
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
 def check_value(key: str, value: object) -> object:
     """A saved or given value made usable, or ValueError with a one-line reason.
 
@@ -257,27 +271,27 @@ def check_value(key: str, value: object) -> object:
     if key == "engine":
         text = str(value).strip().lower() if isinstance(value, str) else None
         if text not in ENGINES:
-            raise ValueError(f"'engine' must be one of {', '.join(ENGINES)}, not {value!r}")
+            raise ValueError(f"'engine' must be one of {', '.join(ENGINES)}, not {shown(value)}")
         return text
     if key in ("voice", "background"):
         if not isinstance(value, str) or not value.strip():
-            raise ValueError(f"'{key}' must be a name in quotes, such as {key} = \"rain\", not {value!r}")
+            raise ValueError(f"'{key}' must be a name in quotes, such as {key} = \"rain\", not {shown(value)}")
         return value.strip()
     if key == "rate":
         low, high = RATE_RANGE
         number = _number(value, whole=True)
         if number is None or not low <= number <= high:
-            raise ValueError(f"'rate' must be a whole number of words a minute from {low} to {high}, not {value!r}")
+            raise ValueError(f"'rate' must be a whole number of words a minute from {low} to {high}, not {shown(value)}")
         return int(number)
     if key == "loudness":
         low, high = LOUDNESS_RANGE
         text = value.strip().lower().removesuffix("lufs").strip() if isinstance(value, str) else value
         number = _number(text)
         if number is None or not low <= number <= high:
-            raise ValueError(f"'loudness' must be a number of LUFS from {low:g} to {high:g}, not {value!r}")
+            raise ValueError(f"'loudness' must be a number of LUFS from {low:g} to {high:g}, not {shown(value)}")
         return float(number)
     if key in ("voice_volume", "background_volume", "bell_volume"):
-        db = parse_volume(value) if isinstance(value, (str, int, float)) else f"not {value!r}"
+        db = parse_volume(value) if isinstance(value, (str, int, float)) else f"expected a percentage such as 80% or a level such as -6dB, not {shown(value)}"
         if isinstance(db, str):
             raise ValueError(f"'{key}': {db}")
         return db

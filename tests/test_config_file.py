@@ -81,6 +81,10 @@ def test_saved_defaults_apply_when_an_option_is_not_given_and_the_command_line_w
         ('bell_volume = "-100dB"\n', "from -60dB to 60dB"),
         ("bell_volume = [1]\n", "'bell_volume'"),
         (b"rate = 1\n\xff\xfe", "config.toml:2: expected UTF-8"),
+        ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nests values too deeply"),
+        ("# " + "a" * 100_000 + "\n", "larger than a config file can be"),
+        ("voice_volume = {a = 1}\n", "'voice_volume': expected a percentage such as 80% or a level such as -6dB"),
+        ("engine = \"" + "x" * 50_000 + "\"\n", "not 'xxxxxxxx"),
     ],
 )
 def test_a_bad_config_file_is_one_line_naming_file_line_and_problem(guided_home, text, says):
@@ -89,6 +93,7 @@ def test_a_bad_config_file_is_one_line_naming_file_line_and_problem(guided_home,
         read_config()
     message = str(caught.value)
     assert message.startswith(str(path)) and says in message and "\n" not in message, message
+    assert len(message) < 400  # what the file holds is quoted, never echoed whole
 
 
 def test_a_folder_in_place_of_the_config_file_is_said(guided_home):

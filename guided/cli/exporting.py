@@ -102,6 +102,9 @@ def export(session_id: str | None, output: str | None, all_dir: str | None, fmt:
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     elif not quiet and output != "-":
+        if result.chapters_joined:
+            click.echo(f"{result.format} holds at most {result.chapters} chapters: {result.chapters_joined} more "
+                       "were joined into their neighbours", err=True)
         extra = f", captions in {result.captions}" if result.captions else ""
         click.echo(f"wrote {output} ({clock(result.seconds)}, {session.title}, {result.chapters} chapters{extra})",
                    err=True)

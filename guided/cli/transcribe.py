@@ -37,6 +37,7 @@ def transcribe(entry, model, as_json, quiet):
     chosen = find_model(model)
     items = transcription.pending(transcription.journal_entries(entry))
     written = []
+    unreadable = []
 
     def progress(item, transcript) -> None:
         written.append({"entry": str(item.entry), "number": item.number, "question": item.question,
@@ -47,7 +48,10 @@ def transcribe(entry, model, as_json, quiet):
     show = not quiet and not as_json and sys.stderr.isatty()
     with click.progressbar(length=len(items), label="writing down answers", file=sys.stderr,
                            hidden=not show) as bar:
-        transcription.fill_in(items, chosen, progress=progress)
+        transcription.fill_in(items, chosen, progress=progress,
+                              skipped=lambda item, exc: (unreadable.append(exc), bar.update(1)))
+    for problem in unreadable:  # each said once, after the others were written down
+        click.echo(f"guided: {problem}; skipped it", err=True)
     if as_json:
         click.echo(json.dumps(written, indent=2, ensure_ascii=False))
     if not quiet:
@@ -58,6 +62,8 @@ def transcribe(entry, model, as_json, quiet):
             took = sum(w["took_seconds"] for w in written)
             click.echo(f"wrote down {len(written)} answer{'s' if len(written) != 1 else ''} "
                        f"({clock(spoken)} spoken, in {took:.1f} s, model {chosen.name})", err=True)
+    if unreadable:
+        raise SystemExit(1)
 
 
 @cli.command()

@@ -60,3 +60,19 @@ def chapter_marks(timeline: Timeline) -> list[Mark]:
         end = kept[index + 1][0] if index + 1 < len(kept) else timeline.total
         marks.append(Mark(title=title, start=start, end=end, anchor=anchor, kind=kind, question=question))
     return marks
+
+
+def within(marks: list[Mark], most: int | None) -> list[Mark]:
+    """At most `most` chapters covering the same file: the questions' chapters go first (a section's
+    chapter then holds its questions), then neighbouring sections are joined, each chapter keeping
+    the first one's title, spread evenly so the chapters still mark the whole length."""
+    if most is None or len(marks) <= most:
+        return marks
+    sections = [m for m in marks if m.kind == "section"] or marks
+    kept = sections if len(sections) <= most else [sections[round(i * len(sections) / most)] for i in range(most)]
+    joined = []
+    for index, mark in enumerate(kept):
+        start = 0 if index == 0 else mark.start
+        end = kept[index + 1].start if index + 1 < len(kept) else marks[-1].end
+        joined.append(Mark(mark.title, start, end, mark.anchor, mark.kind, mark.question))
+    return joined

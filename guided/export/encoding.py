@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import errors, files
-from ..errors import GuidedError, MissingDependencyError, OutputError
+from ..errors import GuidedError, MissingDependencyError, OutputError, UsageError
+from ..options import shown
 from ..timing.timefmt import to_ms
 from . import tags
 from .captions import caption_file
-from .chapters import Mark, chapter_marks
+from .chapters import Mark, chapter_marks, within
 from .formats import CAPTION_FORMATS, FORMATS
 
 if TYPE_CHECKING:  # a Session is only read here; the session room is the one that calls export
@@ -48,6 +49,7 @@ class ExportResult:
     channels: int
     bitrate: str | None = None
     chapters: int = 0
+    chapters_joined: int = 0  # beyond the format's table: joined into their neighbours (chapters.within)
     cover: bool = False
     captions: str | None = None
 
@@ -77,12 +79,44 @@ def bitrate_for(fmt: str, bitrate: str | None) -> str | None:
     if bitrate is None:
         return spec.bitrate
     if spec.bitrate is None:
-        raise GuidedError(f"{fmt} is lossless and takes no --bitrate; leave it out, or choose mp3, m4a, ogg or opus")
+        raise UsageError(f"{fmt} is lossless and takes no --bitrate; leave it out, or choose mp3, m4a, ogg or opus")
     match = BITRATE.fullmatch(bitrate.strip())
     kbps = int(match.group(1)) if match and match.group(2) else (int(match.group(1)) // 1000 if match else 0)
     if not match or not 8 <= kbps <= 512:
-        raise GuidedError(f"expected a bitrate such as 96k, 128k or 192k (8k to 512k), not {bitrate!r}")
+        raise UsageError(f"expected a bitrate such as 96k, 128k or 192k (8k to 512k), not {shown(bitrate)}")
     return f"{kbps}k"
+
+
+# Vorbis takes only the bitrates its tuned modes cover, which depend on the sample rate and the
+# channels (mono at 22.05 kHz: about 32k to 80k; stereo at 44.1 kHz: 45k to 500k): a moment's
+# trial encoding says, before any work, rather than ffmpeg's own words after it.
+VORBIS_TRIED = (32, 40, 45, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384, 448, 500)
+
+
+def vorbis_bitrate(binary: str, bitrate: str, given: bool, rate: int, channels: int) -> str:
+    """A bitrate libvorbis takes at this rate and channel count: the one asked for, or (when none was
+    asked for and the default does not fit) the highest that fits below the default; UsageError when
+    the one asked for does not fit, naming the range that does."""
+    if _vorbis_takes(binary, bitrate, rate, channels):
+        return bitrate
+    below = [k for k in reversed(VORBIS_TRIED) if k < int(bitrate[:-1])]
+    if not given:
+        for kbps in below:
+            if _vorbis_takes(binary, f"{kbps}k", rate, channels):
+                return f"{kbps}k"
+    fits = [k for k in VORBIS_TRIED if _vorbis_takes(binary, f"{k}k", rate, channels)]
+    layout = "mono" if channels == 1 else f"{channels} channels"
+    if not fits:
+        raise UsageError(f"ogg (Vorbis) takes no bitrate at {rate} Hz {layout}; choose opus, mp3 or another --sample-rate")
+    raise UsageError(f"ogg (Vorbis) at {rate} Hz {layout} takes a bitrate from {fits[0]}k to {fits[-1]}k, "
+                     f"not {bitrate}; choose one in that range")
+
+
+def _vorbis_takes(binary: str, bitrate: str, rate: int, channels: int) -> bool:
+    layout = "mono" if channels == 1 else "stereo" if channels == 2 else f"{channels}c"
+    command = [binary, "-hide_banner", "-nostdin", "-loglevel", "quiet", "-f", "lavfi", "-i",
+               f"anullsrc=r={rate}:cl={layout}", "-t", "0.05", "-c:a", "libvorbis", "-b:a", bitrate, "-f", "ogg", "-"]
+    return subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False).returncode == 0
 
 
 def caption_path(output: str, captions: str) -> Path:
@@ -106,6 +140,9 @@ def check_output(output: str, captions: str | None = None) -> Path | None:
     temp_in(folder, Path(output).name).unlink(missing_ok=True)
     if captions and caption_path(output, captions) == Path(output).expanduser():
         raise GuidedError(f"the captions would overwrite the audio: give -o a name ending in an audio format, not .{captions}")
+    if captions and caption_path(output, captions).is_dir():
+        raise OutputError(f"the captions go to {caption_path(output, captions)}, which is a folder; "
+                          "move it or choose another name")
     return folder
 
 
@@ -178,9 +215,12 @@ def export(
     binary = ffmpeg()
     spec = FORMATS[fmt]
     rate_of_file = bitrate_for(fmt, bitrate)
+    if fmt == "ogg" and rate_of_file:
+        rate_of_file = vorbis_bitrate(binary, rate_of_file, bitrate is not None, session.rate, session.channels)
     picture = cover if isinstance(cover, tags.Cover) else resolve_cover(cover)
     tagged = tags.for_session(session, metadata)
-    marks = chapter_marks(session.timeline) if chapters else []
+    every_mark = chapter_marks(session.timeline) if chapters else []
+    marks = within(every_mark, spec.most_chapters)
     to_stdout = folder is None
     if to_stdout or not spec.cover:
         picture = None
@@ -252,6 +292,7 @@ def export(
         channels=session.channels,
         bitrate=rate_of_file,
         chapters=len(ffmpeg_chapters or mutagen_chapters),
+        chapters_joined=len(every_mark) - len(marks),
         cover=picture is not None,
         captions=str(captions_at) if captions_at else None,
     )

@@ -18,14 +18,18 @@ class Format:
     rates: tuple[int, ...] = ()  # sample rates the codec takes; empty: any
     chapters: str | None = None  # "ffmpeg", "mutagen" or None
     cover: bool = True
+    # The most chapters its table holds: ID3's table of contents counts its entries in one byte, and
+    # the Vorbis chapter comments are numbered in three digits (CHAPTER001 to CHAPTER999).
+    most_chapters: int | None = None
 
 
 FORMATS: dict[str, Format] = {
-    "mp3": Format("mp3", ("-c:a", "libmp3lame"), "160k", (), "mutagen"),
+    "mp3": Format("mp3", ("-c:a", "libmp3lame"), "160k", (), "mutagen", most_chapters=255),
     "m4a": Format("ipod", ("-c:a", "aac"), "128k", (), "ffmpeg"),
     "m4b": Format("ipod", ("-c:a", "aac"), "128k", (), "ffmpeg"),
-    "ogg": Format("ogg", ("-c:a", "libvorbis"), "128k", (), "mutagen"),
-    "opus": Format("opus", ("-c:a", "libopus"), "96k", (48000, 24000, 16000, 12000, 8000), "mutagen"),
-    "flac": Format("flac", ("-c:a", "flac"), None, (), "mutagen"),
+    "ogg": Format("ogg", ("-c:a", "libvorbis"), "128k", (), "mutagen", most_chapters=999),
+    "opus": Format("opus", ("-c:a", "libopus"), "96k", (48000, 24000, 16000, 12000, 8000), "mutagen",
+                   most_chapters=999),
+    "flac": Format("flac", ("-c:a", "flac"), None, (), "mutagen", most_chapters=999),
     "wav": Format("wav", ("-c:a", "pcm_s16le"), None, (), None, cover=False),
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import GuidedError, MissingDependencyError, OutputError
+from ..errors import GuidedError, MissingDependencyError, OutputError, UnreadableRecording
 from ..files import write_atomic
 from ..paths import installed_version, libraries_kept_home
 from ..timing.timefmt import timestamp
@@ -121,7 +122,8 @@ def read_audio(path: Path) -> np.ndarray:
     try:
         return np.ascontiguousarray(decode_audio(str(path), sampling_rate=WHISPER_RATE), dtype=np.float32)
     except Exception as exc:  # PyAV raises its own errors for a missing, empty or damaged file
-        raise OutputError(f"cannot read the recording {path}: {exc}") from None
+        reason = re.sub(r"^\[Errno -?\d+\]\s*", "", str(exc)).split(": '")[0] or type(exc).__name__
+        raise UnreadableRecording(f"cannot read the recording {path}: {reason}") from None
 
 
 def transcribe_audio(audio: np.ndarray, model: ModelFolder, threads: int | None = None) -> Transcript:
@@ -282,12 +284,20 @@ def pending(entries: list[Path]) -> list[Pending]:
 
 
 def fill_in(items: list[Pending], model: ModelFolder, threads: int | None = None,
-            progress: Callable[[Pending, Transcript], None] = lambda item, transcript: None) -> list[Transcript]:
+            progress: Callable[[Pending, Transcript], None] = lambda item, transcript: None,
+            skipped: Callable[[Pending, UnreadableRecording], None] | None = None) -> list[Transcript]:
     """Transcribe each pending recording and put it in its entry at once, one by one: stopped at
-    any point, what was done is kept and the rest is found pending next time."""
+    any point, what was done is kept and the rest is found pending next time. A recording that
+    cannot be read is handed to `skipped` and the others go on (without `skipped`, it is raised)."""
     done = []
     for item in items:
-        transcript = transcribe_file(item.audio, model, threads)
+        try:
+            transcript = transcribe_file(item.audio, model, threads)
+        except UnreadableRecording as exc:
+            if skipped is None:
+                raise
+            skipped(item, exc)
+            continue
         timings = write_timings(item.audio, transcript)
         try:
             text = item.entry.read_text(encoding="utf-8")

@@ -94,6 +94,8 @@ def preflight(path: str | os.PathLike) -> None:
 def _folder(target: Path) -> None:
     if not target.parent.is_dir():
         raise OutputError(f"the folder {target.parent.absolute()} does not exist; create it first or choose another file")
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder; choose another name, such as {target / 'map.png'}")
 
 
 def _figure(width: int, height: int):

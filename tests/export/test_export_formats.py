@@ -419,3 +419,70 @@ def test_the_loudest_accepted_target_keeps_true_peaks_under_minus_one_dbtp_in_a_
     integrated, true_peak = ebur128(out)
     assert true_peak <= -1.0, true_peak
     assert abs(integrated - -14.0) < 0.5, integrated
+
+
+def marks_of(kinds: str, total: int = 100_000) -> list[chapters.Mark]:
+    step = total // len(kinds)
+    return [chapters.Mark(f"{kind}{i}", i * step, (i + 1) * step if i + 1 < len(kinds) else total, i * step,
+                          "section" if kind == "s" else "question") for i, kind in enumerate(kinds)]
+
+
+def covers_the_file(marks, total: int = 100_000) -> bool:
+    return marks[0].start == 0 and marks[-1].end == total and all(
+        a.end == b.start for a, b in zip(marks, marks[1:], strict=False))
+
+
+def test_chapters_beyond_a_formats_table_are_joined_questions_first():
+    deck = marks_of("s" + "q" * 150 + "s" + "q" * 150 + "s")
+    kept = chapters.within(deck, 255)
+    assert [m.title for m in kept] == ["s0", "s151", "s302"] and covers_the_file(kept)  # sections hold their questions
+    many = marks_of("s" * 1500)
+    kept = chapters.within(many, 999)
+    assert len(kept) == 999 and covers_the_file(kept)
+    assert chapters.within(deck[:200], 255) == deck[:200]  # within the table: untouched
+
+
+@needs("ffmpeg")
+@pytest.mark.parametrize(("fmt", "most"), [("mp3", 255), ("ogg", 999)])
+def test_an_export_with_more_chapters_than_its_format_holds_is_written_with_as_many_as_it_holds(
+        tmp_path, guided_home, fake_voice, fmt, most):
+    import mutagen
+
+    import guided
+
+    sections = "".join(f"## Part {i}\nBreathe.\n" for i in range(most + 20))
+    session = guided.prepare(f"---\ntitle: Many\nkind: talk\nbackground: none\n---\n{sections}")
+    result = session.export(tmp_path / f"many.{fmt}", format=fmt)
+    assert result.chapters == most and result.chapters_joined == 20
+    tags = mutagen.File(tmp_path / f"many.{fmt}").tags
+    if fmt == "mp3":
+        assert len(tags.getall("CTOC")[0].child_element_ids) == most == len(tags.getall("CHAP"))
+    else:
+        assert f"CHAPTER{most:03d}" in tags and f"CHAPTER{most + 1:03d}" not in tags
+
+
+@needs("ffmpeg")
+def test_ogg_takes_only_the_bitrates_vorbis_has_modes_for_and_says_which_before_any_work():
+    from guided.errors import UsageError
+    from guided.export.encoding import ffmpeg, vorbis_bitrate
+
+    binary = ffmpeg()
+    assert vorbis_bitrate(binary, "128k", False, 22050, 1) in ("64k", "80k")  # the default, lowered to fit
+    assert vorbis_bitrate(binary, "128k", True, 44100, 2) == "128k"
+    for given, rate, channels, says in (("8k", 44100, 2, "from 45k to 500k"), ("512k", 48000, 2, "to 500k"),
+                                         ("128k", 22050, 1, "from 32k to")):
+        with pytest.raises(UsageError, match=says) as caught:
+            vorbis_bitrate(binary, given, True, rate, channels)
+        assert f"not {given}" in str(caught.value)
+
+
+@pytest.mark.e2e
+@needs("ffmpeg", "ffprobe", "espeak-ng")
+def test_a_mono_ogg_at_a_low_sample_rate_is_written_and_an_unfit_bitrate_is_one_usage_line(short, home, tmp_path):
+    script, _ = short
+    out = tmp_path / "m.ogg"
+    run("export", str(script), "-o", str(out), "--mono", "--sample-rate", "22050", env=env(home), check=True)
+    assert probe(out)["streams"][0]["channels"] == 1
+    refused = run("export", str(script), "-o", str(tmp_path / "n.ogg"), "--bitrate", "8k", env=env(home))
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "takes a bitrate from 45k to 500k" in refused.stderr and not (tmp_path / "n.ogg").exists()

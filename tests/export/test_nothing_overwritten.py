@@ -120,3 +120,15 @@ def test_a_batch_never_writes_over_a_file_its_sessions_are_made_from(tmp_path, g
     refused(result, "the audio of bg would overwrite the background of bg")
     assert bed.read_bytes() == b"not decoded: refused first"
     assert sorted(p.name for p in library.iterdir()) == ["bg.md", "bg.mp3", "plain.md"]
+
+
+@pytest.mark.parametrize(("extra", "folder_name", "says"), [
+    (["--captions", "srt"], "out.srt", "the captions go to"),
+    (["--map", "map.png"], "map.png", "map.png is a folder"),
+])
+def test_a_folder_where_a_file_beside_the_audio_goes_is_refused_before_any_work(folder, guided_home, extra,
+                                                                                 folder_name, says):
+    (folder / folder_name).mkdir()
+    result = run("export", "small.md", "-o", "out.mp3", *extra, env=env(guided_home), cwd=folder)
+    refused(result, says)
+    assert not (folder / "out.mp3").exists()  # nothing half-done left behind

@@ -162,3 +162,18 @@ def test_without_the_engine_answers_are_kept_as_recordings_with_one_line_saying_
     # The listener fell back to loudness, and still ended the answer after the quiet.
     voice_ends = int(0.5 * RATE) + np.flatnonzero(np.abs(voices[0]) > 0.01)[-1]
     assert 2.8 * RATE <= len(wav_samples(recording)) - voice_ends <= 3.6 * RATE
+
+
+def test_one_unreadable_recording_is_skipped_in_one_line_and_the_others_are_written_down(tmp_path, guided_home,
+                                                                                          voices):
+    mic, _ = microphone(voices)
+    entry, recordings, _ = record_two_answers(tmp_path, guided_home, mic, "--no-transcribe")
+    recordings[0].write_bytes(b"RIFF, but not a recording at all")
+    env, _ = offline(tmp_path)
+    result = run("transcribe", env=env, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    (said,) = [line for line in result.stderr.splitlines() if recordings[0].name in line]
+    assert said.startswith("guided: cannot read the recording") and said.endswith("skipped it")
+    assert "Errno" not in said
+    kept = answers(entry.read_text())
+    assert kept[0].transcript is None and word_error_rate(SAID[1], kept[1].transcript or "") <= 0.10
