@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..errors import GuidedError
+from ..errors import UsageError
 from ..scripts.language import SHORT_SITTING, LongSitting, Question, Script, Section, Span
 from .entry import entries
 
@@ -50,7 +50,7 @@ def choose(questions: list[int], done: set[int], count: int | None, only: list[i
     if only:
         unknown = [n for n in only if n not in questions]
         if unknown:
-            raise GuidedError(f"this deck has questions 1 to {max(questions)}; there is no question {unknown[0]}")
+            raise UsageError(f"this deck has questions 1 to {max(questions)}; there is no question {unknown[0]}")
         chosen = list(dict.fromkeys(only))
     else:
         remaining = [n for n in questions if n not in done] or list(questions)

@@ -130,13 +130,37 @@ class Catalog:
     def ids(self) -> list[str]:
         return [f.id for f in self.files()]
 
+    def _not_a_script_file(self, given: str, candidate: Path) -> GuidedError:
+        """Why a path names no script file, in one line: a folder, a pipe or device, a link that leads
+        nowhere, or nothing there (and then the library's script of that name, when there is one)."""
+        import errno
+        import stat
+
+        try:
+            mode = candidate.stat().st_mode
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return NotFoundError(f"{given} is a link that leads back to itself; give a script file")
+            mode = None
+        if mode is not None and stat.S_ISDIR(mode):
+            return NotFoundError(f"{given} is a folder, not a script file; give a .md file in it, or guided list")
+        if mode is not None:
+            return NotFoundError(f"{given} is not a regular file (a pipe or a device); give a script file")
+        if candidate.parent == Path(".") or not candidate.parent.parts:
+            by_name = {f.id: f for f in self.files()}.get(candidate.stem.lower())
+            if by_name is not None:
+                return NotFoundError(f"no such script file: {given}; the script {by_name.id!r} is in your "
+                                     f"{'scripts folder' if by_name.origin == 'user' else 'library'}: "
+                                     f"use its name, {by_name.id}")
+        return NotFoundError(f"no such script file: {given}")
+
     def find(self, id_or_path: str) -> ScriptFile:
         """A script by id, or a script file by path (anything that names an existing file)."""
         candidate = Path(id_or_path).expanduser()
         if id_or_path.endswith(".md") or "\\" in id_or_path or candidate.is_file():
             if candidate.is_file():
                 return ScriptFile(candidate.stem, candidate, "file")
-            raise NotFoundError(f"no such script file: {id_or_path}")
+            raise self._not_a_script_file(id_or_path, candidate)
         known = {f.id: f for f in self.files()}
         if id_or_path not in known and id_or_path.lower() in known:  # ids are lower-case; Heart-Breathing means it too
             id_or_path = id_or_path.lower()

@@ -3,6 +3,8 @@ names its steps in order."""
 
 from __future__ import annotations
 
+import pytest
+
 from ..helpers import run
 
 
@@ -21,3 +23,26 @@ def test_a_series_suggests_its_steps_in_order_from_the_first():
     assert result.returncode == 1
     assert f"in order, from {members[0]} to {members[-1]}" in result.stderr
     assert members[0] == "rebuilding-trust/1" and len(members) > 1
+
+
+def test_a_path_that_names_no_script_file_says_what_it_names_instead(tmp_path, monkeypatch, guided_home):
+    import os
+
+    from guided.errors import NotFoundError
+    from guided.scripts.catalog import Catalog
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder.md").mkdir()
+    os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / "loop.md").symlink_to("loop.md")
+    (guided_home / "scripts").mkdir(exist_ok=True)
+    (guided_home / "scripts" / "mine.md").write_text("---\ntitle: Mine\nkind: talk\n---\nHello.\n")
+    catalog = Catalog()
+    for given, says in (("folder.md", "is a folder, not a script file"),
+                        ("pipe.md", "is not a regular file (a pipe or a device)"),
+                        ("loop.md", "is a link that leads back to itself"),
+                        ("mine.md", "the script 'mine' is in your scripts folder: use its name, mine"),
+                        ("other.md", "no such script file: other.md")):
+        with pytest.raises(NotFoundError) as caught:
+            catalog.find(given)
+        assert says in str(caught.value), str(caught.value)

@@ -142,6 +142,13 @@ class _Body:
     def spoken_line(self, raw: str, number: int) -> None:
         for kind, value, column in _segments(raw, 0, number, self.error):
             if kind == "text":
+                if not any(c.isalnum() for c in value) and value.strip():
+                    # "...", a dash, "( )" or an invisible character: a speech engine says nothing,
+                    # and a session cannot be made of nothing.
+                    shown = value.strip()[:20].encode("unicode_escape").decode() if not value.strip().isprintable() \
+                        else value.strip()[:20]
+                    raise self.error(number, column, f"nothing here can be spoken: {shown!r}; write words, "
+                                                         "or use [pause 2s] for a silence")
                 self.placeholders(value, raw, number)
                 self.cues.append(Say(value, number))
             else:

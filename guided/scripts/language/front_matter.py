@@ -30,6 +30,21 @@ class _FrontMatter:
     def error(self, line: int, column: int, message: str) -> ScriptError:
         return ScriptError(self.path, line, column, message)
 
+    def _no_key_twice(self, end: int) -> None:
+        """YAML keeps the last of two settings of one key without a word: a script saying its title
+        twice is told so, at the second."""
+        import re
+
+        seen: dict[str, int] = {}
+        for number in range(1, end):
+            found = re.match(r"([A-Za-z_][\w-]*)\s*:", self.lines[number])
+            if not found:
+                continue
+            key = found.group(1)
+            if key in seen:
+                raise self.error(number + 1, 1, f"{key!r} is set twice (lines {seen[key]} and {number + 1}); keep one")
+            seen[key] = number + 1
+
     def block(self) -> tuple[dict, int]:
         if not self.lines or self.lines[0].strip() != "---":
             first = self.lines[0] if self.lines else ""
@@ -43,6 +58,7 @@ class _FrontMatter:
         else:
             raise self.error(1, 1, "front matter opened with '---' is never closed by '---'")
         block = "\n".join(self.lines[1:end])
+        self._no_key_twice(end)
         import yaml  # PyYAML: only ever the safe loader, so a script can never build objects
 
         try:
