@@ -100,14 +100,21 @@ CASES: dict[str, Case] = {
                                            files={"s.md": "---\ntitle: T\nkind: journal\n---\nNo questions.\n"}),
     "journaling with a session that has no questions": Case(["journal", "heart-breathing", "--type"],
                                                            "has no questions to journal with", output=None),
-    "journaling a question the deck lacks": Case(["journal", "--only", "99", "--type"], "there is no question 99",
-                                                output=None),
+    "a front-matter key set twice": Case(export(), "s.md:4:1: 'title' is set twice (lines 2 and 4)",
+                                         files={"s.md": "---\ntitle: T\nkind: talk\ntitle: U\n---\nHi.\n"}),
+    "a line with nothing to say": Case(["validate", "s.md"], "s.md:5:1: nothing here can be spoken: '...'",
+                                       files={"s.md": HEAD + "...\n"}, output=None),
+    "an invisible line": Case(export(), "s.md:5:1: nothing here can be spoken", files={"s.md": HEAD + "\u200b\n"}),
     # --- ids and files -------------------------------------------------------------------------
     "unknown id": Case(["export", "heart-breathin", "-o", "out.wav"], "did you mean heart-breathing"),
     "an id that climbs out with ../": Case(["export", "../../etc/passwd", "-o", "out.wav"], "no session called"),
     "an id with ../ inside": Case(["show", "rebuilding-trust/../../x"], "no session called 'rebuilding-trust/../../x'",
                                   output=None),
     "missing script file": Case(export("nope.md"), "no such script file: nope.md"),
+    "a folder as script": Case(["validate", "d.md"], "d.md is a folder, not a script file", files={"d.md/.keep": ""},
+                               output=None),
+    "a built-in's name as a file": Case(["validate", "heart-breathing.md"],
+                                        "the script 'heart-breathing' is in your library: use its name", output=None),
     # --- voices and sounds ---------------------------------------------------------------------
     "unknown voice": Case(export("s.md", "--voice", "no-such-voice"), "unknown voice 'no-such-voice'",
                           files={"s.md": SHORT}, needs_speech=True),
@@ -127,6 +134,8 @@ CASES: dict[str, Case] = {
     "corrupt audio file as bell": Case(export(), "cannot decode 'bell.wav' as audio",
                                        files={"s.md": HEAD + "Hi. [bell ./bell.wav]\n", "bell.wav": b"RIFF" + garbage(500, 3)},
                                        needs_speech=True),
+    "captions into a folder": Case(export("s.md", "--captions", "srt"), "the captions go to",
+                                   files={"s.md": SHORT, "out.srt/.keep": ""}),
     "a folder as background": Case(export("s.md", "--background", "beds"), "'beds' is a folder",
                                    files={"s.md": SHORT, "beds/.keep": ""}, needs_speech=True),
     # --- where the output goes -----------------------------------------------------------------
@@ -154,6 +163,10 @@ CASES: dict[str, Case] = {
                                        config=garbage(200, 4)),
     "unknown config setting": Case(export("s.md"), "unknown setting 'loudnes'", files={"s.md": SHORT},
                                    config='loudnes = -18\n'),
+    "config file nested too deeply": Case(export("s.md"), "nests values too deeply", files={"s.md": SHORT},
+                                          config="x = " + "[" * 5000 + "]" * 5000 + "\n"),
+    "config file far too large": Case(export("s.md"), "larger than a config file can be", files={"s.md": SHORT},
+                                      config="# " + "a" * 100_000 + "\n"),
     "config value of the wrong kind": Case(export("s.md"), "'rate' must be a whole number", files={"s.md": SHORT},
                                            config='rate = "fast"\n'),
     # --- usage mistakes: exit 2 ----------------------------------------------------------------
@@ -163,6 +176,13 @@ CASES: dict[str, Case] = {
     "unknown engine option": Case(export("s.md", "--engine", "espeak"), "--engine", code=2, files={"s.md": SHORT}),
     "bad reflect time": Case(["journal", "--reflect", "banana"], "--reflect", code=2, output=None),
     "bad question list": Case(["journal", "--only", "x"], "--only takes question numbers", code=2, output=None),
+    "journaling a question the deck lacks": Case(["journal", "--only", "99", "--type"], "there is no question 99",
+                                                code=2, output=None),
+    "a bitrate below any codec's": Case(["export", "s.md", "-o", "out.mp3", "--bitrate", "1k"], "8k to 512k",
+                                        code=2, files={"s.md": SHORT}, output="out.mp3"),
+    "an ogg bitrate Vorbis cannot take": Case(["export", "s.md", "-o", "out.ogg", "--bitrate", "8k"],
+                                              "takes a bitrate from 45k to 500k", code=2, files={"s.md": SHORT},
+                                              output="out.ogg", needs_speech=True),
 }
 
 
