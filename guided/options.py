@@ -320,4 +320,9 @@ def _checked(path: Path, text: str, table: dict) -> dict[str, object]:
             values[key] = check_value(key, value)
         except ValueError as exc:
             raise ConfigError(f"{path}{line_of(text, key)}: {exc}") from None
+    bed = values.get("background")
+    if isinstance(bed, str) and ("/" in bed or Path(bed).suffix) and not Path(bed).expanduser().exists():
+        # A sound file named here is looked for when a session starts: say where the name came from.
+        raise ConfigError(f"{path}{line_of(text, 'background')}: the background {shown(bed)} is not a sound file "
+                          "that exists (nor a built-in bed: guided sounds lists them)")
     return values

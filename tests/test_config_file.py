@@ -85,6 +85,7 @@ def test_saved_defaults_apply_when_an_option_is_not_given_and_the_command_line_w
         ("# " + "a" * 100_000 + "\n", "larger than a config file can be"),
         ("voice_volume = {a = 1}\n", "'voice_volume': expected a percentage such as 80% or a level such as -6dB"),
         ("engine = \"" + "x" * 50_000 + "\"\n", "not 'xxxxxxxx"),
+        ("rate = 120\nbackground = \"nowhere/rain.flac\"\n", "config.toml:2:1: the background 'nowhere/rain.flac' is not"),
     ],
 )
 def test_a_bad_config_file_is_one_line_naming_file_line_and_problem(guided_home, text, says):

@@ -86,7 +86,7 @@ def journal(deck, reflect, mode, silence, max_answer, count, only, shuffle, show
         _print_search(search, as_json)
         return
     if show_status:
-        rows = sitting.status(catalog())
+        rows = sitting.status(catalog(), on_skip=lambda exc: click.echo(f"guided: skipping {exc}", err=True))
         if as_json:
             click.echo(json.dumps([asdict(r) for r in rows], indent=2))
             return

@@ -71,21 +71,21 @@ def import_command(source: str, script_id: str | None, title: str | None, dry_ru
     to your script folder: use it with guided journal, play, show or export.
     """
     from ..errors import NotFoundError
-    from ..scripts.importer import REASONS, decode, import_questions
+    from ..scripts.importer import REASONS, decode, import_questions, read_source
 
     if source == "-":
-        data = sys.stdin.buffer.read()
+        data = read_source(sys.stdin.buffer)
         name = None
     else:
         try:
             with open(os.path.expanduser(source), "rb") as handle:
-                data = handle.read()
+                data = read_source(handle, source)
         except FileNotFoundError:
             raise NotFoundError(f"no such file: {source}") from None
         except OSError as exc:
             raise NotFoundError(f"cannot read {source}: {exc.strerror or exc}") from None
         name = source
-    result = import_questions(decode(data), name=name, script_id=script_id, title=title, dry_run=dry_run, force=force,
+    result = import_questions(decode(data, name), name=name, script_id=script_id, title=title, dry_run=dry_run, force=force,
                               catalog=catalog())
     if as_json:
         click.echo(json.dumps({

@@ -90,13 +90,22 @@ def plan(deck: str, *, mode: str = "reflect", reflect: str | None = None, count:
     return SittingPlan(found.id, script.title, tuple(chosen), mode, sitting)
 
 
-def status(catalog: Catalog | None = None) -> list[decks.DeckStatus]:
-    """How far the journal has come in each deck of the library (repairing any interrupted sitting first)."""
+def status(catalog: Catalog | None = None,
+           on_skip: Callable[[GuidedError], None] | None = None) -> list[decks.DeckStatus]:
+    """How far the journal has come in each deck of the library (repairing any interrupted sitting
+    first). A script that cannot be read is skipped (and told to `on_skip`), as a listing does."""
     recover()
     catalog = catalog or Catalog()
     found = []
     for script_file in catalog.files():
-        script = catalog.load(script_file.id)[1]
+        try:
+            script = catalog.load(script_file.id)[1]
+        except GuidedError as exc:
+            if not script_file.user:  # a built-in that cannot be read is guided's own fault: say it loudly
+                raise
+            if on_skip is not None:
+                on_skip(exc)
+            continue
         if script.questions:
             found.append((script_file.id, script.title, len(script.questions)))
     return decks.status(found)

@@ -126,3 +126,15 @@ def test_a_one_question_sitting_of_the_built_in_decks_reaches_its_question_withi
             session = guided.prepare(plan.script, id=deck, engine="pyttsx3", background="none")
             question = next(e for e in session.timeline.speech if e.question)
             assert question.start / session.rate <= 45.0, (deck, number, question.start / session.rate)
+
+
+def test_status_skips_a_broken_script_of_the_users_with_one_line_as_a_listing_does(guided_home):
+    from ..helpers import run
+
+    (guided_home / "scripts").mkdir(exist_ok=True)
+    (guided_home / "scripts" / "broken.md").write_text("---\ntitle: B\nkind: journal\n---\n[chant om]\n")
+    result = run("journal", "--status")
+    assert result.returncode == 0, result.stderr
+    assert "trust-questions" in result.stdout
+    (said,) = result.stderr.strip().splitlines()
+    assert said.startswith("guided: skipping") and "broken.md:5:2: unknown directive 'chant'" in said

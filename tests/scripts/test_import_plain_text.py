@@ -271,3 +271,33 @@ def test_in_a_plain_text_article_headings_and_quoted_examples_are_never_taken(pi
     found = extract(between.join(pieces), name="article.txt").questions
     wanted = list(dict.fromkeys(p for p in pieces if p.startswith(("What helps", "Where do", "When do", "How might"))))
     assert list(found) == wanted
+
+
+def test_an_endless_stream_on_standard_input_is_refused_at_ten_megabytes(tmp_path, guided_home):
+    import subprocess
+    import sys
+
+    endless = subprocess.Popen(["yes", "What would help you feel safe today?"], stdout=subprocess.PIPE)
+    try:
+        result = subprocess.run([sys.executable, "-m", "guided", "import", "-", "--dry-run"], stdin=endless.stdout,
+                                capture_output=True, text=True, timeout=120)
+    finally:
+        endless.kill()
+        endless.wait()
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == ("guided: the text given on standard input is larger than guided imports "
+                                     "(10 MB at most); import the part that holds the questions")
+
+
+def test_a_sound_file_or_a_text_of_thousands_of_questions_is_refused_in_one_line(tmp_path, guided_home):
+    song = tmp_path / "song.mp3"
+    song.write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x21" + bytes(range(256)) * 40)
+    result = run("import", str(song), "--dry-run")
+    assert result.returncode == 1 and result.stderr.strip().splitlines() == [
+        f"guided: {song} is not text (it holds binary data, such as a sound or a picture); "
+        "import a text, Markdown or HTML file"]
+    many = tmp_path / "many.txt"
+    many.write_text("".join(f"{i}. What did you notice about moment number {i}?\n" for i in range(1, 602)))
+    result = run("import", str(many))
+    assert result.returncode == 1 and "found 601 questions in many.txt; a deck holds at most 500" in result.stderr
+    assert not (guided_home / "scripts" / "many.md").exists()  # nothing written

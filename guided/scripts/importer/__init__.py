@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from .deck import Imported, NoQuestionsError, deck_text, import_questions
 from .extraction import REASONS, Extracted, extract
-from .sources import decode, detect_format
+from .sources import MOST_BYTES, decode, detect_format, read_source
 
 __all__ = [
+    "MOST_BYTES",
     "REASONS",
     "Extracted",
     "Imported",
@@ -26,4 +27,5 @@ __all__ = [
     "detect_format",
     "extract",
     "import_questions",
+    "read_source",
 ]

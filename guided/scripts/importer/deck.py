@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ...errors import NoQuestionsError, OutputError
+from ...errors import GuidedError, NoQuestionsError, OutputError
 from ..catalog import BUILT_IN, Catalog, check_id, save, slug, user_dir
 from ..language import parse_script
 from .extraction import extract
@@ -105,6 +105,9 @@ def _title_from_name(name: str | None) -> str | None:
     return words[:1].upper() + words[1:] if words else None
 
 
+MOST_QUESTIONS = 500  # a deck worked through over a year of evenings; every listing reads it whole
+
+
 def import_questions(
     text: str,
     *,
@@ -123,6 +126,9 @@ def import_questions(
     """
     extracted = extract(text, name=name)
     source = Path(name).name if name and name != "-" else None
+    if len(extracted.questions) > MOST_QUESTIONS:
+        raise GuidedError(f"found {len(extracted.questions)} questions in {source or 'the text'}; a deck holds at most "
+                          f"{MOST_QUESTIONS}: import the part of the text that holds the ones you want")
     if not extracted.questions:
         where = source or "the text"
         raise NoQuestionsError(

@@ -4,11 +4,37 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import BinaryIO
+
+from ...errors import GuidedError
+
+# The most text an import reads: an article or a year of notes is a few hundred kilobytes; a
+# stream that never ends (a pipe from a program gone wrong) is stopped here, not by the memory.
+MOST_BYTES = 10 * 1024 * 1024
+CHUNK_BYTES = 1024 * 1024  # read a piece at a time, so a signal is acted on between pieces
 
 
-def decode(data: bytes) -> str:
-    """Text from bytes: UTF-8 (with or without a byte order mark), else Windows-1252, which never fails."""
-    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+def read_source(handle: BinaryIO, name: str | None = None) -> bytes:
+    """The bytes of a file or a stream, refused in one line beyond MOST_BYTES."""
+    pieces, size = [], 0
+    while size <= MOST_BYTES:
+        piece = handle.read(CHUNK_BYTES)
+        if not piece:
+            return b"".join(pieces)
+        pieces.append(piece)
+        size += len(piece)
+    raise GuidedError(f"{name or 'the text given on standard input'} is larger than guided imports "
+                      f"({MOST_BYTES // (1024 * 1024)} MB at most); import the part that holds the questions")
+
+
+def decode(data: bytes, name: str | None = None) -> str:
+    """Text from bytes: UTF-8 (with or without a byte order mark), else Windows-1252, which never
+    fails; bytes that are not text at all (a sound, a picture) are refused in one line."""
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")
+    if not utf16 and b"\x00" in data[:8192]:
+        raise GuidedError(f"{name or 'the input'} is not text (it holds binary data, such as a sound or a picture); "
+                          "import a text, Markdown or HTML file")
+    encoding = "utf-16" if utf16 else "utf-8-sig"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError:
