@@ -30,10 +30,21 @@ from .selection import Selection, content_hash, file_name, load, select, up_to_d
 
 @dataclass(frozen=True)
 class BatchProgress:
-    done: float  # seconds of audio written so far
-    total: float  # seconds of audio to write (estimated for the sessions not started yet)
-    finished: int  # sessions exported so far
+    done: float  # seconds of audio made so far: each session's speech rendered and audio written, half each
+    total: float  # seconds of audio to make (estimated for the sessions not started yet)
+    finished: int  # sessions written so far, counted the moment each file is in place
     count: int  # sessions to export (those already up to date are not counted)
+    working: tuple[str, ...] = ()  # what each busy worker is doing: "trust-questions: speech 12/40"
+    left_seconds: float | None = None  # time still to wait, from the throughput so far (None: too soon to say)
+    stopped: bool = False  # the batch was interrupted: `finished` files are kept, the rest are not made
+
+
+# A session's share of the work that is its speech (the rest, mixing and encoding): enough that the
+# bar moves while a natural voice renders, and an estimate of time left that does not leap.
+SPEECH_SHARE = 0.5
+# Time left is said once this share of the work is done and this long has gone by: before then,
+# the throughput is mostly the start of the first sessions and would mislead by hours.
+SAY_LEFT_AFTER = (0.03, 5.0)
 
 
 @dataclass(frozen=True)
@@ -110,17 +121,28 @@ def _run_job(job: _Job) -> dict:
         if cancel is not None and cancel.is_set():
             raise _Cancelled
 
-    def progress(done: int, total: int) -> None:
-        check()
+    def tell(kind: str, done: int, total: int) -> None:
         now = time.monotonic()
         if queue is not None and (done >= total or now - sent["at"] >= 0.25):
             sent["at"] = now
-            queue.put((job.number, done, total))
+            queue.put((kind, job.number, done, total))
+
+    def speech(done: int, total: int) -> None:
+        check()
+        tell("speech", done, total)
+
+    def progress(done: int, total: int) -> None:
+        check()
+        tell("audio", done, total)
 
     try:
-        session = prepare(job.source, options=job.options, progress=check)
+        if queue is not None:
+            queue.put(("speech", job.number, 0, 0))  # started: named at once, before any phrase
+        session = prepare(job.source, options=job.options, progress=speech)
         result = encoding.export(session, job.output, job.fmt, job.bitrate, progress,
                                   cover=job.cover, captions=job.captions)
+        if queue is not None:
+            queue.put(("written", job.number, result.frames, result.frames))
     except _Cancelled:
         return {"number": job.number, "cancelled": True}
     except GuidedError as exc:  # sent back as text: not every error class survives pickling
@@ -274,18 +296,12 @@ def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     cancel = context.Event()
-    done_frames: dict[int, tuple[int, int, int]] = {}  # number → (done, total, rate)
-    finished = 0
+    state = _Progress({job.number: job.id for job in jobs_to_run}, estimates)
 
-    def report() -> None:
-        if progress is None:
-            return
-        done = sum(d / r for d, _, r in done_frames.values())
-        total = sum(done_frames[n][1] / done_frames[n][2] if n in done_frames else estimates[n] for n in estimates)
-        total += sum(d / r for n, (d, _, r) in done_frames.items() if n not in estimates)
-        progress(BatchProgress(done=done, total=max(total, done), finished=finished, count=len(jobs_to_run)))
+    def report(stopped: bool = False) -> None:
+        if progress is not None:
+            progress(state.now(len(jobs_to_run), stopped))
 
-    rate = ordered[0].options.sample_rate
     submitted: list = []
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(queue, cancel))
     try:
@@ -294,21 +310,22 @@ def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs
         report()
         while pending:
             completed, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            _drain(queue, done_frames, rate)
+            state.drain(queue)
             for future in completed:
-                finished += 1
-                _settle(future.result(), items, estimates, done_frames)
+                _settle(future.result(), items, state)
             report()
     except BaseException:
         cancel.set()
         with errors.stops_held():  # let every worker finish removing its temporary files
             pool.shutdown(wait=True, cancel_futures=True)
+            state.drain(queue)
         # A session that was renamed into place while the batch stopped is whole: keep it known.
         for future in submitted:
             if future.done() and not future.cancelled() and future.exception() is None:
                 outcome = future.result()
                 if items[outcome["number"]].status == "pending":
-                    _settle(outcome, items, estimates, done_frames)
+                    _settle(outcome, items, state)
+        report(stopped=True)
         raise
     else:
         pool.shutdown(wait=True)
@@ -316,30 +333,70 @@ def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs
         queue.close()
 
 
-def _settle(outcome: dict, items: list, estimates: dict[int, float], done_frames: dict) -> None:
+class _Progress:
+    """What the workers have said so far, as one `BatchProgress`."""
+
+    def __init__(self, ids: dict[int, str], estimates: dict[int, float]) -> None:
+        self.ids, self.estimates = ids, estimates
+        self.speech: dict[int, float] = {}  # number → share of its phrases rendered
+        self.audio: dict[int, float] = {}  # number → share of its audio written
+        self.written: set[int] = set()
+        self.busy: dict[int, str] = {}  # number → what it is doing
+        self.started = time.monotonic()
+
+    def drain(self, queue) -> None:
+        import queue as queues
+
+        while True:
+            try:
+                kind, number, done, total = queue.get_nowait()
+            except queues.Empty:
+                return
+            if kind == "speech":
+                self.speech[number] = done / total if total else 0.0
+                self.busy[number] = f"{self.ids[number]}: speech {done}/{total}" if total else self.ids[number]
+            elif kind == "audio":
+                self.speech[number] = 1.0
+                self.audio[number] = done / total if total else 0.0
+                self.busy[number] = f"{self.ids[number]}: writing {round(100 * done / total) if total else 0}%"
+            elif kind == "written":
+                self.finish(number)
+
+    def finish(self, number: int) -> None:
+        self.speech[number] = self.audio[number] = 1.0
+        self.written.add(number)
+        self.busy.pop(number, None)
+
+    def forget(self, number: int) -> None:
+        """A session that failed or was cancelled: nothing more of it to wait for."""
+        self.estimates.pop(number, None)
+        self.busy.pop(number, None)
+        self.speech.pop(number, None)
+        self.audio.pop(number, None)
+
+    def now(self, count: int, stopped: bool) -> BatchProgress:
+        total = sum(self.estimates.values())
+        done = sum(seconds * (SPEECH_SHARE * self.speech.get(n, 0.0) + (1 - SPEECH_SHARE) * self.audio.get(n, 0.0))
+                   for n, seconds in self.estimates.items())
+        elapsed = time.monotonic() - self.started
+        share = done / total if total else 0.0
+        left = elapsed * (1 - share) / share if share >= SAY_LEFT_AFTER[0] and elapsed >= SAY_LEFT_AFTER[1] else None
+        return BatchProgress(done=done, total=max(total, done), finished=len(self.written), count=count,
+                             working=tuple(self.busy[n] for n in sorted(self.busy)), left_seconds=left, stopped=stopped)
+
+
+def _settle(outcome: dict, items: list, state: _Progress) -> None:
     """Record what a worker says of its session in `items`."""
     number = outcome["number"]
     item = items[number]
     if "error" in outcome or outcome.get("cancelled"):
-        estimates.pop(number, None)  # nothing more of it to wait for
-        done_frames.pop(number, None)
+        state.forget(number)
     if "error" in outcome:
         items[number] = BatchItem(item.id, item.title, item.file, 0.0, item.hash, "failed", outcome["error"])
     elif not outcome.get("cancelled"):
         items[number] = BatchItem(item.id, outcome["title"], item.file, outcome["seconds"], item.hash,
                                   "exported", captions=item.captions)
-        done_frames[number] = (outcome["frames"], outcome["frames"], outcome["rate"])
-
-
-def _drain(queue, done_frames: dict, rate: int) -> None:
-    import queue as queues
-
-    while True:
-        try:
-            number, done, total = queue.get_nowait()
-        except queues.Empty:
-            return
-        done_frames[number] = (done, total, rate)
+        state.finish(number)
 
 
 def _make_folder(out: Path) -> bool:

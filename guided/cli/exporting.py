@@ -141,11 +141,18 @@ def _export_all(target, folder, fmt, bitrate, cover, captions, jobs, as_json, qu
 
     options = session_options(kwargs)
     show_bar = sys.stderr.isatty() and not quiet
-    bar = click.progressbar(length=1000, label="exporting", file=sys.stderr, show_eta=True) if show_bar else None
+    # The time left is guided's own, from the work done so far (speech and audio), not click's, which
+    # reads only the bar's position and leaps by hours while the first sessions' speech renders.
+    bar = click.progressbar(length=1000, label="exporting", file=sys.stderr, show_eta=False,
+                            item_show_func=lambda _: last["said"]) if show_bar else None
+    last: dict = {"said": "", "progress": None}
 
     def progress(p) -> None:
+        last["progress"] = p
         if bar is not None:
-            bar.label = f"exporting {p.finished}/{p.count}"
+            left = f", about {clock(p.left_seconds)} left" if p.left_seconds is not None else ""
+            bar.label = f"exporting {p.finished}/{p.count}{left}"
+            last["said"] = "; ".join(p.working)
             bar.update(min(1000, int(1000 * p.done / p.total)) - bar.pos if p.total else 0)
 
     try:
@@ -153,6 +160,17 @@ def _export_all(target, folder, fmt, bitrate, cover, captions, jobs, as_json, qu
             bar.__enter__()
         result = export_all(folder, select(target, catalog()), options, fmt or "mp3", bitrate, captions=captions, cover=cover,
                             jobs=jobs, progress=progress)
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: say what is kept before the line that says how it ended
+        if bar is not None:
+            bar.__exit__(None, None, None)
+            bar = None
+        stopped = last["progress"]
+        if stopped is not None and not quiet:
+            left = stopped.count - stopped.finished
+            click.echo(f"guided: {stopped.finished} exported and kept in {folder}; run the same command to finish "
+                       f"the other {left}" if left else f"guided: all {stopped.count} exported and kept in {folder}",
+                       err=True)
+        raise
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

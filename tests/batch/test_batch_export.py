@@ -126,3 +126,32 @@ def test_ctrl_c_during_a_batch_leaves_no_partial_files_and_exits_130(home, tmp_p
                                     env(home))
     assert result.returncode == 130, result.stderr
     assert sorted(os.listdir(out)) == ["keep.txt"]  # no session finished: nothing new at all
+
+
+def test_batch_progress_names_the_work_counts_files_as_written_and_says_time_left_only_once_it_can(monkeypatch):
+    import queue as queues
+
+    from guided.batch import jobs
+
+    clock = {"now": 100.0}
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: clock["now"])
+    state = jobs._Progress({0: "alpha", 1: "beta"}, {0: 600.0, 1: 600.0})
+    said = queues.Queue()
+    for message in (("speech", 0, 0, 0), ("speech", 1, 0, 0)):
+        said.put(message)
+    state.drain(said)
+    first = state.now(2, False)
+    assert first.working == ("alpha", "beta") and first.left_seconds is None and first.finished == 0
+    clock["now"] += 10
+    said.put(("speech", 0, 10, 40))
+    state.drain(said)
+    early = state.now(2, False)
+    assert early.working[0] == "alpha: speech 10/40" and early.done == pytest.approx(75.0)
+    assert early.left_seconds == pytest.approx(10 * (1200 - 75) / 75)  # from the throughput so far
+    clock["now"] += 30
+    for message in (("speech", 0, 40, 40), ("audio", 0, 50, 100), ("written", 0, 100, 100)):
+        said.put(message)
+    state.drain(said)
+    later = state.now(2, False)
+    assert later.finished == 1 and later.working == ("beta",)  # counted the moment the file is written
+    assert later.left_seconds == pytest.approx(40 * (1200 - 600) / 600)

@@ -338,3 +338,23 @@ def test_each_way_of_answering_shows_only_the_keys_that_work_at_that_moment(soun
     assert KEYS_HELP not in typing.text(), typing.text()  # keys are letters while typing
     typing.send("\x03")
     assert typing.finish() == 130
+
+
+def test_a_batch_names_what_it_works_on_counts_each_file_as_written_and_says_what_ctrl_c_kept(sound_home, tmp_path):
+    library = tmp_path / "lib"
+    library.mkdir()
+    for name in ("alpha", "beta", "gamma", "delta"):  # each with sixty phrases to render, and an hour of quiet to write
+        (library / f"{name}.md").write_text(long_text("talk").replace("title: Long", f"title: {name}") + "[pause 1h]\n")
+    out = tmp_path / "out"
+    batch = Session(sound_home, "export", str(library), "--all", str(out), "--format", "wav", "--jobs", "1",
+                    "--engine", "pyttsx3")
+    batch.wait_for(lambda screen: re.search(r"exporting 0/4.*(alpha|beta|gamma|delta): speech \d+/\d+", screen)
+                   is not None, timeout=120)  # the session being prepared is named before any audio is written
+    batch.wait_for(lambda screen: "exporting 1/4" in screen, timeout=300)
+    assert len(list(out.glob("*.wav"))) >= 1  # counted as it was written
+    batch.send("\x03")
+    assert batch.finish() == 130
+    kept = len(list(out.glob("*.wav")))
+    lines = [line for line in batch.lines() if line.strip()]
+    assert lines[-1] == "guided: interrupted", batch.text()
+    assert lines[-2] == f"guided: {kept} exported and kept in {out}; run the same command to finish the other {4 - kept}"
