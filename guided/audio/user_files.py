@@ -15,11 +15,12 @@ import os
 import shutil
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..dsp.samples import resample
 from ..errors import MissingDependencyError, NotFoundError, SoundError
+
+if TYPE_CHECKING:  # numpy loads when a sound is decoded, not when a name is looked up (listings)
+    import numpy as np
 
 RATE = 44100  # the rate bells and beds are made at unless a session asks for another
 MIN_RATE, MAX_RATE = 8000, 384000
@@ -28,12 +29,29 @@ MIN_RATE, MAX_RATE = 8000, 384000
 def load(path: Path, rate: int, max_seconds: float | None = None) -> np.ndarray:
     """A sound file as (n, 2) float64 at ``rate``: decoded (its first ``max_seconds`` at most),
     then resampled."""
+    from ..dsp.samples import resample
+
     x, source = decode(path, max_seconds=max_seconds)
     return resample(x, source, rate)
 
 
+def probe_seconds(path: Path) -> float | None:
+    """A sound file's length from its header (mutagen reads no samples), or None when it does not
+    say: for estimates that must not decode (a listing of a library whose bell lasts an hour)."""
+    try:
+        import mutagen
+
+        found = mutagen.File(path)
+    except Exception:  # mutagen raises its own errors for files it cannot read; an estimate then
+        return None
+    seconds = getattr(getattr(found, "info", None), "length", None)
+    return float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else None
+
+
 def decode(path: Path, max_seconds: float | None = None) -> tuple[np.ndarray, int]:
     """Decode any file ffmpeg can read: ((n, 2) float64 in [-1, 1], sample rate)."""
+    import numpy as np
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # pydub warns when ffmpeg is absent
@@ -164,6 +182,8 @@ def check_channels(channels: int) -> int:
 
 def to_channels(x: np.ndarray, channels: int) -> np.ndarray:
     """(n, 2) -> (n, channels) float32; mono is the mean of the two channels."""
+    import numpy as np
+
     if channels == 2:
         return np.ascontiguousarray(x, dtype=np.float32)
     return x.astype(np.float64).mean(axis=1, keepdims=True).astype(np.float32)

@@ -51,13 +51,14 @@ def bell_length(name: str | None, rate: int) -> int:
     name = (name or DEFAULT_BELL).strip()
     if name.lower() in RING_SECONDS:  # a built-in bell rings exactly this long at any rate
         return round(RING_SECONDS[name.lower()] * rate)
-    from ..audio.bells import load_bell
-    from ..paths import paths
+    from ..audio.sounds import BELL_NAMES
+    from ..audio.user_files import probe_seconds, user_path
 
-    try:
-        return len(load_bell(name, rate, 1, cache_dir=paths().sounds))
+    try:  # a file of the user's: its length from its header, never decoded for a listing
+        seconds = probe_seconds(user_path(name, BELL_NAMES, "bell"))
     except GuidedError:
-        return round(ESTIMATED_BELL_SECONDS * rate)
+        seconds = None
+    return round((seconds if seconds is not None else ESTIMATED_BELL_SECONDS) * rate)
 
 
 def session_lengths(scripts: list[Script], options: SessionOptions | None = None) -> list[SessionLength]:

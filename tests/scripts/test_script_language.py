@@ -173,3 +173,20 @@ def test_long_sitting_marks_what_only_a_long_sitting_hears_and_only_in_a_decks_o
     assert isinstance(script.cues[1], LongSitting)
     with pytest.raises(ScriptError, match=r"t.md:7:1: \[long sitting\] belongs in a deck's opening"):
         parse_script("---\ntitle: T\nkind: journal\n---\nHello.\n1. Why?\n[long sitting]\n2. How?\n", "t.md")
+
+
+def test_a_line_longer_than_a_phrase_is_spoken_as_phrases_cut_where_sentences_and_clauses_end():
+    from guided.scripts.language import Say
+    from guided.scripts.language.body import LONGEST_PHRASE_WORDS
+
+    sentence = "This is a long line that goes on, and on, and the words keep coming without a stop"
+    line = " ".join([sentence] * 34) + "."  # 612 words, one sentence with commas in it
+    script = parse_script(HEAD + line + "\nShort and sweet.\n")
+    said = [cue for cue in script.cues if isinstance(cue, Say)]
+    assert all(len(s.text.split()) <= LONGEST_PHRASE_WORDS for s in said) and len(said) >= 11
+    assert " ".join(s.text for s in said[:-1]).split() == line.split()  # every word, in order
+    assert all(s.line == 5 for s in said[:-1]) and said[-1].text == "Short and sweet."
+    assert all(s.text.endswith(",") or s.text.endswith(".") for s in said[:-1])  # cut after a clause
+    paragraph = " ".join(f"Sentence number {i} is here." for i in range(30))  # 150 words in sentences
+    cut = [c.text for c in parse_script(HEAD + paragraph + "\n").cues if isinstance(c, Say)]
+    assert all(text.endswith(".") for text in cut) and " ".join(cut) == paragraph

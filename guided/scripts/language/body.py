@@ -46,6 +46,31 @@ _QUESTION = re.compile(r"(\s*)(\d+)[.)]\s+")
 _BELL_EVERY = re.compile(r"bell(?:\s+([a-z][a-z0-9-]*))?\s+every\s+(.+)")
 
 
+# The most words one phrase is rendered from: a spoken line runs to a few dozen. A longer one (a
+# pasted paragraph) is rendered in phrases of at most this many, cut where its sentences or clauses
+# end, so the memory a clip takes does not grow with the line (600 words at --rate 60 is ten minutes).
+LONGEST_PHRASE_WORDS = 60
+
+
+def phrases(text: str, most: int = LONGEST_PHRASE_WORDS) -> list[str]:
+    """`text` as one phrase, or, beyond `most` words, as phrases of at most `most` words, cut after
+    sentences, then clauses, then (a clause that long has no place to breathe) every `most` words."""
+    if len(text.split()) <= most:
+        return [text]
+    pieces = []
+    for sentence in re.split(r"(?<=[.!?;:])\s+", text.strip()):
+        for clause in re.split(r"(?<=,)\s+", sentence) if len(sentence.split()) > most else [sentence]:
+            words = clause.split()
+            pieces.extend(" ".join(words[i:i + most]) for i in range(0, len(words), most))
+    joined: list[str] = []
+    for piece in pieces:
+        if joined and len(joined[-1].split()) + len(piece.split()) <= most:
+            joined[-1] = f"{joined[-1]} {piece}"
+        else:
+            joined.append(piece)
+    return joined
+
+
 class _Body:
     def __init__(self, lines: list[str], path: str, kind: str, reflect: Span) -> None:
         self.path = path
@@ -150,7 +175,7 @@ class _Body:
                     raise self.error(number, column, f"nothing here can be spoken: {shown!r}; write words, "
                                                          "or use [pause 2s] for a silence")
                 self.placeholders(value, raw, number)
-                self.cues.append(Say(value, number))
+                self.cues.extend(Say(phrase, number) for phrase in phrases(value))
             else:
                 self.directive(value[0], value[1], number, column)
 
