@@ -71,7 +71,7 @@ def cli(ctx: click.Context, library_dirs: tuple[str, ...] = ()):
       guided validate my-script.md         check a script you wrote
       guided doctor                        check that everything works
 
-    Sessions are plain text scripts (see docs/script-format.md). Speech is
+    Sessions are plain text scripts (guided help script). Speech is
     rendered offline and cached, so a session you have heard before starts at once.
     All user state lives under GUIDED_HOME when it is set.
 

@@ -131,9 +131,11 @@ def _print_search(words: str, as_json: bool) -> None:
     found = search(words)
     if as_json:
         click.echo(json.dumps([f.as_dict() for f in found], indent=2, ensure_ascii=False))
-        return
-    if not found:
+    elif not found:
         click.echo(f"no answer holds {words!r}", err=True)
+    if not found:
+        raise SystemExit(1)  # as grep does: a search that finds nothing says so in its status too
+    if as_json:
         return
     for f in found:
         excerpt, shift = f.excerpt, 0

@@ -24,6 +24,11 @@ def list_command(as_json: bool):
     render it; the length is then exact). Scripts of your own (your script
     folder, --library, GUIDED_LIBRARY) say where they come from, and whether
     they replace a built-in session.
+
+    \b
+    Examples:
+      guided list
+      guided list --json
     """
     from ..session.library import sessions
 
@@ -60,6 +65,13 @@ def show(session_id: str, as_json: bool, png: str | None, **kwargs):
 
     Speech is rendered (and cached) so the times are exact. With --minutes N
     the outline is fitted to that length. With --png FILE, draw its map.
+
+    \b
+    Examples:
+      guided show heart-breathing
+      guided show trust-questions --minutes 20
+      guided show heart-breathing --png map.png
+      guided show my-script.md --json
     """
     options = session_options(kwargs)
     if png:
@@ -115,6 +127,12 @@ def validate(paths: tuple[str, ...], as_json: bool):
     can also fix them. A config.toml naming a background or voice
     that no render could use is a problem too. Exits 1 when any script (or
     the config) has a problem.
+
+    \b
+    Examples:
+      guided validate
+      guided validate my-script.md
+      guided validate --json ~/notes/*.md
     """
     from ..checks.scripts import validate_scripts
 

@@ -50,8 +50,9 @@ def log_command(since, as_json: bool, png: str | None, weeks: int, forget: bool,
             return
         which = (f"the {count_before} entries before {cutoff.isoformat()}" if cutoff
                  else f"all {count_before} entries")
-        if not yes:
-            click.confirm(f"Forget {which} of your practice log? This cannot be undone", abort=True, err=True)
+        if not yes and not click.confirm(f"Forget {which} of your practice log? This cannot be undone", err=True):
+            click.echo("nothing deleted", err=True)  # a no is an answer, not a failure
+            return
         gone = forget_entries(cutoff)
         click.echo(f"Forgotten: {gone} entries. Nothing of them is left in {log_path()}.", err=True)
         return

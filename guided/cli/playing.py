@@ -29,6 +29,14 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
       + / -      louder / softer
       q          quit, with a gentle fade
     Ctrl-C also fades out. What you hear is exactly what 'guided export' writes.
+
+    \b
+    Examples:
+      guided play
+      guided play rebuilding-trust/3
+      guided play heart-breathing --minutes 7 --background rain
+      guided play my-script.md --section Closing
+      guided play five-practices --engine piper --rate 110
     """
     from ..play.controls import apply_key
     from ..play.devices import choose_device
@@ -68,7 +76,13 @@ def play(session_id: str, device: str | None, section: str | None, quiet: bool, 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 def devices(as_json: bool):
-    """List sound devices: outputs for play, inputs for journal recording."""
+    """List sound devices: outputs for play, inputs for journal recording.
+
+    \b
+    Examples:
+      guided devices
+      guided devices --json
+    """
     from ..play.devices import sound_devices
 
     found = sound_devices()

@@ -76,6 +76,11 @@ def sounds(as_json: bool):
 
     Use a bell in a script as [bell NAME], a bed with --background NAME or
     'background: NAME' in a script. Any audio file works as either too.
+
+    \b
+    Examples:
+      guided sounds
+      guided play heart-breathing --background rain
     """
     from ..audio.sounds import list_sounds
 
@@ -97,6 +102,11 @@ def doctor(as_json: bool):
     Piper voices, your folders, config.toml and the speech cache. Exits 1 when
     a required part is missing; warnings (no sound device, say) only limit some
     commands.
+
+    \b
+    Examples:
+      guided doctor
+      guided doctor --json
     """
     from ..checks.doctor import FAIL, OK, healthy, run_checks
     from ..checks.platforms import describe_platform

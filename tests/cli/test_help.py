@@ -47,3 +47,16 @@ def test_the_wheel_carries_the_script_reference_where_an_installed_package_reads
     installed = tmp_path / "site" / "guided"
     (installed / "_data" / "docs").mkdir(parents=True)
     assert bundled("docs", installed) == installed / "_data" / "docs"
+
+
+def test_every_command_teaches_by_example_and_the_overview_points_to_guided_help_script():
+    from click.testing import CliRunner
+
+    from guided.cli import cli
+
+    runner = CliRunner()
+    for name in sorted(set(cli.commands) - {"help"}):
+        shown = runner.invoke(cli, [name, "--help"]).output
+        assert "Examples:" in shown and f"guided {name}" in shown.split("Examples:")[1], name
+    overview = runner.invoke(cli, ["--help"]).output
+    assert "guided help script" in overview and "docs/" not in overview

@@ -138,3 +138,12 @@ def test_status_skips_a_broken_script_of_the_users_with_one_line_as_a_listing_do
     assert "trust-questions" in result.stdout
     (said,) = result.stderr.strip().splitlines()
     assert said.startswith("guided: skipping") and "broken.md:5:2: unknown directive 'chant'" in said
+
+
+def test_a_search_that_finds_nothing_says_so_and_exits_1_as_grep_does(guided_home):
+    from ..helpers import run
+
+    result = run("journal", "--search", "banana")
+    assert result.returncode == 1 and result.stderr.strip() == "no answer holds 'banana'"
+    as_json = run("journal", "--search", "banana", "--json")
+    assert as_json.returncode == 1 and as_json.stdout.strip() == "[]"

@@ -314,4 +314,5 @@ def test_journal_search_prints_date_deck_question_and_the_words_in_context(guide
     assert "It means I can rest when someone" in lines[1]
     (row,) = json.loads(run("journal", "--search", "rest", "--json", check=True).stdout)
     assert row["entry"] == str(sitting.path) and row["audio"] == "a.wav" and row["source"] == "transcript"
-    assert json.loads(run("journal", "--search", "nothing-like-this", "--json", check=True).stdout) == []
+    nothing = run("journal", "--search", "nothing-like-this", "--json")
+    assert nothing.returncode == 1 and json.loads(nothing.stdout) == []  # found nothing: exit 1, as grep

@@ -292,3 +292,12 @@ def test_the_log_file_is_not_readable_by_others_even_with_a_loose_umask(guided_h
         os.umask(old)
     for path in guided_home.glob("practice-log*"):
         assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_declining_to_forget_says_nothing_was_deleted_and_is_no_failure(guided_home):
+    from ..helpers import run
+
+    practice_log.record_exported("heart-breathing", "Heart-centred breathing", "x", 60.0, "mp3")
+    result = run("log", "--forget", input="n\n")
+    assert result.returncode == 0 and result.stderr.strip().endswith("nothing deleted"), result.stderr
+    assert "Aborted" not in result.stderr and practice_log.count() == 1
