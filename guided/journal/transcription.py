@@ -10,6 +10,7 @@ recording and the entry as they were, and the next `guided transcribe` finishes 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import queue
@@ -94,6 +95,10 @@ def load(model: ModelFolder, threads: int | None = None):
             with libraries_kept_home():
                 from faster_whisper import WhisperModel
 
+                # faster-whisper imports onnxruntime only when its voice filter first runs, in the
+                # middle of a transcript: imported here, its files land in guided's folder too.
+                with contextlib.suppress(ImportError):
+                    import onnxruntime  # noqa: F401
             for compute_type in (COMPUTE_TYPE, "float32"):
                 try:
                     # A folder path, and local files only: nothing here may reach the network.

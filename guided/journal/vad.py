@@ -139,10 +139,10 @@ def _silero_session():
     """The ONNX session of the model file faster-whisper ships (loaded once per process)."""
     from ..paths import libraries_kept_home
 
-    with libraries_kept_home():
+    with libraries_kept_home():  # the model's loading imports onnxruntime itself
         from faster_whisper.vad import get_vad_model
 
-    session = get_vad_model().session
+        session = get_vad_model().session
     names = {i.name for i in session.get_inputs()}
     if names != {"input", "h", "c"}:
         raise RuntimeError(f"unexpected Silero model inputs {sorted(names)}")

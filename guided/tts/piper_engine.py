@@ -178,13 +178,13 @@ class PiperEngine:
     def _load(self):
         with self._load_lock:
             if self._voice is None:
-                with libraries_kept_home():
+                with libraries_kept_home():  # the import and the model's loading, where onnxruntime starts
                     from piper import PiperVoice
 
-                try:
-                    self._voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
-                except Exception as exc:  # onnxruntime and JSON errors of many kinds: a damaged voice
-                    raise TTSError(f"cannot load the Piper voice {self.voice_file.model}: {exc}") from None
+                    try:
+                        self._voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
+                    except Exception as exc:  # onnxruntime and JSON errors of many kinds: a damaged voice
+                        raise TTSError(f"cannot load the Piper voice {self.voice_file.model}: {exc}") from None
         return self._voice
 
     def _base(self) -> str:

@@ -183,7 +183,7 @@ def test_sigterm_or_sighup_in_the_middle_of_an_answer_keeps_it_whole_and_says_so
     assert "Traceback" not in err
     (recording,) = folder.glob("*-q03.wav")
     samples = wav_samples(recording)  # a whole WAV: its header counts the samples that are there
-    assert len(samples) > 5 * RATE
+    assert len(samples) >= 5 * RATE  # what was on disk when the signal came (written in half seconds)
     assert np.array_equal(samples[: len(spoken)], spoken)
     (entry,) = folder.glob("*.md")
     text = entry.read_text()

@@ -5,6 +5,7 @@ the words are compared with what was said."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -141,7 +142,8 @@ def test_guided_transcribe_fills_in_an_entry_recorded_without_it_even_after_a_ki
     found = run_json("journal", "--search", "grateful")
     assert [(f["deck"], f["number"]) for f in found] == [("trust-questions", 2)]
     assert "grateful" in found[0]["excerpt"].lower()
-    assert run_json("journal", "--search", "submarine") == []
+    nothing = run("journal", "--search", "submarine", "--json")
+    assert nothing.returncode == 1 and json.loads(nothing.stdout) == []  # found nothing: exit 1, as grep
 
 
 def test_without_the_engine_answers_are_kept_as_recordings_with_one_line_saying_how_to_add_it(tmp_path, guided_home,
