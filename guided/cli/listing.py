@@ -37,6 +37,8 @@ def list_command(as_json: bool):
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     width = max((len(r["id"]) for r in rows), default=2)
+    if sys.stdout.isatty():  # a header for the eye; a pipe gets the rows alone, one a line
+        click.echo(f"{'ID':<{width}}  {'LENGTH':>7}  {'KIND':<12} TITLE")
     for row in rows:
         extra = f"{row['questions']} question{'s' if row['questions'] != 1 else ''}" if row["questions"] else ""
         length = ("~" if row["estimated"] else "") + clock(row["seconds"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 
 import click
@@ -91,6 +92,8 @@ def devices(as_json: bool):
         return
     if not found:
         click.echo("no sound devices found", err=True)
+    elif sys.stdout.isatty():  # a header for the eye; a pipe gets the rows alone
+        click.echo(f"{'#':>3}  {'NAME':<40} {'CHANNELS':<14}  {'API':<5} DEFAULT")
     for d in found:
         marks = ("*out " if d.default_output else "") + ("*in " if d.default_input else "")
-        click.echo(f"{d.index:>3}  {d.name:<40} {d.outputs:>2} out {d.inputs:>2} in  {d.hostapi}  {marks}".rstrip())
+        click.echo(f"{d.index:>3}  {d.name:<40} {d.outputs:>3} out {d.inputs:>3} in  {d.hostapi:<5} {marks}".rstrip())

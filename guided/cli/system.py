@@ -88,6 +88,8 @@ def sounds(as_json: bool):
     if as_json:
         click.echo(json.dumps([asdict(s) for s in found], indent=2))
         return
+    if sys.stdout.isatty():  # a header for the eye; a pipe gets the rows alone
+        click.echo(f"{'KIND':<5} {'NAME':<12} {'LENGTH':>6}  DESCRIPTION")
     for sound in found:
         click.echo(f"{sound.kind:<5} {sound.name:<12} {sound.seconds:5.1f}s  {sound.description}")
 

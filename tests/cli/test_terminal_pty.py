@@ -358,3 +358,20 @@ def test_a_batch_names_what_it_works_on_counts_each_file_as_written_and_says_wha
     lines = [line for line in batch.lines() if line.strip()]
     assert lines[-1] == "guided: interrupted", batch.text()
     assert lines[-2] == f"guided: {kept} exported and kept in {out}; run the same command to finish the other {4 - kept}"
+
+
+@pytest.mark.parametrize(("command", "header"), [
+    ("list", r"^ID +LENGTH +KIND +TITLE$"),
+    ("devices", r"^ +# +NAME +CHANNELS +API +DEFAULT$"),
+    ("sounds", r"^KIND +NAME +LENGTH +DESCRIPTION$"),
+])
+def test_tables_have_a_header_row_in_a_terminal_of_80_columns_and_none_in_a_pipe(sound_home, command, header):
+    shown = pexpect.spawn(sys.executable, ["-m", "guided", command], env={**os.environ, "HOME": str(sound_home)},
+                          dimensions=(50, 80), encoding="utf-8")
+    shown.expect(pexpect.EOF, timeout=60)
+    lines = [line.rstrip() for line in shown.before.replace("\r", "").splitlines() if line.strip()]
+    assert re.match(header, lines[0]), lines[:3]
+    from ..helpers import run
+
+    piped = run(command, env={"HOME": str(sound_home)}).stdout.splitlines()
+    assert piped and not re.match(header, piped[0])  # a pipe gets the rows alone
