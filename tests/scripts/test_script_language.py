@@ -88,6 +88,10 @@ def test_durations_read_and_write_as_authors_write_them():
     assert parse_duration_ms("500ms") == 500
     assert parse_duration_ms("1.5s") == 1500
     assert parse_duration_ms("banana") is None
+    # As people write them out, too.
+    assert parse_duration_ms("4 seconds") == 4000 and parse_duration_ms("2 minutes") == 120_000
+    assert parse_duration_ms("1 minute and 30 seconds") == 90_000 and parse_duration_ms("500 ms") == 500
+    assert parse_duration_ms("4 bananas") is None and parse_duration_ms("seconds") is None
     assert format_ms(90_000) == "1m30s"
     assert format_ms(1500) == "1.5s"
 
@@ -111,7 +115,9 @@ def test_durations_read_and_write_as_authors_write_them():
         (HEAD + "[pause 400h]\n", "5:8", "at most 1h"),
         (HEAD + "[pause 3s..1s]\n", "5:8", "must not exceed its end"),
         (HEAD + "[pause 0s]\n", "5:8", "longer than zero"),
-        (HEAD + "[chant om]\n", "5:2", "unknown directive 'chant'"),
+        (HEAD + "[chant om]\n", "5:2", "unknown directive 'chant'; expected one of"),
+        (HEAD + "Hi. [bel chime]\n", "5:6", "unknown directive 'bel'; did you mean 'bell'?"),
+        (HEAD + "[pasue 3s]\n", "5:2", "unknown directive 'pasue'; did you mean 'pause'?"),
         (HEAD + "Hello [pause 3s\n", "5:7", "expected ']'"),
         (HEAD + "Hello ] there\n", "5:7", "without an opening '['"),
         (HEAD + "[]\n", "5:2", "expected a directive"),

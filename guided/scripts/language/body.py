@@ -199,7 +199,11 @@ class _Body:
                 raise self.error(line, column, "[long sitting] belongs in a deck's opening, before its first question")
             self.cues.append(LongSitting(line))
         else:
-            raise self.error(line, column + 1, f"unknown directive {name!r}; expected one of {', '.join(DIRECTIVES)}")
+            import difflib
+
+            near = difflib.get_close_matches(name.lower(), DIRECTIVES, n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else f"; expected one of {', '.join(DIRECTIVES)}"
+            raise self.error(line, column + 1, f"unknown directive {name!r}{hint}")
 
     def placeholders(self, text: str, raw: str, line: int) -> None:
         """Every `{word}` in a spoken line must be one the session can fill in."""

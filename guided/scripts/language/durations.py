@@ -12,9 +12,26 @@ _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 DURATION_HINT = "a duration such as 4s, 2m, 1m30s or 3s..8s"
 
 
+# Units as people write them out ("4 seconds", "2 minutes", "1 minute and 30 seconds"), and spaces
+# between a number and its unit ("90 s"): the same durations, read as the short forms.
+_WORDS = re.compile(r"(\d+(?:\.\d+)?)\s*(milliseconds?|msecs?|ms|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\b")
+_SHORT = {"milli": "ms", "msec": "ms", "ms": "ms", "sec": "s", "s": "s", "min": "m", "m": "m", "hour": "h", "hr": "h",
+          "h": "h"}
+
+
+def _short_form(text: str) -> str:
+    def unit(match: re.Match) -> str:
+        word = match.group(2)
+        key = next(k for k in ("milli", "msec", "ms", "sec", "min", "hour", "hr", "s", "m", "h") if word.startswith(k))
+        return match.group(1) + _SHORT[key]
+
+    written = _WORDS.sub(unit, text.lower())
+    return re.sub(r"\s*(?:,|and)?\s*", "", written) if _WORDS.search(text.lower()) else text
+
+
 def parse_duration_ms(text: str) -> int | None:
-    """`1m30s` → 90000; None when the text is not a duration."""
-    text = text.strip()
+    """`1m30s` (or "1 minute 30 seconds") → 90000; None when the text is not a duration."""
+    text = _short_form(text.strip())
     if not text or not _DURATION.fullmatch(text):
         return None
     return round(sum(float(n) * _UNIT_MS[u] for n, u in _PART.findall(text)))
