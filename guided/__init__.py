@@ -26,7 +26,6 @@ from .errors import (
     TTSError,
     UsageError,
 )
-from .paths import VERSION as __version__
 
 __all__ = [
     "ConfigError", "DeviceError", "FitError", "GuidedError", "Library", "MissingDependencyError", "NotFoundError",
@@ -40,6 +39,9 @@ _LAZY = {
     "Session": "session",
     "SessionOptions": "options",
     "resolve_options": ("options", "resolve"),
+    # Lazy too: `python -m guided` runs this file before the entry point guards Ctrl-C, so it imports
+    # as little as it can (paths brings dataclasses, and inspect with it).
+    "__version__": ("paths", "VERSION"),
     "Library": ("session.library", "Library"),
     "SessionInfo": ("session.library", "SessionInfo"),
 }
