@@ -27,6 +27,7 @@ PHRASES: dict[str, tuple[str, ...]] = {
            "that's it for today"),
     SKIP: ("skip", "skip it", "skip this one", "skip this question", "skip that", "next", "next one",
            "next question", "next question please", "pass", "i pass", "i'll pass", "move on", "let's move on",
+           "let's skip", "let's skip it", "let's skip this one",
            "go to the next one", "go to the next question"),
     REPEAT: ("repeat", "repeat that", "repeat the question", "repeat it", "say that again", "say it again",
              "could you repeat that", "can you repeat that", "could you say that again", "can you say that again",
