@@ -95,8 +95,11 @@ class _FrontMatter:
         for key in data:
             if not isinstance(key, str) or key not in FRONT_MATTER_KEYS:
                 line, column = self.key_position(str(key), end)
-                allowed = ", ".join(FRONT_MATTER_KEYS)
-                raise self.error(line, column, f"unknown front matter key {key!r}; expected one of {allowed}")
+                import difflib
+
+                near = difflib.get_close_matches(str(key).lower(), FRONT_MATTER_KEYS, n=1, cutoff=0.6)
+                hint = f"did you mean {near[0]!r}?" if near else f"expected one of {', '.join(FRONT_MATTER_KEYS)}"
+                raise self.error(line, column, f"unknown front matter key {key!r}; {hint}")
 
         def text_value(key: str, required: bool = False) -> str | None:
             value = data.get(key)
