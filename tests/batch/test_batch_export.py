@@ -131,11 +131,11 @@ def test_ctrl_c_during_a_batch_leaves_no_partial_files_and_exits_130(home, tmp_p
 def test_batch_progress_names_the_work_counts_files_as_written_and_says_time_left_only_once_it_can(monkeypatch):
     import queue as queues
 
-    from guided.batch import jobs
+    from guided.batch import progress
 
     clock = {"now": 100.0}
-    monkeypatch.setattr(jobs.time, "monotonic", lambda: clock["now"])
-    state = jobs._Progress({0: "alpha", 1: "beta"}, {0: 600.0, 1: 600.0})
+    monkeypatch.setattr(progress.time, "monotonic", lambda: clock["now"])
+    state = progress.Progress({0: "alpha", 1: "beta"}, {0: 600.0, 1: 600.0})
     said = queues.Queue()
     for message in (("speech", 0, 0, 0), ("speech", 1, 0, 0)):
         said.put(message)

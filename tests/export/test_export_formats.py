@@ -464,7 +464,8 @@ def test_an_export_with_more_chapters_than_its_format_holds_is_written_with_as_m
 @needs("ffmpeg")
 def test_ogg_takes_only_the_bitrates_vorbis_has_modes_for_and_says_which_before_any_work():
     from guided.errors import UsageError
-    from guided.export.encoding import ffmpeg, vorbis_bitrate
+    from guided.export.encoding import ffmpeg
+    from guided.export.formats import vorbis_bitrate
 
     binary = ffmpeg()
     assert vorbis_bitrate(binary, "128k", False, 22050, 1) in ("64k", "80k")  # the default, lowered to fit
