@@ -18,7 +18,7 @@ from ..errors import GuidedError, NotFoundError
 from ..export import encoding, tags
 from ..options import SessionOptions
 from ..paths import VERSION
-from ..scripts.catalog import ID_PATTERN, Catalog, ScriptFile, display_name, slug, sort_key
+from ..scripts.catalog import Catalog, ScriptFile, display_name, scan_folder, slug, sort_key
 from ..scripts.language import Bell, Script, Sit, load_script
 
 LIBRARY_PLAYLIST = "playlist"
@@ -37,11 +37,7 @@ def select(target: str | None = None, catalog: Catalog | None = None) -> Selecti
     or one session."""
     if target is not None and Path(target).expanduser().is_dir():
         folder = Path(target).expanduser()
-        found = []
-        for path in sorted(folder.rglob("*.md")):
-            relative = path.relative_to(folder).with_suffix("").as_posix()
-            if ID_PATTERN.fullmatch(relative) and path.is_file():
-                found.append(ScriptFile(relative, path, "file"))
+        found = scan_folder(folder, "file")
         if not found:
             raise NotFoundError(f"the folder {target} holds no scripts (*.md files named like my-session.md)")
         name = folder.absolute().name

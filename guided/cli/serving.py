@@ -13,6 +13,7 @@ EPILOG_SERVE = """\b
 Examples:
   guided serve                         the library on http://127.0.0.1:8765/
   guided serve --lan                   on your local network, with a secret address and a QR code
+  guided serve --lan --new-token       the same, at a new secret address (the old one stops working)
   guided serve rebuilding-trust --lan  one series only
   guided serve ~/my-scripts --port 9000
   guided serve --library ~/my-scripts  the library and your folder of scripts
@@ -41,11 +42,13 @@ exported on first request; the feed lists a session once it is ready.
               help="Audio format of the page and the feed.")
 @click.option("--exports", "folder", metavar="DIR",
               help="Export folder, shared with 'guided export --all DIR --captions vtt'.  [default: exports/FORMAT in guided's data folder]")
+@click.option("--new-token", is_flag=True,
+              help="With --lan: a new secret address; the old one stops working, and podcast apps must subscribe again.")
 @click.option("-q", "--quiet", is_flag=True, help="No line per request on stderr.")
 @sound_options
 @click.pass_context
 def serve(ctx: click.Context, target: str | None, port: int, lan: bool, host: str | None, library_dirs: tuple[str, ...],
-          series: str | None, fmt: str, folder: str | None, quiet: bool, **kwargs):
+          series: str | None, fmt: str, folder: str | None, new_token: bool, quiet: bool, **kwargs):
     """Listen on your phone: the library as a web page and a podcast feed.
 
     Starts a small web server on this computer (127.0.0.1 unless --lan)
@@ -60,6 +63,8 @@ def serve(ctx: click.Context, target: str | None, port: int, lan: bool, host: st
     from ..serve.security import stderr_line
 
     server.check_installed()
+    if new_token and not lan:
+        raise click.UsageError("--new-token goes with --lan: on this computer alone, the address has no token")
     catalog = Catalog([*(ctx.parent.params.get("library_dirs") or ()), *library_dirs])
     options = session_options(kwargs)
     exports = Exports(folder or default_folder(fmt), target, options, fmt, feed=series, log=stderr_line,
@@ -74,9 +79,14 @@ def serve(ctx: click.Context, target: str | None, port: int, lan: bool, host: st
         click.echo(f"Podcast feed: {address.url}feed.xml")
         if lan:
             click.echo(server.qr_text(address.url), nl=False)
+            if new_token:
+                click.echo("This is a new address: the old one no longer works, so podcast apps subscribed to it "
+                           "must subscribe again.", err=True)
+            elif not address.new_token:
+                click.echo("The same address as last time (--new-token makes a new one).", err=True)
         click.echo("Ctrl-C stops the server.", err=True)
         sys.stdout.flush()
 
-    signum = server.serve(exports, host=host, port=port, lan=lan, on_ready=ready, log=None if quiet else stderr_line)
+    signum = server.serve(exports, host=host, port=port, lan=lan, renew_token=new_token, on_ready=ready, log=None if quiet else stderr_line)
     click.echo("guided serve: stopped", err=True)
     ctx.exit(128 + int(signum))

@@ -197,7 +197,8 @@ def _cover_rows(seed: int, size: int, first: int, end: int) -> np.ndarray:
     phase = (seed >> 8) % 628 / 100
     for depth, (height, amount) in enumerate(((0.74, 0.25), (0.84, 0.45))):
         ridge = height + 0.035 * np.sin(2 * np.pi * x * (1.1 + depth * 0.6) + phase * (depth + 1))
-        below = 1 / (1 + np.exp(-(y - ridge) * size * 0.9))
+        # A soft edge a pixel or so wide; clipped, as exp() overflows far from the edge at large sizes.
+        below = 1 / (1 + np.exp(np.clip(-(y - ridge) * size * 0.9, -60, 60)))
         image = image * (1 - below[..., None] * amount)
     return np.clip(np.round(image), 0, 255).astype(np.uint8)
 

@@ -74,15 +74,41 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
-def _scan(root: Path, origin: str) -> list[ScriptFile]:
+def id_of_file(relative: str) -> str | None:
+    """The id of the script at `relative` (its path under a library folder, without .md): the path
+    itself when it is an id already, otherwise made from it the way `slug` makes one, part by part,
+    so that a file a person named `Café calm.md` is found (as cafe-calm). A name with no Latin
+    letters or digits keeps its own letters, lower-cased ('平静'). None when a part has nothing
+    usable at all."""
+    if ID_PATTERN.fullmatch(relative):
+        return relative
+    import unicodedata
+
+    parts = []
+    for part in relative.split("/"):
+        made = slug(part, fallback="")
+        if not made:
+            made = "-".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFC", part).lower()))
+        if not made:
+            return None
+        parts.append(made)
+    return "/".join(parts)
+
+
+def scan_folder(root: Path, origin: str) -> list[ScriptFile]:
+    """Every script in `root` and the folders under it, with its id; of two files that come to the
+    same id ('Calm.md' and 'calm.md'), the one whose name is the id, else the first by name."""
     if not root.is_dir():
         return []
-    found = []
+    found: dict[str, ScriptFile] = {}
     for path in sorted(root.rglob("*.md")):
         relative = path.relative_to(root).with_suffix("").as_posix()
-        if ID_PATTERN.fullmatch(relative) and path.is_file():
-            found.append(ScriptFile(relative, path, origin))
-    return found
+        script_id = id_of_file(relative)
+        if script_id is None or not path.is_file():
+            continue
+        if script_id not in found or relative == script_id:
+            found[script_id] = ScriptFile(script_id, path, origin)
+    return list(found.values())
 
 
 def sort_key(found: ScriptFile):
@@ -119,7 +145,7 @@ class Catalog:
         chosen: dict[str, ScriptFile] = {}
         hidden: dict[str, list[ScriptFile]] = {}
         for folder, origin in self.folders():
-            for found in _scan(folder, origin):
+            for found in scan_folder(folder, origin):
                 if found.id in chosen:
                     hidden.setdefault(found.id, []).append(found)
                 else:

@@ -38,6 +38,7 @@ from .security import LOOPBACK_HOSTS, AccessLog, Gate, SecurityHeaders
 
 STATIC = Path(__file__).parent / "static"
 LIBRARY_ART = "library.png"
+FEED_ART_SIZE = 1400  # pixels a side: podcast directories and apps ask for 1400 to 3000
 MAPS = ".maps"  # session maps, inside the export folder (never served but through map/KEY.png)
 NO_STORE = {"cache-control": "no-store"}
 ART_EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg"}
@@ -175,7 +176,8 @@ async def art(request: Request) -> Response:
         if request.app.state.library_art is None:
             from ..export.tags import generated_cover
 
-            request.app.state.library_art = (await run_in_threadpool(generated_cover, exports.feed_title)).data
+            request.app.state.library_art = (await run_in_threadpool(generated_cover, exports.feed_title,
+                                                                     FEED_ART_SIZE)).data
         return Response(request.app.state.library_art, media_type="image/png", headers={"cache-control": "no-cache"})
     stem, _, extension = name.rpartition(".")
     item = exports.item(stem)
@@ -218,22 +220,51 @@ def pictures_available() -> bool:
     return importlib.util.find_spec("matplotlib") is not None
 
 
+class _Served(FileResponse):
+    """Starlette's FileResponse, but a Range header it cannot read is ignored (the whole file, 200),
+    as RFC 9110 asks, rather than answered 400; one that asks beyond the file is still 416."""
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        from starlette.responses import MalformedRangeHeader
+
+        try:
+            return super()._parse_range_header(http_range, file_size)
+        except MalformedRangeHeader:
+            return []
+
+
 def _file(request: Request, path: Path, mime: str) -> Response:
-    """A file with Range, HEAD, ETag and Last-Modified (Starlette's FileResponse), and 304 when the
-    client's copy is current."""
+    """A file with Range, HEAD, ETag and Last-Modified, and 304 when the client's copy is current
+    (If-None-Match first; If-Modified-Since compared as a date, to the second)."""
     stat = os.stat(path)
-    response = FileResponse(path, media_type=mime, stat_result=stat, headers={"cache-control": "no-cache"})
+    response = _Served(path, media_type=mime, stat_result=stat, headers={"cache-control": "no-cache"})
     tag = response.headers["etag"]
     wanted = request.headers.get("if-none-match")
     if wanted is not None:
         current = tag in [t.strip().removeprefix("W/") for t in wanted.split(",")] or wanted.strip() == "*"
     else:
-        since = request.headers.get("if-modified-since")
-        current = since is not None and since == response.headers["last-modified"]
+        current = _not_modified_since(request.headers.get("if-modified-since"), stat.st_mtime)
     if current and request.method in ("GET", "HEAD"):
         return Response(status_code=304, headers={"etag": tag, "last-modified": response.headers["last-modified"],
                                                   "cache-control": "no-cache"})
     return response
+
+
+def _not_modified_since(since: str | None, modified: float) -> bool:
+    """The file has not changed since the date `since` (an HTTP date, in any of its three forms);
+    False for a date that cannot be read, so the file is sent."""
+    if not since:
+        return False
+    from email.utils import parsedate_to_datetime
+
+    try:
+        when = parsedate_to_datetime(since.strip())
+    except (TypeError, ValueError, IndexError):
+        return False
+    if when.tzinfo is None:
+        return False
+    return int(modified) <= when.timestamp()
 
 
 async def feed(request: Request) -> Response:
@@ -242,24 +273,30 @@ async def feed(request: Request) -> Response:
 
     def build() -> bytes:
         items = exports.fed()
-        waiting = exports.fill(items)  # apps see the rest at their next refresh
+        # Every session is listed from the first fetch: those not exported yet with their expected
+        # size and length, prepared in the background from now on, or at once when an app downloads
+        # one (the download waits for it). Their guid already names the content, so an episode does
+        # not change identity when its file is made.
+        waiting = exports.fill(items)
         episodes = []
         for item in items:
             path = exports.path(item.file)
-            if path is None:
-                continue
-            stat = path.stat()
-            picture = media.cover(path)
+            picture = media.cover(path) if path is not None else None
+            if path is not None:
+                stat = path.stat()
+                length, seconds, published = stat.st_size, exports.status(item.key).seconds, stat.st_mtime
+            else:
+                length, seconds, published = exports.expected_bytes(item), item.estimate, exports.written(item)
             episodes.append(Episode(
                 guid=f"guided:{item.id}:{item.hash[:16]}", title=item.title,
-                description=item.description or item.title, url=f"{base}audio/{item.file}", length=stat.st_size,
-                mime=media.mime_of(item.file), seconds=exports.status(item.key).seconds, published=stat.st_mtime,
+                description=item.description or item.title, url=f"{base}audio/{item.file}", length=length,
+                mime=media.mime_of(item.file), seconds=seconds, published=published,
                 image=f"{base}art/{item.key}.{ART_EXTENSIONS[picture[1]]}" if picture and picture[1] in ART_EXTENSIONS
                 else None,
                 chapters=f"{base}chapters/{item.key}.json", transcript=f"{base}captions/{item.captions}",
                 number=item.part,
             ))
-        note = f" {waiting} more being prepared; they appear at the next refresh." if waiting else ""
+        note = (f" {waiting} of them are being prepared; each downloads once it is ready." if waiting else "")
         channel = Channel(
             title=exports.feed_title if exports.feed_title != "guided" else "guided: your library",
             description=f"Voice-guided sessions from your own guided library, served from this computer.{note}",

@@ -9,7 +9,10 @@ as it is, and a session the server exports is one that `export --all` would find
 A missing session is exported by the batch exporter, one session at a time, in a background thread
 (the render itself runs in a worker process, so requests keep being answered), and at most once
 however many requests ask for it at once: every request for it waits on the same future. Sessions
-wanted now (a listener pressed play) go before those the podcast feed fills in behind them.
+wanted now (a listener opened or downloads one) go before those the podcast feed fills in behind
+them, whatever their state: one the feed queued moves to the front, and an export the feed started
+gives way at once (it is stopped, its partial files removed, and queued again behind; the speech it
+rendered stays in the cache, so it costs little when it starts over).
 """
 
 from __future__ import annotations
@@ -69,6 +72,11 @@ class _Job:
     priority: int
     state: str = "queued"
     progress: float = 0.0
+    yielding: bool = False  # a listener wants another session now: this export gives way
+
+
+class _GiveWay(Exception):
+    """Raised inside a background export that a listener's session overtakes."""
 
 
 def default_folder(fmt: str) -> Path:
@@ -86,7 +94,10 @@ class Exports:
                  catalog: Catalog | None = None) -> None:
         self.folder = Path(folder).expanduser().absolute()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            made = not self.folder.exists()
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if made or self.folder == default_folder(fmt):
+                self.folder.chmod(0o700)  # what it holds is the user's own: no other account reads it
         except OSError as exc:
             raise OutputError(f"cannot create the export folder {self.folder}: {exc.strerror or exc}") from None
         self.target = target
@@ -169,10 +180,27 @@ class Exports:
             return Status("failed", error=failed[1])
         return Status("missing")
 
+    def expected_bytes(self, item: Item) -> int:
+        """About the size `item`'s file will have, before it is exported (the feed must name one): its
+        estimated length at the format's bitrate."""
+        from ..export.formats import FORMATS
+
+        rate = FORMATS[self.fmt].bitrate or "1411k"
+        return int(item.estimate * int(rate.rstrip("k")) * 1000 / 8)
+
+    def written(self, item: Item) -> float:
+        """When `item`'s script was last changed (a Unix time): the date of an episode not exported yet."""
+        planned = self._planned.get(item.key)
+        try:
+            return planned.entry.path.stat().st_mtime if planned is not None else time.time()
+        except OSError:
+            return time.time()
+
     def path(self, name: str) -> Path | None:
         """The file called `name` in the export folder when it is one the server offers (an audio or
         caption file of a session served, made from the current hash), a regular file and not a
-        link; otherwise None. Names never reach the file system unless they are on that list."""
+        link (nor a hard link); otherwise None. Names never reach the file system unless they are on that
+        list."""
         item = self.find(name)
         if item is None or self.status(item.key).state != "ready":
             return None
@@ -180,6 +208,8 @@ class Exports:
         try:
             if candidate.is_symlink() or not candidate.is_file():
                 return None
+            if candidate.stat().st_nlink > 1:
+                return None  # a hard link: the same file is somewhere else too, perhaps somewhere private
             real = candidate.resolve(strict=True)
         except OSError:
             return None
@@ -217,6 +247,10 @@ class Exports:
             elif priority < job.priority and job.state == "queued":
                 job.priority = priority  # sooner: the older place in the queue is skipped when reached
                 heapq.heappush(self._queue, (priority, next(self._order), key))
+            if priority == NOW:
+                for other, running in self._jobs.items():
+                    if other != key and running.state == "exporting" and running.priority > NOW:
+                        running.yielding = True
             return job.future
 
     def fill(self, items: list[Item]) -> int:
@@ -259,6 +293,8 @@ class Exports:
         def progress(p: jobs.BatchProgress) -> None:
             if self._stopping.is_set():
                 raise GuidedError(STOPPING)  # the batch cancels its worker, which removes its partial files
+            if job.yielding:
+                raise _GiveWay
             job.progress = min(1.0, p.done / p.total) if p.total else 0.0
 
         error: BaseException | None = None
@@ -268,8 +304,18 @@ class Exports:
                                       engine=self._engine)
             if result.failed:
                 error = GuidedError(result.failed[0].error or "the export failed")
+        except _GiveWay:
+            with self._lock:
+                job.state, job.progress, job.yielding = "queued", 0.0, False
+                heapq.heappush(self._queue, (job.priority, next(self._order), key))
+            self.log(f"{item.id} waits: a listener's session goes first")
+            return
         except Exception as exc:  # told to the page and the log; the server goes on serving the rest
-            error = exc if isinstance(exc, GuidedError) else GuidedError(f"{type(exc).__name__}: {exc}")
+            # Kept without its traceback: the frames it holds hold the batch's queue and semaphores,
+            # which would then outlive the export (and, at a stop, be reported leaked).
+            error = (exc.with_traceback(None) if isinstance(exc, GuidedError)
+                     else GuidedError(f"{type(exc).__name__}: {exc}"))
+            error.__context__ = error.__cause__ = None
         stopped = self._stopping.is_set()
         with self._lock:
             self._jobs.pop(key, None)

@@ -105,6 +105,6 @@ def feed_xml(channel: Channel, episodes: list[Episode], updated: float) -> bytes
         if episode.chapters:
             _add(item, f"{{{PODCAST}}}chapters", url=episode.chapters, type=CHAPTERS_TYPE)
         if episode.transcript:
-            _add(item, f"{{{PODCAST}}}transcript", url=episode.transcript, type="text/vtt")
+            _add(item, f"{{{PODCAST}}}transcript", url=episode.transcript, type="text/vtt", rel="captions")
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"

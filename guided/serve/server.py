@@ -2,7 +2,9 @@
 phone), and uvicorn, stopped cleanly by Ctrl-C or SIGTERM.
 
 By default it listens on 127.0.0.1 only, without a token. On the local network (`lan=True`) it
-listens on this machine's address on that network and every address carries a fresh secret token.
+listens on this machine's address on that network and every address carries a secret token, kept
+in guided's config folder so that the address (and every podcast subscription to it) outlives a
+restart until it is renewed.
 The listening socket is bound here, before uvicorn starts, so a port already in use is one plain
 line, and port 0 picks a free port (the printed address says which).
 """
@@ -18,14 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import GuidedError, MissingDependencyError, Terminated, UsageError
+from ..paths import paths
 from .exports import Exports
-from .security import LOOPBACK_HOSTS, new_token
+from .security import LOOPBACK_HOSTS, kept_token
 
 DEFAULT_PORT = 8765
 LOOPBACK = "127.0.0.1"
 INSTALL_HINT = "guided serve needs its extra packages: pip install 'guided[serve]'"
-# Requests still waiting when the server stops (for an export, say) get this long to finish.
-GRACE_SECONDS = 3
+# Requests still under way when the server stops get this long to finish: a download cannot finish in
+# time anyway, and a player resumes it with a Range request; a stop must feel immediate.
+GRACE_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,7 @@ class Address:
     host: str
     port: int
     token: str | None
+    new_token: bool = False  # made on this run: addresses given out before no longer work
 
     @property
     def url(self) -> str:
@@ -94,32 +99,37 @@ def qr_text(url: str) -> str:
 
 
 def serve(exports: Exports, *, host: str | None = None, port: int = DEFAULT_PORT, lan: bool = False,
-          token: str | None = None, on_ready: Callable[[Address], None] | None = None,
+          token: str | None = None, renew_token: bool = False, on_ready: Callable[[Address], None] | None = None,
           log: Callable[[str], None] | None = None) -> int:
     """Serve `exports` until Ctrl-C or SIGTERM; returns the number of the signal that stopped it.
 
     `host`: the address to listen on (default 127.0.0.1, or the local network's with `lan`).
-    `lan`: every address carries a secret token (`token`, or a fresh one); without it, 403.
-    `on_ready(address)` is called once the socket listens; `log` hears one line per request.
+    `lan`: every address carries a secret token (`token`, or the one kept from the last run, a new
+    one with `renew_token`); without it, 403. `on_ready(address)` is called once the socket
+    listens; `log` hears one line per request.
     """
     check_installed()
     import uvicorn
 
+    from . import connections
     from .app import make_app
+    from .connections import GuardedProtocol
 
+    made = False
     if lan:
         host = host or lan_address()
-        token = token or new_token()
+        if token is None:
+            token, made = kept_token(paths().config, renew=renew_token)
     else:
         host = host or LOOPBACK
         token = None
     sock = bind(host, port)
-    address = Address(host, sock.getsockname()[1], token)
+    address = Address(host, sock.getsockname()[1], token, made)
     hosts = tuple(dict.fromkeys((*LOOPBACK_HOSTS, host, f"[{host}]")))
     app = make_app(exports, token=token, hosts=hosts, log=log)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http="h11", ws="none",
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", http=GuardedProtocol, ws="none",
                             loop="asyncio", server_header=False, timeout_graceful_shutdown=GRACE_SECONDS,
-                            limit_concurrency=500)
+                            limit_concurrency=connections.TOTAL * 2)
     stopped: list[int] = []
 
     class Server(uvicorn.Server):

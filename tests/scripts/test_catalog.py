@@ -46,3 +46,28 @@ def test_a_path_that_names_no_script_file_says_what_it_names_instead(tmp_path, m
         with pytest.raises(NotFoundError) as caught:
             catalog.find(given)
         assert says in str(caught.value), str(caught.value)
+
+
+@pytest.mark.parametrize(("relative", "made"), [
+    ("calm", "calm"),
+    ("evenings/first", "evenings/first"),
+    ("Café calm", "cafe-calm"),
+    ("My Evening_Notes", "my-evening-notes"),
+    ("Abende/Ruhe am Abend", "abende/ruhe-am-abend"),
+    ("平静", "平静"),
+    ("Ночь тихо", "ночь-тихо"),
+    ("!!!", None),
+])
+def test_a_script_file_named_as_people_name_files_gets_an_id(relative, made):
+    from guided.scripts.catalog import id_of_file
+
+    assert id_of_file(relative) == made
+
+
+def test_a_folder_scan_finds_files_with_any_name_once_each(tmp_path):
+    from guided.scripts.catalog import scan_folder
+
+    for name in ("Café calm.md", "cafe-calm.md", "平静.md", "plain.md"):
+        (tmp_path / name).write_text("---\ntitle: x\nkind: meditation\n---\nHello.\n", encoding="utf-8")
+    found = {f.id: f.path.name for f in scan_folder(tmp_path, "file")}
+    assert found == {"cafe-calm": "cafe-calm.md", "平静": "平静.md", "plain": "plain.md"}

@@ -122,3 +122,55 @@ def test_the_page_ships_inside_the_wheel(tmp_path):
     metadata = next(n for n in names if n.endswith("METADATA"))
     text = zipfile.ZipFile(next(tmp_path.glob("guided-*.whl"))).read(metadata).decode()
     assert "Provides-Extra: serve" in text and "extra == 'serve'" in text
+
+
+def test_the_lan_token_is_kept_private_and_reused_until_renewed(tmp_path):
+    from guided.serve.security import TOKEN_FILE, kept_token
+
+    token, made = kept_token(tmp_path / "config")
+    assert made and len(token) >= 32
+    path = tmp_path / "config" / TOKEN_FILE
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert kept_token(tmp_path / "config") == (token, False)
+    renewed, made = kept_token(tmp_path / "config", renew=True)
+    assert made and renewed != token and path.read_text().strip() == renewed
+    path.write_text("not a token\n")  # damaged or edited by hand: a fresh one, never a weak one
+    replaced, made = kept_token(tmp_path / "config")
+    assert made and replaced != "not a token" and len(replaced) >= 32
+    path.chmod(0o644)
+    assert kept_token(tmp_path / "config") == (replaced, False)
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(("headers", "refused"), [
+    ({}, False),  # not a browser: a podcast app, curl
+    ({b"sec-fetch-site": b"same-origin", b"sec-fetch-mode": b"cors"}, False),
+    ({b"sec-fetch-site": b"none", b"sec-fetch-mode": b"navigate"}, False),  # typed into the address bar
+    ({b"sec-fetch-site": b"cross-site", b"sec-fetch-mode": b"navigate", b"sec-fetch-dest": b"document"}, False),
+    ({b"sec-fetch-site": b"cross-site", b"sec-fetch-mode": b"no-cors", b"sec-fetch-dest": b"audio"}, True),
+    ({b"sec-fetch-site": b"cross-site", b"sec-fetch-mode": b"cors", b"sec-fetch-dest": b"empty"}, True),
+    ({b"sec-fetch-site": b"cross-site", b"sec-fetch-mode": b"navigate", b"sec-fetch-dest": b"iframe"}, True),
+])
+def test_only_a_link_followed_from_another_site_gets_past_the_cross_site_check(headers, refused):
+    from guided.serve.security import cross_site
+
+    assert cross_site(headers) is refused
+
+
+def test_the_log_shows_no_part_of_a_refused_path():
+    import asyncio
+
+    from guided.serve.security import AccessLog
+
+    lines: list[str] = []
+
+    async def refuse(scope, receive, send):
+        await send({"type": "http.response.start", "status": 403, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def sent(message):
+        pass
+
+    log = AccessLog(refuse, "T" * 32, lines.append)
+    asyncio.run(log({"type": "http", "method": "GET", "path": "/TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTX/feed.xml"}, None, sent))
+    assert lines == ["GET /…/… 403"]

@@ -146,9 +146,9 @@ async function prepare(row, box, mine) {
   const words = h("p", { class: "quiet" }, "Preparing the audio…");
   box.replaceChildren(words, bar);
   try {
-    if (row.state === "missing" || row.state === "failed") {
-      row = await api(`api/sessions/${encodeURIComponent(row.key)}/export`, { method: "POST" });
-    }
+    // Asked for whatever its state: one the podcast feed queued (or is exporting in the background)
+    // goes to the front for a listener waiting here.
+    row = await api(`api/sessions/${encodeURIComponent(row.key)}/export`, { method: "POST" });
     while (player === mine && row.state !== "ready" && row.state !== "failed") {
       if (row.state === "queued") {
         words.textContent = "Waiting for another session to be prepared first…";
@@ -204,9 +204,12 @@ function showPlayer(row, box) {
     chapters.length ? h("section", { class: "panel" }, h("h2", {}, "Chapters"),
       h("ol", { class: "chapters", id: "chapters" }, chapters)) : "",
     row.map ? h("section", { class: "panel" }, h("h2", {}, "The shape of this session"),
-      h("a", { href: row.map, target: "_blank", title: "Open the map full size" },
-        h("img", { class: "map", id: "map", src: row.map, loading: "lazy",
-          alt: "A map of the session over time: spoken phrases, silences, bells and the background's level" }))) : "",
+      // On a phone the map keeps a readable size and scrolls sideways in its frame.
+      h("div", { class: "map-frame" },
+        h("a", { href: row.map, target: "_blank", title: "Open the map full size" },
+          h("img", { class: "map", id: "map", src: row.map, loading: "lazy",
+            alt: "A map of the session over time: spoken phrases, silences, bells and the background's level" }))),
+      h("p", { class: "quiet map-hint" }, "Swipe sideways to see the whole session.")) : "",
     h("div", { class: "actions" },
       h("a", { class: "button", href: row.audio, download: name }, `Download (${Math.round(row.bytes / 1e5) / 10} MB)`),
       h("a", { class: "button", href: row.captions, download: row.captions.split("/").pop() }, "Captions")));
