@@ -243,6 +243,10 @@ def export_all(
             result.playlist = str(out / f"{selection.name}.m3u8")
             written.insert(0, (Path(result.playlist), playlist_text(selection.title, good)))
         write_files(written)
+    if playlist and good:  # a folder a person asked for (the server's own exports pass no playlist)
+        from .folders import remember_filled
+
+        remember_filled(out)
     result.wall_seconds = round(time.monotonic() - started, 3)
     return result
 

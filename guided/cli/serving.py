@@ -24,7 +24,10 @@ Examples:
 Open the address on your phone: each session has a player with chapters and
 captions, and a download link. Subscribe to the feed address in a podcast app
 to download sessions for offline listening. A session not exported yet is
-exported on first request; the feed lists a session once it is ready.
+exported on first request (or copied from a folder 'guided export --all'
+filled with the same options); the feed lists every session at once, and
+prepares the rest in the background. With --lan the secret address is kept
+from one run to the next: subscriptions survive a restart.
 """
 
 

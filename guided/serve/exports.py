@@ -4,7 +4,9 @@ What is served is a batch selection (the library, a series or a folder of script
 file in the folder, and whether it is up to date, are the batch exporter's own: `jobs.plan` names
 the file and computes the content hash, and the folder's index.json says what each file was made
 from; so a folder made by `guided export --all DIR --captions vtt` with the same options is served
-as it is, and a session the server exports is one that `export --all` would find up to date.
+as it is, and a session the server exports is one that `export --all` would find up to date. A
+session that `export --all` made with the same options in another folder (with captions or
+without) is copied from there rather than exported again.
 
 A missing session is exported by the batch exporter, one session at a time, in a background thread
 (the render itself runs in a worker process, so requests keep being answered), and at most once
@@ -20,6 +22,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -297,6 +300,19 @@ class Exports:
                 raise _GiveWay
             job.progress = min(1.0, p.done / p.total) if p.total else 0.0
 
+        try:
+            adopted = self._adopt(item, planned)
+        except (OSError, GuidedError) as exc:  # a folder elsewhere that cannot be read: export instead
+            self.log(f"could not use {item.id} from another export folder: {exc}")
+            adopted = None
+        if adopted is not None:
+            with self._lock:
+                self._jobs.pop(key, None)
+                self.exported += 1
+            self.log(f"found {item.id} already exported in {adopted}")
+            job.future.set_result(item)
+            return
+
         error: BaseException | None = None
         try:
             result = jobs.export_all(str(self.folder), Selection(key, item.title, (planned.entry,)), self.options,
@@ -333,6 +349,54 @@ class Exports:
             if not stopped:
                 self.log(f"could not export {item.id}: {error}")
             job.future.set_exception(GuidedError(STOPPING) if stopped else error)
+
+    def _adopt(self, item: Item, planned: jobs.Planned) -> Path | None:
+        """Copy `item`'s files from a folder `guided export --all` filled, when they are up to date
+        there for the server's options; the folder they came from, or None. A file exported there
+        without captions is taken too, and its captions written from the session (its speech is in
+        the cache, so nothing is rendered again)."""
+        from ..batch.folders import filled_folders
+        from ..batch.index import BatchItem, locked, write_index
+        from ..batch.selection import content_hash
+        from ..export.captions import caption_file
+        from ..export.encoding import commit, temp_in
+
+        without_captions = None
+        for folder in filled_folders():
+            if folder.resolve() == self.folder.resolve():
+                continue
+            row = read_index(folder / INDEX).get(item.id)
+            if row is None or row.get("file") != item.file or not (folder / item.file).is_file():
+                continue
+            if up_to_date(row, item.hash, folder, item.file, item.captions):
+                captions = (folder / item.captions).read_text(encoding="utf-8")
+            else:
+                if without_captions is None:
+                    without_captions = content_hash(planned.entry.path, self.options, planned.script, self.fmt, None,
+                                                    None, None, self._engine)
+                if row.get("hash") != without_captions:
+                    continue
+                session = self.session(item.key)
+                if session is None:
+                    continue
+                captions = caption_file(session.timeline, CAPTIONS)
+            audio_temp = temp_in(self.folder, item.file)
+            captions_temp = temp_in(self.folder, item.captions)
+            try:
+                with open(folder / item.file, "rb") as source, open(audio_temp, "wb") as copy:
+                    shutil.copyfileobj(source, copy, 1 << 20)
+                captions_temp.write_text(captions, encoding="utf-8")
+                with locked(self.folder):
+                    commit([(audio_temp, self.folder / item.file), (captions_temp, self.folder / item.captions)])
+                    seconds = float(row.get("seconds", 0.0))
+                    write_index(self.folder / INDEX, [BatchItem(item.id, item.title, item.file, seconds, item.hash,
+                                                                "exported", captions=item.captions)],
+                                read_index(self.folder / INDEX))
+            finally:
+                audio_temp.unlink(missing_ok=True)
+                captions_temp.unlink(missing_ok=True)
+            return folder
+        return None
 
     # --- planning ----------------------------------------------------------------------------
 

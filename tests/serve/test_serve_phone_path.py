@@ -287,3 +287,33 @@ def test_details_a_player_and_a_podcast_app_rely_on(tmp_path):
         assert width == height >= 1400
     finally:
         server.stop(signal.SIGINT)
+
+
+def test_sessions_export_all_made_elsewhere_are_copied_not_exported_again(tmp_path):
+    from tests.helpers import run
+
+    library = write_library(tmp_path / "scripts")
+    home = tmp_path / "home"
+    env = {"GUIDED_HOME": str(home), "GUIDED_ENGINE": "pyttsx3"}
+    plain, captioned = tmp_path / "music", tmp_path / "with-captions"
+    run("--library", str(library), "export", "tiny", "--all", str(plain), "-q", env=env, check=True)
+    run("--library", str(library), "export", "calm-minute", "--all", str(captioned), "--captions", "vtt", "-q",
+        env=env, check=True)
+    server = start("--library", str(library), str(library), home=home, log_path=tmp_path / "log")
+    try:
+        for key, folder in (("tiny-01", plain), ("calm-minute", captioned)):
+            audio = server.request(f"audio/{key}.mp3")
+            assert audio.status == 200 and audio.body == (folder / f"{key}.mp3").read_bytes()
+            captions = server.request(f"captions/{key}.vtt")
+            assert captions.status == 200 and captions.body.startswith(b"WEBVTT")
+        # The captions written for a file exported without them are those an export with them makes.
+        run("--library", str(library), "export", "tiny", "--all", str(tmp_path / "check"), "--captions", "vtt", "-q",
+            env=env, check=True)
+        assert server.request("captions/tiny-01.vtt").body == (tmp_path / "check" / "tiny-01.vtt").read_bytes()
+        log = server.log()
+        assert f"found tiny/1 already exported in {plain}" in log
+        assert f"found calm-minute already exported in {captioned}" in log
+        assert "exported tiny/1 in" not in log and "exported calm-minute in" not in log
+        assert (server.home / "exports" / "mp3" / "tiny-01.mp3").stat().st_nlink == 1  # a copy, not a link
+    finally:
+        server.stop(signal.SIGINT)
