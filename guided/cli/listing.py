@@ -121,7 +121,8 @@ def show(session_id: str, as_json: bool, png: str | None, **kwargs):
 def validate(paths: tuple[str, ...], as_json: bool):
     """Check scripts for mistakes (the whole built-in library when none is given).
 
-    Each problem is one line, FILE:LINE:COLUMN: what was expected.
+    Each problem is one line, FILE:LINE:COLUMN: what was expected, and
+    every problem of a file is shown at once, in the order of the file.
     Words the speech engines are known to say wrong ("let your eyes close")
     are warnings, FILE:LINE, with a rewording; so are "learned", "blessed"
     and "aged" where they may be heard as the verb or as the adjective ("a
