@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError, NotFoundError, TTSError
-from ..files import write_atomic
+from ..files import read_state_json, write_atomic
 from ..paths import installed_files, installed_version, libraries_kept_home, paths
 from . import VoiceInfo, trim_silence
 
@@ -131,12 +131,7 @@ def voice_fingerprint(model: Path) -> str:
     stat = model.stat()
     memo = paths().cache / "voice-fingerprints.json"
     key = f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    try:
-        known = json.loads(memo.read_text("utf-8"))
-        if not isinstance(known, dict):
-            known = {}
-    except (OSError, ValueError):
-        known = {}
+    known = read_state_json(memo, "the voice fingerprints") or {}
     if isinstance(known.get(key), str):
         return known[key]
     fingerprint = _file_hash(model)
