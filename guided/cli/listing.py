@@ -57,6 +57,18 @@ def _origin_label(row: dict) -> str:
     return f"  [{where}{replaces}]"
 
 
+BREATH_PHASES = {"Breathe in": "in", "Hold": "hold", "Breathe out": "out", "Rest": "hold"}
+
+
+def silent_breaths(events: list[dict]) -> str:
+    """Breaths kept in silence, as the pattern an author writes: '[breathe in 4s, out 6s, x3, in silence]'."""
+    first = events[0]["text"]
+    cycle = next((i for i, e in enumerate(events[1:], 1) if e["text"] == first), len(events))
+    phases = ", ".join(f"{BREATH_PHASES.get(e['text'], e['text'])} {e['seconds']:.0f}s" for e in events[:cycle])
+    count = len(events) // cycle
+    return f"[breathe {phases}, x{count}, in silence]"
+
+
 @cli.command()
 @click.argument("session_id", metavar="[ID|PATH]", default=DEFAULT_SESSION, shell_complete=complete("session_ids", files=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the timeline as JSON.")
@@ -95,7 +107,19 @@ def show(session_id: str, as_json: bool, png: str | None, **kwargs):
     click.echo(f"{outline['title']}  ({outline['kind']}, {clock(outline['stats']['seconds'])})")
     sections = outline["sections"]
     current = None
-    for event in outline["events"]:
+    breaths: list[dict] = []  # silent breaths in a row, shown as the one pattern they keep
+    for event in [*outline["events"], None]:
+        if event is not None and event["kind"] == "breath" and (not breaths or breaths[0]["section"] == event["section"]):
+            breaths.append(event)
+            continue
+        if breaths:
+            click.echo(f"{clock(breaths[0]['start']):>8}    {silent_breaths(breaths)}")
+            breaths = []
+        if event is None:
+            break
+        if event["kind"] == "breath":
+            breaths.append(event)
+            continue
         if event["section"] != current:
             current = event["section"]
             click.echo(f"\n{clock(sections[current]['start']):>8}  ## {sections[current]['title']}")
@@ -121,7 +145,8 @@ def show(session_id: str, as_json: bool, png: str | None, **kwargs):
 def validate(paths: tuple[str, ...], as_json: bool):
     """Check scripts for mistakes (the whole built-in library when none is given).
 
-    Each problem is one line, FILE:LINE:COLUMN: what was expected.
+    Each problem is one line, FILE:LINE:COLUMN: what was expected, and
+    every problem of a file is shown at once, in the order of the file.
     Words the speech engines are known to say wrong ("let your eyes close")
     are warnings, FILE:LINE, with a rewording; so are "learned", "blessed"
     and "aged" where they may be heard as the verb or as the adjective ("a

@@ -65,4 +65,15 @@ def log_command(since, as_json: bool, png: str | None, weeks: int, forget: bool,
     if as_json:
         click.echo(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
         return
-    click.echo("\n\n".join(words(found)))
+    click.echo("\n\n".join(wrapped(paragraph) for paragraph in words(found)))
+
+
+def wrapped(paragraph: str) -> str:
+    """A paragraph wrapped to the terminal's width (COLUMNS, else 80 when not a terminal), each of its
+    lines on its own: a long line in a narrow window breaks mid-word and reads badly."""
+    import shutil
+    import textwrap
+
+    width = max(20, shutil.get_terminal_size((80, 24)).columns - 1)
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
+                     for line in paragraph.split("\n"))

@@ -107,6 +107,7 @@ def import_command(source: str, script_id: str | None, title: str | None, dry_ru
         click.echo(f"guided: dry run: nothing written; without --dry-run this would be {result.path}", err=True)
         return
     verb = "replaced" if result.replaced else "wrote"
-    click.echo(f"guided: {verb} {result.path}; try: guided show {result.id}", err=True)
+    # A deck is for answering: what a person wants next is a sitting with it.
+    click.echo(f"guided: {verb} {result.path}; answer it with: guided journal {result.id}", err=True)
     if not as_json:
         click.echo(str(result.path))

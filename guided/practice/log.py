@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import GuidedError, PracticeLogError
+from ..files import set_aside
 from ..paths import paths
 from ..timing.timefmt import to_ms
 
@@ -102,7 +103,26 @@ def log_path() -> Path:
     return paths().data / FILE_NAME
 
 
+def _damaged(exc: BaseException) -> bool:
+    """Whether SQLite found the file itself unreadable (not a database, or its pages broken), as
+    opposed to busy, locked or on a full disk, which pass."""
+    return isinstance(exc, sqlite3.DatabaseError) and any(
+        words in str(exc).lower() for words in ("not a database", "malformed", "encrypted"))
+
+
 def _connect(path: Path, busy_ms: int = BUSY_MS) -> sqlite3.Connection:
+    """The log, opened and up to date. A log SQLite cannot read is set aside (renamed with the date,
+    kept whole) and a new one begun, with one line saying so: every later run would fail on it, and
+    play and export would go on without logging, silently."""
+    try:
+        return _open(path, busy_ms)
+    except sqlite3.DatabaseError as exc:
+        if not _damaged(exc) or set_aside(path, "the practice log", ("-wal", "-shm")) is None:
+            raise
+    return _open(path, busy_ms)
+
+
+def _open(path: Path, busy_ms: int) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     # Private from its first byte; SQLite gives the -wal and -shm files the main file's mode.
     os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))

@@ -178,7 +178,7 @@ def session_map(session, path: str | os.PathLike, *, width: int = WIDTH, height:
 
     silence_y, silence_h = LANES["silence"]
     silences = []
-    for kind, colour in (("pause", SILENCE), ("sit", REFLECT), ("reflect", REFLECT)):
+    for kind, colour in (("pause", SILENCE), ("breath", SILENCE), ("sit", REFLECT), ("reflect", REFLECT)):
         quiet = [(e.start / rate, e.length / rate) for e in timeline.events if e.kind == kind]
         if quiet:
             drawn = ax.broken_barh(quiet, (silence_y, silence_h), facecolors=colour, linewidth=0, zorder=2)

@@ -25,11 +25,11 @@ UNFITTED_STRETCH = 0.5  # without a length to fit, every pause sits in the middl
 class Event:
     """Something that happens at `start` for `length` samples."""
 
-    kind: str  # "speech", "bell", "pause", "reflect" or "sit"
+    kind: str  # "speech", "bell", "pause", "breath" (a breath kept in silence), "reflect" or "sit"
     start: int
     length: int
     section: int  # index into Timeline.sections
-    text: str = ""  # the caption of a spoken phrase
+    text: str = ""  # the caption of a spoken phrase; a silent breath's phase ("Breathe in")
     clip: object | None = None  # a rendered phrase (or its estimate): anything with `frames`
     bell: str | None = None  # the bell's name; None is the default bell
     question: int | None = None  # the question read (speech) or reflected on (reflect)
@@ -101,7 +101,8 @@ def place(items: list[Item], rate: int, stretch: float, state: tuple[int, int] |
             length = ms(span.low + stretch * (span.high - span.low), rate)
             if not groups:
                 length = max(length, floor)
-            events.append(Event(item.kind, cursor, length, item.section, question=item.question, line=item.line))
+            events.append(Event(item.kind, cursor, length, item.section, text=item.text, question=item.question,
+                                line=item.line))
             if item.every_ms:
                 every = ms(item.every_ms, rate)
                 # Interval bells mark the time passing inside a sitting, not its start or its end.

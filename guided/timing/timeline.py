@@ -319,8 +319,8 @@ def script_items(script, speak, bell_frames, progress=None) -> tuple[list[Item],
                     if repeat < SPOKEN_BREATHS:
                         word = BREATH_WORDS[name]
                         add(Item("speech", section, cue.line, clip=clip(word), text=word, slot_ms=ms))
-                    else:
-                        add(Item("pause", section, cue.line, span=Span.fixed(ms)))
+                    else:  # a breath kept in silence: still a breath, as `show` and the map say
+                        add(Item("breath", section, cue.line, text=BREATH_WORDS[name], span=Span.fixed(ms)))
     if not titles:
         titles.append(script.title)
     return items, titles

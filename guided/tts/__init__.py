@@ -96,9 +96,9 @@ def list_voices(engine: str = "all") -> list[VoiceInfo]:
             if engine == "pyttsx3":
                 raise
     if engine in ("all", "piper"):
-        from .piper_engine import installed_voices
+        from .piper_engine import installed_voices, voice_info
 
-        found += [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
+        found += [voice_info(v) for v in installed_voices()]
     return found
 
 

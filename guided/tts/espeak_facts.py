@@ -12,7 +12,7 @@ import json
 import platform
 import sys
 
-from ..files import write_atomic
+from ..files import read_state_json, write_atomic
 from ..paths import installed_version, paths
 
 DEFAULT_VOICE_MEMO = "pyttsx3-default-voice.json"
@@ -35,10 +35,7 @@ def known_default_voice() -> tuple[str, str] | None:
     key = default_voice_key()
     if key is None:
         return None
-    try:
-        voice = json.loads((paths().cache / DEFAULT_VOICE_MEMO).read_text("utf-8")).get(key)
-    except (OSError, ValueError, AttributeError):
-        return None
+    voice = (read_state_json(paths().cache / DEFAULT_VOICE_MEMO, "the remembered default voice") or {}).get(key)
     return (voice, f"{key} voice={voice}") if isinstance(voice, str) and voice else None
 
 
@@ -48,11 +45,7 @@ def remember_default_voice(voice: str) -> None:
     if key is None:
         return
     memo = paths().cache / DEFAULT_VOICE_MEMO
-    try:
-        known = json.loads(memo.read_text("utf-8"))
-        known = known if isinstance(known, dict) else {}
-    except (OSError, ValueError):
-        known = {}
+    known = read_state_json(memo, "the remembered default voice") or {}
     if known.get(key) == voice:
         return
     known[key] = voice

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..files import write_atomic
+from ..files import read_state_json, write_atomic
 from ..paths import paths
 from .cache import MIN_SECONDS_PER_WORD
 
@@ -121,7 +121,7 @@ def known(key: str, general: PaceModel) -> Pace:
     models, else `general`."""
     full_key = f"v{MODEL_VERSION} {key}"
     with _lock:
-        found = _entry(_read(paths().cache / MEMO_NAME).get(full_key))
+        found = _entry(_read_memo().get(full_key))
     if found is None:
         found = _entry(_read(SHIPPED).get(full_key))
         found = found and replace(found, source="shipped")
@@ -163,7 +163,7 @@ class Refinement:
         corrected = PaceModel(tuple(c * seconds / said for c in self.pace.model.coefficients))
         full_key = f"v{MODEL_VERSION} {self.key}"
         with _lock:
-            before = _entry(_read(paths().cache / MEMO_NAME).get(full_key))
+            before = _entry(_read_memo().get(full_key))
         if before is not None and before.source != "refined":
             return  # measured meanwhile (guided voices --measure): better than any estimate
         if before is not None and before.words:
@@ -197,13 +197,18 @@ def _remember(key: str, pace: Pace) -> None:
     value = list(pace.model.coefficients) if pace.source == "measured" else \
         {"model": list(pace.model.coefficients), "source": pace.source, "words": pace.words}
     with _lock:
-        known_now = _read(memo)  # another process may have added voices meanwhile
+        known_now = _read_memo()  # another process may have added voices meanwhile
         known_now[f"v{MODEL_VERSION} {key}"] = value
         try:
             memo.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(memo, json.dumps(known_now, indent=1, sort_keys=True).encode())
         except OSError:
             pass
+
+
+def _read_memo() -> dict:
+    """The pace measured here (the user's cache); a memo found damaged is set aside and begun again."""
+    return read_state_json(paths().cache / MEMO_NAME, "the pace measurements") or {}
 
 
 def _read(memo) -> dict:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError, NotFoundError, TTSError
-from ..files import write_atomic
+from ..files import read_state_json, write_atomic
 from ..paths import installed_files, installed_version, libraries_kept_home, paths
 from . import VoiceInfo, trim_silence
 
@@ -46,6 +46,28 @@ def _voice_at(model: Path, origin: str) -> PiperVoiceFile | None:
     if model.suffix == ".onnx" and model.is_file() and config.is_file():
         return PiperVoiceFile(model.name[: -len(".onnx")], model, config, origin)
     return None
+
+
+def voice_language(voice: PiperVoiceFile) -> str | None:
+    """The language a voice speaks, from its config (.onnx.json), written as espeak-ng writes its
+    own ('en-us'): Piper's `language.code` ('en_US'), else the espeak voice it phonemises with."""
+    try:
+        config = json.loads(voice.config.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(config, dict):
+        return None
+    language, espeak = config.get("language"), config.get("espeak")
+    code = language.get("code") if isinstance(language, dict) else None
+    code = code or (espeak.get("voice") if isinstance(espeak, dict) else None)
+    return code.replace("_", "-").lower() if isinstance(code, str) and code.strip() else None
+
+
+def voice_info(voice: PiperVoiceFile) -> VoiceInfo:
+    """A voice as `guided voices` lists it, with the language its config names."""
+    language = voice_language(voice)
+    return VoiceInfo(engine="piper", id=voice.name, name=f"{voice.name} ({voice.origin})",
+                     languages=(language,) if language else ())
 
 
 def installed_voices() -> list[PiperVoiceFile]:
@@ -131,12 +153,7 @@ def voice_fingerprint(model: Path) -> str:
     stat = model.stat()
     memo = paths().cache / "voice-fingerprints.json"
     key = f"{model.resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
-    try:
-        known = json.loads(memo.read_text("utf-8"))
-        if not isinstance(known, dict):
-            known = {}
-    except (OSError, ValueError):
-        known = {}
+    known = read_state_json(memo, "the voice fingerprints") or {}
     if isinstance(known.get(key), str):
         return known[key]
     fingerprint = _file_hash(model)
@@ -237,7 +254,7 @@ class PiperEngine:
         return self.pace.model.seconds_per_word((self.length_scale, 1.0))
 
     def voices(self) -> list[VoiceInfo]:
-        return [VoiceInfo(engine="piper", id=v.name, name=f"{v.name} ({v.origin})") for v in installed_voices()]
+        return [voice_info(v) for v in installed_voices()]
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
         samples, rate = self._render_at(text, self.length_scale)

@@ -170,3 +170,44 @@ def test_the_built_in_library_says_no_word_two_ways():
         file, script = catalog.load(script_id)
         found += [str(w) for w in adjective_readings_in(script, file.path)]
     assert found == []
+
+
+# --- every mistake of a file at once ---------------------------------------------------------------
+
+MANY_MISTAKES = """---
+title: Mine
+kind: meditation
+backgrund: rain
+---
+Settle. [pause 4 seconds]
+Breathe. [pause 4 sekonds] and [bel chime]
+[bell chimes]
+Rest. [pause 4 secnds]
+1. What do you notice?
+3. And now?
+"""
+
+
+def test_validate_reports_every_mistake_of_a_file_a_line_each_in_the_order_of_the_file(tmp_path):
+    (tmp_path / "mine.md").write_text(MANY_MISTAKES)
+    result = run("validate", "mine.md", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "mine.md:4:1: unknown front matter key 'backgrund'; did you mean 'background'?",
+        "mine.md:7:17: expected a duration such as 4s, 2m, 1m30s or 3s..8s, found '4 sekonds'",
+        "mine.md:7:33: unknown directive 'bel'; did you mean 'bell'?",
+        "mine.md:8:7: unknown bell 'chimes'; did you mean 'chime'? (guided sounds lists them)",
+        "mine.md:9:14: expected a duration such as 4s, 2m, 1m30s or 3s..8s, found '4 secnds'",
+        "mine.md:11:1: expected question number 2, found 3",
+    ]
+    (row,) = json.loads(run("validate", "mine.md", "--json", cwd=tmp_path).stdout)
+    assert not row["ok"] and len(row["errors"]) == 6 and row["error"] == row["errors"][0]
+
+
+def test_a_run_stops_at_the_first_mistake_of_a_script_and_says_only_that_one(tmp_path):
+    (tmp_path / "mine.md").write_text(MANY_MISTAKES)
+    result = run("export", "mine.md", "-o", str(tmp_path / "mine.mp3"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "guided: mine.md:4:1: unknown front matter key 'backgrund'; did you mean 'background'?")
+    assert not (tmp_path / "mine.mp3").exists()

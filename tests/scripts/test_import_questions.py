@@ -205,7 +205,7 @@ CASES = {
         "Which conversation have I been avoiding, and what would make it a little easier?",
     ]),
     "a Markdown article": (MARKDOWN_ARTICLE, "article.md", [
-        "Ask yourself: when did I last feel that knot, and what was happening around me?",
+        "When did I last feel that knot, and what was happening around me?",
         "What would change if you assumed good intent for one day?",
         "Which of your fears come from the past, and which from the present?",
         "Who has earned a little more of your trust lately?",
@@ -358,6 +358,8 @@ def test_import_then_list_and_validate_show_the_new_deck(tmp_path):
     for number, question in enumerate(expected, 1):
         assert f"{number:>2}. {question}" in result.stderr
     assert "left out (a heading): What does mistrust feel like?" in result.stderr
+    # What comes next is answering the deck, not reading it.
+    assert result.stderr.rstrip().endswith("; answer it with: guided journal my-deck")
     rows = {r["id"]: r for r in run_json("list")}
     assert rows["my-deck"]["questions"] == 6
     assert rows["my-deck"]["kind"] == "journal" and rows["my-deck"]["origin"] == "user"

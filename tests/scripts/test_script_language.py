@@ -197,3 +197,29 @@ def test_a_line_longer_than_a_phrase_is_spoken_as_phrases_cut_where_sentences_an
     paragraph = " ".join(f"Sentence number {i} is here." for i in range(30))  # 150 words in sentences
     cut = [c.text for c in parse_script(HEAD + paragraph + "\n").cues if isinstance(c, Say)]
     assert all(text.endswith(".") for text in cut) and " ".join(cut) == paragraph
+
+
+def test_a_script_with_several_mistakes_raises_the_first_carrying_the_others_in_file_order():
+    from guided.scripts.language import check_script
+
+    text = ("---\ntitle: T\nkind: meditaton\npart: 0\n---\nOne. [pause 4 seconds] [paws 2s]\n"
+            "Two. [bell bowl!] [sit 1m, bell every 2s]\n")
+    with pytest.raises(ScriptError) as caught:
+        parse_script(text, "t.md")
+    every = [caught.value, *caught.value.also]
+    assert [(e.line, e.column) for e in every] == [(3, 7), (4, 7), (6, 25), (7, 12), (7, 28)]
+    assert "did you mean 'pause'?" in every[2].detail
+    checked = check_script(text, "t.md")
+    assert [str(p) for p in checked.problems] == [str(e) for e in every]
+    # What could be read is kept: the good pause, and the kind read as a meditation.
+    assert checked.script.kind == "meditation" and len(checked.script.cues) == 3
+
+
+def test_a_question_numbered_wrong_is_reported_once_not_at_every_question_after_it():
+    from guided.scripts.language import check_script
+
+    text = "---\ntitle: T\nkind: journal\n---\n1. One?\n3. Three?\n4. Four?\n5. Five? [bell]\n"
+    problems = check_script(text, "t.md").problems
+    assert [(p.line, p.detail) for p in problems] == [
+        (6, "expected question number 2, found 3"),
+        (8, "a question may end with one [pause ...] for its time to reflect, nothing else")]

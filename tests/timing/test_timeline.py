@@ -75,6 +75,19 @@ def test_breathing_names_each_phase_within_its_time_for_three_breaths(fake_engin
     assert timeline.total == ms(LEAD_IN_MS) + 5 * ms(10_000) + ms(TAIL_MS)
 
 
+def test_breaths_after_the_spoken_ones_are_kept_in_silence_as_breaths_not_pauses(fake_engine, tmp_path):
+    from guided.cli.listing import silent_breaths
+
+    timeline = build("[breathe in 4s, hold 2s, out 6s, x5]\n", fake_engine, tmp_path)
+    silent = [e for e in timeline.events if e.kind == "breath"]
+    assert [e.text for e in silent] == ["Breathe in", "Hold", "Breathe out"] * 2
+    assert [e.length for e in silent] == [ms(4000), ms(2000), ms(6000)] * 2
+    assert not [e for e in timeline.events if e.kind == "pause"]
+    # `guided show` writes them as the pattern they keep, the way an author writes it.
+    shown = [e for e in timeline.outline()["events"] if e["kind"] == "breath"]
+    assert silent_breaths(shown) == "[breathe in 4s, hold 2s, out 6s, x2, in silence]"
+
+
 def test_interval_bells_ring_inside_a_sitting(fake_engine, tmp_path):
     timeline = build("[sit 20m, bell every 5m]\n", fake_engine, tmp_path)
     bells = timeline.bells

@@ -125,3 +125,18 @@ def test_voice_names_are_found_whatever_their_case_for_either_engine():
     for voice in voices:
         assert find_voice(voice.name.lower()).name == voice.name
         assert find_voice(voice.name.upper()).name == voice.name
+
+
+def test_a_piper_voice_speaks_the_language_its_config_names(tmp_path):
+    import json
+
+    from guided.tts.piper_engine import PiperVoiceFile, voice_info
+
+    config = tmp_path / "de_DE-thorsten-low.onnx.json"
+    config.write_text(json.dumps({"language": {"code": "de_DE"}, "espeak": {"voice": "de"}}))
+    voice = PiperVoiceFile("de_DE-thorsten-low", tmp_path / "de_DE-thorsten-low.onnx", config, "user")
+    assert voice_info(voice).languages == ("de-de",)
+    config.write_text(json.dumps({"espeak": {"voice": "fr"}}))  # an older config: the espeak voice
+    assert voice_info(voice).languages == ("fr",)
+    config.write_text("not json")
+    assert voice_info(voice).languages == ()

@@ -23,6 +23,13 @@ _QUOTE = re.compile(r"^\s*(>\s?)+")
 _TABLE_ROW = re.compile(r"\s*\|.*\|\s*")
 _FENCE = re.compile(r"\s{0,3}(```|~~~)")
 ENDS_SENTENCE = re.compile(r"[.!?:;…][\"'”’)\]*_]*$")
+# A list item that ends on a word a sentence can end on, then a line that is a question on its own
+# ('Why is the printer always broken?'): notes seldom end an item with a full stop.
+_OWN_QUESTION_AFTER = re.compile(
+    r".*\b(?!(?:a|an|the|and|or|but|of|to|in|on|at|by|for|with|from|that|when|if|as|my|your|our|their|his|her|"
+    r"is|are|was|were|be|about|into|than)\n)[^\W\d_]+\n"
+    r"(?:What|When|Where|Who|Why|How|Which|Am|Is|Are|Was|Were|Do|Does|Did|Can|Could|Would|Will|Should|Have|Has)"
+    r"\b[^\n]*\?[\"'”’)]*", re.S)
 
 
 @dataclass
@@ -92,8 +99,11 @@ def text_blocks(lines: list[str]) -> tuple[list[Block], str | None]:
             continue
         indent = len(line) - len(line.lstrip())
         if current and current.kind == "item":
-            # Indented under the item, or the item's sentence is not finished yet: a wrapped line.
-            if indent >= min(current.indent, 2) or not ENDS_SENTENCE.search(current.lines[-1]):
+            # Indented under the item, or the item's sentence is not finished yet: a wrapped line;
+            # unless the item is a whole note ('print the tickets') and the line a question of its own.
+            unfinished = not ENDS_SENTENCE.search(current.lines[-1]) and not _OWN_QUESTION_AFTER.fullmatch(
+                current.lines[-1] + "\n" + line.strip())
+            if indent >= min(current.indent, 2) or unfinished:
                 current.lines.append(line.strip())
                 continue
             current = None

@@ -18,10 +18,12 @@ from .reading import (
     DUPLICATE,
     EXAMPLE,
     HEADING,
+    PRACTICAL,
     QUESTION,
     RHETORICAL,
     asks,
     is_question,
+    practical,
     read_paragraph,
     sentences,
     strip_lead_in,
@@ -35,6 +37,8 @@ REASONS: dict[str, tuple[str, str]] = {
     RHETORICAL: ("the writer's question", "it ends a paragraph but is not put to you: it speaks of no one "
                  "(no I, we or you), or it is a yes-or-no question checking in, such as 'Does this sound familiar?'"),
     DUPLICATE: ("a repeat", "the same question came earlier"),
+    PRACTICAL: ("the day's business", "it asks a fact of the day (a lock, shopping, a time), or is a closed or "
+                "impersonal question beside an errand such as 'Buy milk.'"),
 }
 
 
@@ -97,26 +101,34 @@ def extract(text: str, fmt: str | None = None, name: str | None = None) -> Extra
             left_out.append((DUPLICATE, question))
             return
         seen.add(key)
-        found.append(question)
+        # Notes are often written in lower case ('- what am I afraid of?'); a deck's line starts as a sentence.
+        found.append(question[:1].upper() + question[1:])
 
+    # Each piece of the text (a heading, an item, a paragraph's unit) with what it asks, so that a
+    # question can be judged by its neighbours: "Did the bins go out?" beside "Buy milk." is an errand.
+    pieces: list[tuple[str, list[tuple[str, str]]]] = []
     for block in blocks:
         if block.kind == "heading":
             cleaned = clean(" ".join(block.lines))
-            if is_question(cleaned):
-                left_out.append((HEADING, cleaned))
+            pieces.append((cleaned, [(HEADING, cleaned)] if is_question(cleaned) else []))
         elif block.kind == "item":
-            question = _item_question(clean(" ".join(block.lines)))
-            if question:
-                keep(question)
+            text = clean(" ".join(block.lines))
+            question = _item_question(text)
+            pieces.append((text, [(QUESTION, question)] if question else []))
         else:
             for unit in paragraph_units(block.lines):
                 if unit.heading:
-                    if is_question(unit.text):
-                        left_out.append((HEADING, unit.text))
-                    continue
-                for verdict, question in read_paragraph(unit.text):
-                    if verdict == QUESTION:
-                        keep(question)
-                    else:
-                        left_out.append((verdict, question))
+                    pieces.append((unit.text, [(HEADING, unit.text)] if is_question(unit.text) else []))
+                else:
+                    pieces.append((unit.text, read_paragraph(unit.text)))
+    for index, (text, readings) in enumerate(pieces):
+        beside = [*(p for p, _ in pieces[max(index - 1, 0):index]), *(p for p, _ in pieces[index + 1:index + 2]),
+                  *(s for s in sentences(text) if not is_question(s))]
+        for verdict, question in readings:
+            if verdict == QUESTION and practical(question, beside):
+                left_out.append((PRACTICAL, question))
+            elif verdict == QUESTION:
+                keep(question)
+            else:
+                left_out.append((verdict, question))
     return Extracted(tuple(found), title, fmt, tuple(left_out))

@@ -11,7 +11,13 @@ that nobody is meant to answer. The rules here, each a plain fact about how peop
   (I, me, we, you...) and are open or in the reader's own voice; "Does this sound familiar?" or
   "Why do people build walls?" are the writer talking, not a prompt.
 - "Ask yourself: Am I ...?" or "Journal prompt: what ...?" labels a prompt: the question is what
-  follows the colon.
+  follows the colon. A known lead-in ("Ask yourself", "Consider", "Reflect on this") is left off
+  whatever follows it, a colon, a comma or a dash, and whatever the case of the question's first word.
+- In notes, a question in the writer's own voice ("Why do I keep saying yes when I mean no?") is
+  theirs to reflect on wherever it stands, mid-paragraph too, unless the next sentence answers it;
+  so is a prompt with a lead-in ("Ask yourself: ...").
+- A practical question about the day ("Did I lock the door?", "What time is the dentist?") or a
+  closed or impersonal question beside an errand ("Buy milk.") is not for reflection.
 - Quoted speech is someone talking. A quoted question is the reader's to answer only when the
   text turns it inward ("ask yourself ..."), or it is a question about oneself (I, me, my) that
   the text does not say to leave behind ("rather than ...", "moving from asking ...").
@@ -30,6 +36,7 @@ HEADING = "heading"
 EXAMPLE = "example"
 RHETORICAL = "rhetorical"
 DUPLICATE = "duplicate"
+PRACTICAL = "practical"
 
 _CLOSERS = r"[\"'”’)\]»]"
 _QUESTION_END = re.compile(rf"\?{_CLOSERS}*$")
@@ -71,12 +78,75 @@ _LEAD_IN = re.compile(r"^(?P<label>[^?:]{1,80}):\s+(?P<question>[\"“‘]?[^\W\
 # A label ending in a verb of asking makes one sentence with a question that goes on in lower case.
 _ASKING_VERB = re.compile(r"\b(?:ask|asking|ask\s+yourself|asking\s+yourself|wonder|consider|reflect)\s*$", re.I)
 # A sentence that hands the thinking to the reader: "Think back to your childhood.", "Ask yourself these three things."
+# "Remember to buy milk" is an errand, not an invitation.
 _INVITATION = re.compile(
     r"\W*(?:(?:now|so|then|first|next|gently|instead|tonight|today)\b,?\s+)*(?:try\s+(?:to\s+)?)?"
-    r"(?:think|consider|notice|picture|imagine|remember|recall|reflect|ask|asking|wonder|journal|write|"
+    r"(?:think|consider|notice|picture|imagine|remember(?!\s+to\b)|recall|reflect|ask|asking|wonder|journal|write|"
     r"take\s+a\s+(?:moment|minute|breath))\b",
     re.I,
 )
+# The words people put before a prompt to say it is one: left off the question, whatever joins them to it.
+_KNOWN_LEAD_IN = re.compile(
+    r"^\W*(?:(?:now|so|then|and|first|next|finally|also|gently|tonight|today)\b,?\s+)*"
+    r"(?:(?:try|maybe|perhaps)\s+)?"
+    r"(?:ask(?:ing)?\s+(?:yourself|myself)|consider|reflect(?:\s+on)?|think\s+about|ponder|wonder|"
+    r"journal(?:\s+prompt)?|prompt|something\s+to\s+(?:ask\s+(?:yourself|myself)|consider|reflect\s+on|"
+    r"think\s+about|ponder))"
+    r"(?:\s+(?:this|that|it|these|the\s+following|this\s+question|honestly|gently|again|today|tonight))*"
+    r"(?P<joint>\s*:|\s*,|\s+[-–—]+|\s*[–—]|\s*\.\.\.|\s*…)\s*(?P<question>[\"“‘]?[^\W\d_].*)$",
+    re.I | re.S,
+)
+# After a comma or a dash, what follows a lead-in is the question only when it starts as one does.
+_QUESTION_OPENER = re.compile(
+    r"[\"“‘]?(?:what|when|where|who|whom|whose|why|how|which|am|is|are|was|were|do|does|did|have|has|had|can|"
+    r"could|would|will|should|shall|may|might|must)\b", re.I)
+
+
+# What a day's errands are made of: locks and keys, shopping, appointments, bills, travel, times of day.
+_ERRAND = re.compile(
+    r"\b(?:lock(?:ed|s)?|unlock(?:ed)?|doors?|keys|oven|stove|hob|iron|milk|bread|eggs|butter|groceries|grocery|"
+    r"shopping|supermarket|buy|bought|parcel|bins?|rubbish|trash|recycling|laundry|dentist|doctor['’]?s?|"
+    r"appointment|meeting|bills?|rent|invoice|train|bus|flight|tickets?|passport|charger|parking|petrol|"
+    r"o['’]clock|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\b\d{1,2}(?::\d{2})?\s*(?:am|pm)\b|\b\d{1,2}[:.]\d{2}\b|\bwhat\s+time\b",
+    re.I,
+)
+# A line of a to-do list: an errand given to oneself.
+_TO_DO = re.compile(
+    r"^\W*(?:remember\s+to|don['’]t\s+forget(?:\s+to)?|need\s+to|must|buy|get|call|ring|phone|email|text|book|"
+    r"pay|pick\s+up|drop\s+off|return|renew|cancel|order|post|send|fix|water|take\s+out)\b",
+    re.I,
+)
+# Questions that ask for a fact of the day: when, where, what time.
+_FACT_OPENER = re.compile(r"^\W*(?:when|where|what\s+time|which\s+(?:day|time))\b", re.I)
+# A sentence that answers the question before it: the writer's own question, taken up at once.
+_ANSWER = re.compile(r"^\W*(?:because|the\s+answer|the\s+reason|it['’]?s\s+because|that['’]?s\s+because|"
+                     r"often|usually|mostly|simply|partly)\b", re.I)
+
+
+def errand(text: str) -> bool:
+    """A short line of the day's business ('Remember to buy milk.', 'Dentist 3pm'), not a question."""
+    return not is_question(text) and len(words(text)) <= 12 and bool(_TO_DO.match(text) or _ERRAND.search(text))
+
+
+def practical(question: str, beside: list[str]) -> bool:
+    """Whether a question is about the day's business rather than for reflection: 'Did I lock the
+    door?', 'What time is the dentist?' ask for a fact; so does a short closed or impersonal
+    question standing beside an errand ('Buy milk.' then 'Is it Tuesday?'). `beside` is the text
+    around it."""
+    found = words(question)
+    closed = bool(found) and found[0] in _CLOSED_OPENERS
+    if _ERRAND.search(question) and len(found) <= 12 and (closed or _FACT_OPENER.match(question)):
+        return True
+    impersonal = not set(found) & (_FIRST_PERSON | _SECOND_PERSON)
+    return len(found) <= 10 and (closed or impersonal) and any(errand(text) for text in beside)
+
+
+def in_own_voice(question: str) -> bool:
+    """An open question in the writer's own voice ('Why do I keep saying yes when I mean no?'):
+    in notes, a question the writer means to sit with, wherever it stands."""
+    found = words(question)
+    return bool(found) and found[0] not in _CLOSED_OPENERS and bool(set(found) & _SELF)
 
 
 def words(text: str) -> list[str]:
@@ -165,10 +235,15 @@ def asks(sentence: str) -> bool:
 def strip_lead_in(question: str) -> tuple[str, bool]:
     """'Ask yourself: Am I ...?' as 'Am I ...?', and whether there was a lead-in.
 
-    After 'Journal prompt:' or 'Here is my question for you:' comes the question itself. But in
-    'Ask yourself: when did I ...?' the question goes on in lower case from a verb of asking, and
-    the colon joins one sentence, which stays as it is.
+    After 'Journal prompt:' or 'Here is my question for you:' comes the question itself, and after
+    a known lead-in ('Ask yourself, ...', 'Consider - ...', 'reflect on this: ...') too. But in
+    'I keep wondering: when did I ...?' the question goes on in lower case from a verb of asking,
+    and the colon joins one sentence, which stays as it is.
     """
+    known = _KNOWN_LEAD_IN.match(question)
+    if known and (known.group("joint").strip() == ":" or _QUESTION_OPENER.match(known.group("question"))):
+        asked = known.group("question").strip()
+        return asked[0].upper() + asked[1:], True
     match = _LEAD_IN.match(question)
     if not match or is_question(match.group("label")):
         return question, False
@@ -252,11 +327,15 @@ def read_paragraph(text: str) -> list[tuple[str, str]]:
             end += 1
         invited = index > 0 and bool(_INVITATION.match(parts[index - 1]))
         # In the middle of a paragraph, a question is the writer's (the sentences after it answer
-        # it) unless the sentence before handed the thinking to the reader.
-        if end == len(parts) or invited:
+        # it) unless the sentence before handed the thinking to the reader, or it is asked in the
+        # writer's own voice and not answered at once: a note to self, in a line of notes.
+        asked = [strip_lead_in(_unquoted(s)) for s in parts[index:end]]
+        own = end < len(parts) and (all(labelled for _, labelled in asked) or (
+            not _ANSWER.match(parts[end]) and all(in_own_voice(question) for question, _ in asked)))
+        if end == len(parts) or invited or own:
             for question in questions_of([_unquoted(s) for s in parts[index:end]]):
                 question, labelled = strip_lead_in(question)
-                put = labelled or invited or index == 0 or put_to_reader(question)
+                put = labelled or invited or own or index == 0 or put_to_reader(question)
                 found.append((QUESTION if put else RHETORICAL, question))
         index = end
     return found

@@ -35,10 +35,25 @@ from .model import (
 
 def parse_body(lines: list[str], first: int, path: str, kind: str, reflect: Span) -> tuple[Cue, ...]:
     """The cues of ``lines[first:]``; ``kind`` and ``reflect`` come from the front matter (a journal
-    deck needs questions; ``reflect`` is each question's time to reflect unless it says its own)."""
+    deck needs questions; ``reflect`` is each question's time to reflect unless it says its own).
+    Raises the first ScriptError, carrying the others in its ``also``."""
+    cues, problems = read_body(lines, first, path, kind, reflect)
+    if problems:
+        raise ScriptError(problems[0].path, problems[0].line, problems[0].column, problems[0].detail, problems[1:])
+    return cues
+
+
+def read_body(lines: list[str], first: int, path: str, kind: str,
+              reflect: Span) -> tuple[tuple[Cue, ...], tuple[ScriptError, ...]]:
+    """The cues that could be read, and every mistake, in order. A mistake costs its directive (or
+    its line, when the line itself is malformed) and reading goes on, so an author sees all of
+    them at once; an unclosed comment hides the rest of the file, and ends the reading there."""
     parser = _Body(lines, path, kind, reflect)
-    parser.body(first)
-    return tuple(parser.cues)
+    try:
+        parser.body(first)
+    except ScriptError as exc:
+        parser.problems.append(exc)
+    return tuple(parser.cues), tuple(parser.problems)
 
 
 _HEADING = re.compile(r"#+")
@@ -79,6 +94,7 @@ class _Body:
         self.cues: list[Cue] = []
         self.reflect = reflect
         self.question_count = 0
+        self.problems: list[ScriptError] = []
 
     def error(self, line: int, column: int, message: str) -> ScriptError:
         return ScriptError(self.path, line, column, message)
@@ -100,13 +116,10 @@ class _Body:
                 pending_blank = False
             stripped = raw.lstrip()
             indent = len(raw) - len(stripped)
-            if stripped.startswith("#"):
-                self.heading(stripped, number, indent)
-                continue
             match = _QUESTION.match(raw)
-            if match:
+            parts = [(raw, number)]
+            if match and not stripped.startswith("#"):
                 # Continuation lines are indented under the item and carry no directive of their own.
-                parts = [(raw, number)]
                 while index < len(lines):
                     following = lines[index]
                     if not following.strip() or len(following) - len(following.lstrip()) < 2:
@@ -115,9 +128,17 @@ class _Body:
                         break
                     parts.append((following, index + 1))
                     index += 1
-                self.question(match, parts)
-                continue
-            self.spoken_line(raw, number)
+            try:
+                if stripped.startswith("#"):
+                    self.heading(stripped, number, indent)
+                elif match:
+                    self.question(match, parts)
+                else:
+                    self.spoken_line(raw, number)
+            except ScriptError as exc:  # this line is lost; the next ones are still read
+                self.problems.append(exc)
+        if self.problems:  # "needs a question" or "nothing to say" may only be the lines just lost
+            return
         if self.question_count == 0 and self.kind == "journal":
             raise self.error(
                 last, 1,
@@ -140,6 +161,9 @@ class _Body:
         first_line, number = parts[0]
         declared = int(match.group(2))
         expected = self.question_count + 1
+        # Counted from the number written, even when this question is lost to a mistake, so that
+        # one slip is reported once and not again at every question after it.
+        self.question_count = declared
         if declared != expected:
             raise self.error(number, len(match.group(1)) + 1, f"expected question number {expected}, found {declared}")
         reflect = self.reflect
@@ -161,7 +185,6 @@ class _Body:
             raise self.error(number, match.end() + 1, "expected the question's text after its number")
         for part, line in parts:
             self.placeholders(part, part, line)
-        self.question_count = expected
         self.cues.append(Question(expected, text, reflect, number))
 
     def spoken_line(self, raw: str, number: int) -> None:
@@ -177,7 +200,10 @@ class _Body:
                 self.placeholders(value, raw, number)
                 self.cues.extend(Say(phrase, number) for phrase in phrases(value))
             else:
-                self.directive(value[0], value[1], number, column)
+                try:
+                    self.directive(value[0], value[1], number, column)
+                except ScriptError as exc:  # one directive lost; the line's others are still read
+                    self.problems.append(exc)
 
     def directive(self, name: str, argument: str, line: int, column: int) -> None:
         # `column` is where '[' stands; the argument's column is that of its first visible character.
@@ -199,8 +225,6 @@ class _Body:
                 raise self.error(line, column, "[long sitting] belongs in a deck's opening, before its first question")
             self.cues.append(LongSitting(line))
         else:
-            import difflib
-
             near = difflib.get_close_matches(name.lower(), DIRECTIVES, n=1, cutoff=0.6)
             hint = f"; did you mean {near[0]!r}?" if near else f"; expected one of {', '.join(DIRECTIVES)}"
             raise self.error(line, column + 1, f"unknown directive {name!r}{hint}")

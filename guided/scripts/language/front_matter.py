@@ -16,16 +16,30 @@ PRONOUNCING_ENGINES = ("pyttsx3", "piper")
 
 def read_front_matter(lines: list[str], path: str) -> tuple[dict, int]:
     """The script's settings (Script's fields other than path and cues) and the index of the line
-    closing the front matter; the body starts on the line after it."""
+    closing the front matter; the body starts on the line after it. Raises the first ScriptError,
+    carrying the others in its ``also``."""
+    values, end, problems = check_front_matter(lines, path)
+    if problems:
+        first = problems[0]
+        raise ScriptError(first.path, first.line, first.column, first.detail, problems[1:])
+    return values, end
+
+
+def check_front_matter(lines: list[str], path: str) -> tuple[dict, int, tuple[ScriptError, ...]]:
+    """Like `read_front_matter`, but every mistake is returned rather than raised, each setting in
+    error read as its default, so that the body can still be read after it. A block that cannot be
+    read at all (no '---', or not YAML) raises: nothing after it can be told apart."""
     reader = _FrontMatter(lines, path)
     data, end = reader.block()
-    return reader.settings(data, end), end
+    values = reader.settings(data, end)
+    return values, end, tuple(sorted(reader.problems, key=lambda p: (p.line, p.column)))
 
 
 class _FrontMatter:
     def __init__(self, lines: list[str], path: str) -> None:
         self.lines = lines
         self.path = path
+        self.problems: list[ScriptError] = []
 
     def error(self, line: int, column: int, message: str) -> ScriptError:
         return ScriptError(self.path, line, column, message)
@@ -42,7 +56,9 @@ class _FrontMatter:
                 continue
             key = found.group(1)
             if key in seen:
-                raise self.error(number + 1, 1, f"{key!r} is set twice (lines {seen[key]} and {number + 1}); keep one")
+                self.problems.append(
+                    self.error(number + 1, 1, f"{key!r} is set twice (lines {seen[key]} and {number + 1}); keep one"))
+                continue
             seen[key] = number + 1
 
     def block(self) -> tuple[dict, int]:
@@ -69,7 +85,9 @@ class _FrontMatter:
             column = mark.column + 1 if mark else 1
             problem = getattr(exc, "problem", None) or "invalid front matter"
             problem = " ".join(str(problem).split())
-            raise self.error(line, column, f"front matter is not valid YAML: {problem}") from None
+            found = sorted([*self.problems, self.error(line, column, f"front matter is not valid YAML: {problem}")],
+                           key=lambda p: (p.line, p.column))
+            raise ScriptError(found[0].path, found[0].line, found[0].column, found[0].detail, tuple(found[1:])) from None
         if not isinstance(data, dict):
             raise self.error(2, 1, "expected front matter of 'key: value' lines")
         return data, end
@@ -99,7 +117,7 @@ class _FrontMatter:
 
                 near = difflib.get_close_matches(str(key).lower(), FRONT_MATTER_KEYS, n=1, cutoff=0.6)
                 hint = f"did you mean {near[0]!r}?" if near else f"expected one of {', '.join(FRONT_MATTER_KEYS)}"
-                raise self.error(line, column, f"unknown front matter key {key!r}; {hint}")
+                self.problems.append(self.error(line, column, f"unknown front matter key {key!r}; {hint}"))
 
         def text_value(key: str, required: bool = False) -> str | None:
             value = data.get(key)
@@ -117,36 +135,52 @@ class _FrontMatter:
                 raise self.error(line, column, f"'{key}' must not be empty")
             return value
 
-        values["title"] = text_value("title", required=True)
-        kind = text_value("kind", required=True)
-        if kind not in KINDS:
-            line, column = self.value_position("kind", end)
-            raise self.error(line, column, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-        values["kind"] = kind
-        values["description"] = text_value("description") or ""
-        background = text_value("background")
-        values["background"] = background if background else None
-        values["series"] = text_value("series")
-        part = data.get("part")
-        if part is not None:
-            if isinstance(part, bool) or not isinstance(part, int) or part < 1:
+        def setting(read, default):
+            """A setting's value, or its default when it is in error (the error kept for the author)."""
+            try:
+                return read()
+            except ScriptError as exc:
+                self.problems.append(exc)
+                return default
+
+        def kind_value() -> str:
+            kind = text_value("kind", required=True)
+            if kind not in KINDS:
+                line, column = self.value_position("kind", end)
+                raise self.error(line, column, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+            return kind
+
+        def part_value() -> int | None:
+            part = data.get("part")
+            if part is not None and (isinstance(part, bool) or not isinstance(part, int) or part < 1):
                 line, column = self.value_position("part", end)
                 raise self.error(line, column, "expected a whole number of 1 or more for 'part'")
-            values["part"] = part
-        reflect = text_value("reflect")
-        values["reflect"] = DEFAULT_REFLECT
-        if reflect is not None:
+            return part
+
+        def reflect_value():
+            reflect = text_value("reflect")
+            if reflect is None:
+                return JOURNAL_REFLECT if values["kind"] == "journal" else DEFAULT_REFLECT
             line, column = self.value_position("reflect", end)
             span = parse_span(reflect)
             if isinstance(span, str):
                 raise self.error(line, column, span)
             if span.high > MAX_REFLECT_MS:
                 raise self.error(line, column, "time to reflect lasts at most 1h")
-            values["reflect"] = span
-        elif kind == "journal":
-            values["reflect"] = JOURNAL_REFLECT
+            return span
+
+        values["title"] = setting(lambda: text_value("title", required=True), "")
+        # An unknown kind is read as a meditation: the body is still checked, without asking it for questions.
+        values["kind"] = setting(kind_value, "meditation")
+        values["description"] = setting(lambda: text_value("description"), None) or ""
+        values["background"] = setting(lambda: text_value("background"), None) or None
+        values["series"] = setting(lambda: text_value("series"), None)
+        part = setting(part_value, None)
+        if part is not None:
+            values["part"] = part
+        values["reflect"] = setting(reflect_value, DEFAULT_REFLECT)
         if data.get("pronounce") is not None:
-            values["pronounce"] = self.pronunciations(data["pronounce"], end)
+            values["pronounce"] = setting(lambda: self.pronunciations(data["pronounce"], end), ())
         return values
 
     def pronunciations(self, table, end: int) -> tuple[Pronunciation, ...]:
