@@ -4,15 +4,14 @@ batch's progress, the server's pages, and a session that starts playing while it
 
 A phrase already rendered with this engine, voice and rate is in the clip cache: its real length
 is read from the clip's header line (no synthesis, no samples read). A phrase not yet rendered is
-estimated from the voice's measured pace (tts/pace.py), shaped by the phrase's letters, commas and
-sentence ends, where voices linger. Either way the phrases go through `timeline.assemble`, the
-same placement that rendering uses, so pauses, bells, `{minutes}` and fitting count the same, and
+estimated by the engine from the voice's pace model at the phrase's own setting (tts/pace.py),
+shaped by the phrase's letters, commas and sentence ends, where voices linger. Either way the
+phrases go through `timeline.assemble`, the same placement that rendering uses, so pauses, bells, `{minutes}` and fitting count the same, and
 a session whose phrases are all cached is listed at exactly the length `show` and `play` give.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,14 +21,9 @@ from ..paths import paths
 from ..scripts.language import Script
 from ..scripts.pronunciation import spoken_form
 from ..tts.cache import ClipCache
-from ..tts.pace import CALIBRATION_TEXT, words_in
+from ..tts.pace import CALIBRATION_LETTERS_PER_WORD, letters
 from .timeline import EstimatedClip, Timeline, assemble, spoken_texts
 
-# A phrase's length in the voice's time is near letters + these for each mark a voice pauses at,
-# + a constant (least squares over the rendered library with espeak-ng: mean error 5 % a phrase,
-# against 13 % for counting words alone). Scaled to the voice by its pace on the calibration text.
-PAUSE_LETTERS = {"clause": 5.7, "sentence": 9.6}
-PHRASE_LETTERS = 2.2
 # When enough of the voice's phrases are cached, how they compare with their own estimates
 # corrects the estimates of the others (a voice's pace on the library differs from the calibration's).
 MIN_CACHED_WORDS = 40
@@ -60,17 +54,6 @@ class SessionLength:
         return self.estimated_phrases > 0
 
 
-def letters(text: str) -> float:
-    """A phrase's length in letter-times: its letters, and a pause at each comma and sentence end."""
-    clauses = len(re.findall(r"[,;:\u2014]", text))
-    sentences = max(0, len(re.findall(r"[.!?]+(?:\s|$)", text)) - 1)  # the last one ends the clip
-    return (len(re.findall(r"\w", text)) + PAUSE_LETTERS["clause"] * clauses
-            + PAUSE_LETTERS["sentence"] * sentences + PHRASE_LETTERS)
-
-
-CALIBRATION_LETTERS_PER_WORD = sum(letters(t) for t in CALIBRATION_TEXT) / words_in(CALIBRATION_TEXT)
-
-
 class Lengths:
     """Session lengths for one set of options: the engine is made (never run) to learn the cache
     key of its phrases and its pace; a voice whose pace is not measured yet is estimated at the
@@ -82,25 +65,24 @@ class Lengths:
         self.rate = self.options.sample_rate
         self.cache = ClipCache(paths().clips)
         self._bell_length = bell_length
-        self.engine_name, self.identity, seconds_per_word = self._voice()
-        self.frames_per_letter = seconds_per_word / CALIBRATION_LETTERS_PER_WORD * self.rate
+        self.engine_name, self.identity, self._seconds = self._voice()
         self.correction = 1.0
         self._found: dict[str, int | None] = {}
         self._bells: dict[str | None, int] = {}
 
-    def _voice(self) -> tuple[str, str | None, float]:
+    def _voice(self) -> tuple[str, str | None, Callable[[str], float]]:
         from ..tts import make_engine, resolve_engine
 
-        nominal = 60.0 / (self.options.rate_wpm or DEFAULT_RATE_WPM)
+        nominal = 60.0 / (self.options.rate_wpm or DEFAULT_RATE_WPM) / CALIBRATION_LETTERS_PER_WORD
         try:  # a voice's pace is never measured here: a listing uses what is known or estimated
             engine = make_engine(self.options.engine, self.options.voice, self.options.rate_wpm)
-            return engine.name, engine.identity(), engine.seconds_per_word()
+            return engine.name, engine.identity(), engine.expected_seconds
         except GuidedError:  # no engine, an unknown voice: nothing can be cached
             try:
                 name = resolve_engine(self.options.engine)
             except GuidedError:
                 name = self.options.engine
-            return name, None, nominal
+            return name, None, lambda spoken: letters(spoken) * nominal
 
     def cached(self, spoken: str) -> int | None:
         """The frames of this phrase (as the engine is given it) when it is cached, else None."""
@@ -111,7 +93,7 @@ class Lengths:
 
     def guess(self, spoken: str) -> int:
         """The frames this phrase will take, by the voice's pace (corrected by what is cached)."""
-        return max(1, round(letters(spoken) * self.frames_per_letter * self.correction))
+        return max(1, round(self._seconds(spoken) * self.rate * self.correction))
 
     def calibrate(self, scripts: Iterable[Script]) -> None:
         """Compare the cached phrases of these scripts with their own estimates, and correct the

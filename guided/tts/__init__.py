@@ -48,7 +48,12 @@ class Engine(Protocol):
         """The phrase as int16 mono samples, without leading or trailing silence, and their rate."""
 
     def seconds_per_word(self) -> float:
-        """The pace its settings give by the voice's pace model (tts/pace.py), to estimate unrendered phrases."""
+        """The pace its settings give by the voice's pace model (tts/pace.py) on words like the
+        calibration text's."""
+
+    def expected_seconds(self, text: str) -> float:
+        """How long `text` will take, by the voice's pace model: to estimate unrendered phrases. Each
+        phrase is said at its own setting, so that its words last `--rate` words a minute."""
 
     def voices(self) -> list[VoiceInfo]: ...
 

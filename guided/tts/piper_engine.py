@@ -217,18 +217,35 @@ class PiperEngine:
             self._pace = pace.known(self._base(), pace.PaceModel(GENERAL_PACE))
         return self._pace
 
+    def _scale_for(self, wpm: float) -> float:
+        a, b = self.pace.model.coefficients
+        scale = (60.0 / wpm - b) / a if a > 0 else 1.0
+        return round(min(max(scale, SCALE_LIMITS[0]), SCALE_LIMITS[1]), 4)
+
     @property
     def length_scale(self) -> float:
-        """Piper's speed knob for this pace, from the voice's pace model."""
+        """Piper's speed knob for this pace on words like the calibration text's, from the voice's
+        pace model; each phrase's own is `scale_for_text`."""
         if self._length_scale is None:
-            a, b = self.pace.model.coefficients
-            scale = (60.0 / self.rate_wpm - b) / a if a > 0 else 1.0
-            self._length_scale = round(min(max(scale, SCALE_LIMITS[0]), SCALE_LIMITS[1]), 4)
+            self._length_scale = self._scale_for(self.rate_wpm)
             if not self.pace.settled:
                 from . import pace
 
-                self._refinement = pace.Refinement(self._base(), self.pace, (self._length_scale, 1.0))
+                self._refinement = pace.Refinement(self._base(), self.pace)
         return self._length_scale
+
+    def scale_for_text(self, text: str) -> float:
+        """The length scale that says `text` at rate_wpm words a minute (tts/pace.py, text_factor)."""
+        from . import pace
+
+        _ = self.length_scale  # sets up the refinement, when the pace is an estimate
+        return self._scale_for(self.rate_wpm * pace.text_factor(text))
+
+    def expected_seconds(self, text: str) -> float:
+        """How long `text` will take, by the voice's pace model: for estimating unrendered phrases."""
+        from . import pace
+
+        return pace.phrase_seconds(self.pace.model, (self.scale_for_text(text), 1.0), text)
 
     def measure_pace(self) -> None:
         """Measure the voice's pace now and keep it (a minute or more): `guided voices --measure`."""
@@ -246,7 +263,12 @@ class PiperEngine:
 
     def identity(self) -> str:
         if self._identity is None:
-            self._identity = f"{self._base()} rate={self.rate_wpm} scale={self.length_scale}"
+            from . import pace
+
+            # Each phrase's scale follows from the model, the rate and the phrase: the model's tag
+            # makes the key exact.
+            self._identity = (f"{self._base()} rate={self.rate_wpm} scale={self.length_scale} "
+                              f"pace={pace.tag(self.pace.model)}")
         return self._identity
 
     def seconds_per_word(self) -> float:
@@ -257,9 +279,9 @@ class PiperEngine:
         return [voice_info(v) for v in installed_voices()]
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
-        samples, rate = self._render_at(text, self.length_scale)
+        samples, rate = self._render_at(text, self.scale_for_text(text))
         if self._refinement is not None:
-            self._refinement.observe(text, len(samples) / rate)
+            self._refinement.observe(text, len(samples) / rate, self.expected_seconds(text))
         return samples, rate
 
     def _render_at(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:

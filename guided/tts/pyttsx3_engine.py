@@ -14,6 +14,7 @@ import threading
 import time
 import wave
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ..errors import MissingDependencyError, OutputError, TTSError
@@ -39,11 +40,35 @@ _APPLIED: dict = {}
 GENERAL_PACE = (47.07, 0.0168, 2.746)
 OTHER_PACE = (60.0, 0.0)
 CALIBRATION_POINTS = [(80, 0), (110, 0), (150, 0), (220, 0), (80, 3), (80, 7), (110, 5)]
+# Then measured along the rate (no gap) and the gap (at the slowest rate), where the line is corrected:
+# densest where meditations are spoken (80 to 140 words a minute and their phrases' own settings).
+RATE_KNOTS = (80, 81, 82, 84, 88, 92, 96, 100, 105, 110, 116, 123, 131, 140, 152, 170, 200, 250, 320, 450)
+GAP_KNOTS = (0, 1, 2, 3, 4, 6, 8, 10, 12)
 _INSTALL_HINT = {
     "Linux": "install espeak-ng (Debian/Ubuntu: sudo apt-get install espeak-ng libespeak-ng1)",
     "Darwin": "pyttsx3 uses the macOS system voices; reinstall with: pip install --force-reinstall pyttsx3 pyobjc",
     "Windows": "pyttsx3 uses the Windows SAPI5 voices; reinstall with: pip install --force-reinstall pyttsx3 pywin32",
 }
+
+
+def _search(seconds: Callable[[int, int], float], wanted: float) -> tuple[int, int]:
+    """espeak-ng's rate and word gap whose `seconds(rate, gap)` comes nearest `wanted`: the rate
+    alone while it can (seconds fall as the rate rises), a gap between words only when even the
+    slowest rate is too quick."""
+    for gap in range(MAX_WORD_GAP + 1):
+        if seconds(ESPEAK_SLOWEST, gap) < wanted:
+            continue  # too quick even at the slowest rate: a longer gap between words
+        low, high = ESPEAK_SLOWEST, ESPEAK_FASTEST
+        if seconds(high, gap) >= wanted:
+            return high, gap
+        while high - low > 1:
+            middle = (low + high) // 2
+            if seconds(middle, gap) >= wanted:
+                low = middle
+            else:
+                high = middle
+        return (low if seconds(low, gap) - wanted <= wanted - seconds(high, gap) else high), gap
+    return ESPEAK_SLOWEST, MAX_WORD_GAP
 
 
 def _driver():
@@ -134,7 +159,7 @@ class Pyttsx3Engine:
         if not self.pace.settled:
             from . import pace
 
-            self._refinement = pace.Refinement(self._base, self.pace, self._features(self.speed, self.word_gap))
+            self._refinement = pace.Refinement(self._base, self.pace)
 
     @property
     def started(self) -> bool:
@@ -178,17 +203,42 @@ class Pyttsx3Engine:
     def _features(self, speed: float, gap: float) -> tuple[float, ...]:
         return (1 / speed, 1.0, gap / speed) if self._by_espeak else (1 / speed, 1.0)
 
+    def _spw(self, speed: float, gap: float) -> float:
+        """Seconds per word at these settings, by the voice's pace model."""
+        return self.pace.model.seconds_per_word(self._features(speed, gap), {"rate": speed, "gap": gap})
+
     def _settings_for(self, wpm: float) -> tuple[int, int]:
-        """The engine's rate and word gap that give `wpm` words a minute, from the voice's pace model."""
+        """The engine's rate and word gap that give `wpm` words a minute, from the voice's pace model:
+        the rate alone while it can, a gap between words only below espeak-ng's slowest rate."""
         wanted = 60.0 / wpm
-        gaps = range(MAX_WORD_GAP + 1) if self._by_espeak else (0,)
-        for gap in gaps:
-            a, b, c = (self.pace.model.coefficients + (0.0,))[:3]
+        if not self._by_espeak:
+            a, b = (self.pace.model.coefficients + (0.0,))[:2]
             room = wanted - b
-            speed = (a + c * gap) / room if room > 0 else float("inf")
-            if speed >= ESPEAK_SLOWEST or not self._by_espeak:
-                return int(round(min(max(speed, 1.0), ESPEAK_FASTEST))), gap
-        return ESPEAK_SLOWEST, MAX_WORD_GAP
+            return int(round(min(max(a / room if room > 0 else float("inf"), 1.0), ESPEAK_FASTEST))), 0
+        return _search(self._spw, wanted)
+
+    def _phrase_seconds(self, text: str, speed: int, gap: int) -> float:
+        from . import pace
+
+        return pace.phrase_seconds(self.pace.model, self._features(speed, gap), text, {"rate": speed, "gap": gap},
+                                   per_word=(2,) if self._by_espeak else ())
+
+    def settings_for_text(self, text: str) -> tuple[int, int]:
+        """The rate and word gap that say `text` in its words at rate_wpm words a minute (tts/pace.py,
+        text_factor), within the factor's limits of the session's own setting."""
+        from . import pace
+
+        words = len(text.split())
+        if not self._by_espeak or words == 0:
+            return self._settings_for(self.rate_wpm * pace.text_factor(text))
+        found = _search(lambda speed, gap: self._phrase_seconds(text, speed, gap), words * 60.0 / self.rate_wpm)
+        low, high = pace.TEXT_FACTOR_LIMITS
+        own = 60.0 / self._spw(*found)  # the setting's pace on the calibration text's words
+        if own < self.rate_wpm * low:
+            return self._settings_for(self.rate_wpm * low)
+        if own > self.rate_wpm * high:
+            return self._settings_for(self.rate_wpm * high)
+        return found
 
     def measure_pace(self) -> None:
         """Measure the voice's pace now and keep it (a few seconds): `guided voices --measure`."""
@@ -200,7 +250,9 @@ class Pyttsx3Engine:
         self._refinement = None
 
     def _measure(self):
-        """Seconds per word on the calibration text at a few settings, fitted to a/rate + b + c·gap/rate."""
+        """Seconds per word on the calibration text at a few settings, fitted to a/rate + b + c·gap/rate;
+        with espeak-ng, then measured along its rate (no gap) and along the gap (at its slowest rate),
+        where it departs from that line, and corrected there."""
         from . import pace
 
         points = CALIBRATION_POINTS if self._by_espeak else [(r, 0) for r, _ in CALIBRATION_POINTS[:4]]
@@ -208,27 +260,44 @@ class Pyttsx3Engine:
         # measured so, the pace does not depend on what this process set before (it can, in-process).
         binary = shutil.which("espeak-ng") if self._by_espeak else None
         render = (lambda text, s, g: _espeak_command(binary, self.voice, text, s, g)) if binary else self._render_at
-        samples = []
-        for speed, gap in points:
-            spw = pace.seconds_per_word(lambda text, s=speed, g=gap: render(text, s, g))
-            samples.append((self._features(speed, gap), spw))
-        return pace.fit(samples)
+
+        def measured(speed: int, gap: int) -> float:
+            return pace.seconds_per_word(lambda text: render(text, speed, gap))
+
+        model = pace.fit([(self._features(speed, gap), measured(speed, gap)) for speed, gap in points])
+        if not self._by_espeak:
+            return model
+        along_rate = [(speed, measured(speed, 0), model.seconds_per_word(self._features(speed, 0)))
+                      for speed in RATE_KNOTS]
+        model = pace.corrected(model, "rate", along_rate)
+        slowest = ESPEAK_SLOWEST
+        along_gap = [(gap, measured(slowest, gap), model.seconds_per_word(self._features(slowest, gap), {"rate": slowest}))
+                     for gap in GAP_KNOTS]
+        return pace.corrected(model, "gap", along_gap)
 
     def identity(self) -> str:
-        return f"{self._base} rate={self.speed} gap={self.word_gap}"
+        from . import pace
+
+        # Each phrase's setting follows from the model, the rate and the phrase: the model's tag
+        # makes the key exact.
+        return f"{self._base} rate={self.speed} gap={self.word_gap} wpm={self.rate_wpm} pace={pace.tag(self.pace.model)}"
+
+    def expected_seconds(self, text: str) -> float:
+        """How long `text` will take, by the voice's pace model: for estimating unrendered phrases."""
+        return self._phrase_seconds(text, *self.settings_for_text(text))
 
     def seconds_per_word(self) -> float:
         """What the voice's pace model says these settings give (whole settings only come near the
         pace asked for): for estimating phrases not yet rendered."""
-        return self.pace.model.seconds_per_word(self._features(self.speed, self.word_gap))
+        return self._spw(self.speed, self.word_gap)
 
     def voices(self) -> list[VoiceInfo]:
         return _voices_of(self._load())
 
     def render(self, text: str) -> tuple[np.ndarray, int]:
-        samples, rate = self._render_at(text, self.speed, self.word_gap)
+        samples, rate = self._render_at(text, *self.settings_for_text(text))
         if self._refinement is not None:
-            self._refinement.observe(text, len(samples) / rate)
+            self._refinement.observe(text, len(samples) / rate, self.expected_seconds(text))
         return samples, rate
 
     def _apply(self, speed: int, gap: int) -> bool:

@@ -20,9 +20,9 @@ from guided.scripts.language import Question, Say, Script, Section, load_script
 from guided.scripts.spoken_words import minutes_in_words
 from guided.session.library import bell_length
 from guided.timing.fitting import TAIL_MS
-from guided.timing.lengths import CALIBRATION_LETTERS_PER_WORD, letters
 from guided.timing.timeline import BREATH_WORDS, RATE, EstimatedClip, Timeline, assemble
 from guided.tts import DEFAULT_RATE_WPM
+from guided.tts.pace import CALIBRATION_LETTERS_PER_WORD, letters, text_factor
 
 from ..helpers import length_range
 
@@ -40,8 +40,8 @@ def spoken(s: Script) -> list[str]:
 
 def at_pace(text: str, wpm: float = DEFAULT_RATE_WPM) -> EstimatedClip:
     """A phrase's length as guided estimates a voice that speaks `wpm` words a minute (Lengths.guess)."""
-    frames_per_letter = 60 / wpm / CALIBRATION_LETTERS_PER_WORD * RATE
-    return EstimatedClip(max(1, round(letters(text) * frames_per_letter)))
+    seconds = letters(text) / CALIBRATION_LETTERS_PER_WORD * 60 / (wpm * text_factor(text))  # its own setting
+    return EstimatedClip(max(1, round(seconds * RATE)))
 
 
 def bell(name: str | None) -> int:
