@@ -3,8 +3,11 @@
 Each session is prepared as `guided export ID --voice-volume -60dB --bell-volume -60dB` would make
 it (the same blocks export and play read), so that only the bed is heard, and its level measured
 over 400 ms windows; a swell is a rise of 6 dB or more within 2 s (guided.dsp.swells). The bed's
-fades at both ends are left out. Also counted: the pauses between phrases, by length, and the
-swells that begin inside a pause shorter than the duck's hold (which should be none).
+fades at both ends are left out. A bed with waves of its own (the ocean) swells without any duck,
+so the same session is also mixed with `--duck 0dB` and the difference of the two levels measured:
+the swells of the duck alone. Also counted: the pauses between phrases, by length, and the swells
+heard that rise inside a pause shorter than the duck's hold (which should be none). Sessions
+without a bed are listed as such.
 
     python benchmarks/bed_swells.py [ID ...] [--minutes N] [--duck 10dB] [--duck-hold 7s] [--engine pyttsx3]
 
@@ -19,44 +22,29 @@ import datetime
 
 import guided
 from guided.audio.mixer import FADE_MS
-from guided.dsp.swells import WINDOW_S, WITHIN_S, swells, window_levels
+from guided.dsp.swells import WINDOW_S, stillness, window_levels
 
 
-def pauses(timeline) -> list[tuple[float, float]]:
-    """(start, end) in seconds of each silence between two phrases."""
-    rate = timeline.rate
-    speech = sorted(timeline.speech, key=lambda e: e.start)
-    found = []
-    end = None
-    for event in speech:
-        if end is not None and event.start > end:
-            found.append((end / rate, event.start / rate))
-        end = event.end if end is None else max(end, event.end)
-    return found
-
-
-def measure(session_id: str, **choices) -> dict:
-    """The bed's swells in one session, as the module's docstring says."""
-    session = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, **choices)
-    levels = window_levels(session.blocks(), session.rate)
-    fade = FADE_MS / 1000 + WINDOW_S
-    seconds = session.seconds
-    found = [t for t in swells(levels) if fade <= t <= seconds - fade - 2.0]
-    hold = session.options.duck_hold_ms / 1000
-    gaps = pauses(session.timeline)
-    short = [(a, b) for a, b in gaps if b - a < hold]
-    # A swell is dated by its foot; its rise may begin up to WITHIN_S later, in the pause after it.
-    inside = [t for t in found if any(t < b and t + WITHIN_S > a for a, b in short)]
+def measure(session_id: str, **choices) -> dict | None:
+    """The bed's swells in one session, as the module's docstring says (None: it has no bed)."""
+    heard = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, **choices)
+    if heard.background is None:
+        return None
+    rate = heard.timeline.rate
+    pauses = [(a / rate, b / rate) for a, b in heard.timeline.pauses]
+    hold = heard.options.duck_hold_ms / 1000
+    edge = FADE_MS / 1000 + WINDOW_S
+    levels = window_levels(heard.blocks(), heard.rate)
+    # The same bed never ducked: the difference is the duck alone, without the bed's own waves.
+    still = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, **(choices | {"duck": 0}))
+    dips = levels - window_levels(still.blocks(), still.rate)
     return {
         "id": session_id,
-        "minutes": seconds / 60,
-        "swells": len(found),
-        "per_minute": len(found) / (seconds / 60),
-        "in_short_pauses": len(inside),
-        "pauses": len(gaps),
-        "pauses_3_to_6s": sum(1 for a, b in gaps if 3 <= b - a <= 6),
-        "pauses_over_hold": len(gaps) - len(short),
-        "swell_times": found,
+        "heard": stillness(levels, pauses, hold, edge),
+        "duck": stillness(dips, pauses, hold, edge),
+        "pauses": len(pauses),
+        "pauses_3_to_6s": sum(1 for a, b in pauses if 3 <= b - a <= 6),
+        "pauses_over_hold": sum(1 for a, b in pauses if b - a >= hold),
     }
 
 
@@ -73,15 +61,20 @@ def main() -> None:
     choices = {"engine": args.engine, "minutes": args.minutes, "duck": args.duck, "duck_hold": args.duck_hold}
     choices = {k: v for k, v in choices.items() if v is not None}
     print(f"measured {datetime.date.today()}, {', '.join(f'{k}={v}' for k, v in choices.items())}")
-    print("| session | minutes | swells | a minute | in pauses under the hold | pauses (3-6 s, over the hold) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| session | minutes | swells heard | a minute | of the duck | a minute | in pauses under the hold (heard / duck) "
+          "| pauses (3-6 s, over the hold) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for session_id in ids:
         row = measure(session_id, **choices)
-        print(f"| {row['id']} | {row['minutes']:.1f} | {row['swells']} | {row['per_minute']:.2f} | "
-              f"{row['in_short_pauses']} | {row['pauses']} ({row['pauses_3_to_6s']}, {row['pauses_over_hold']}) |",
-              flush=True)
+        if row is None:
+            print(f"| {session_id} | no bed |  |  |  |  |  |  |", flush=True)
+            continue
+        heard, duck = row["heard"], row["duck"]
+        print(f"| {session_id} | {heard.seconds / 60:.1f} | {len(heard.swells)} | {heard.per_minute:.2f} | "
+              f"{len(duck.swells)} | {duck.per_minute:.2f} | {len(heard.in_short_pauses)} / {len(duck.in_short_pauses)} | "
+              f"{row['pauses']} ({row['pauses_3_to_6s']}, {row['pauses_over_hold']}) |", flush=True)
         if args.verbose:
-            print("    swells at", ", ".join(f"{t:.1f}" for t in row["swell_times"]))
+            print("    heard at", ", ".join(f"{t:.1f}" for t in heard.swells))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ BELL_BELOW_VOICE_LU = 4.0
 # silence of the options' `duck_hold_ms` or more, the sittings and breathing where it is a gift.
 DUCK_LEAD_MS = 1500  # going down, this long before the next phrase: the voice never enters on a swell
 DUCK_DELAY_MS = 600  # the last word's tail heard on a still bed before it starts to rise
-DUCK_RISE_MS = 6000  # slow: a 10 dB dip comes back 5 dB within 2 s at most, a tide not a swell
+DUCK_RISE_MS = 8000  # slow: a 10 dB dip comes back 4 dB within 2 s at most, a tide not a swell
 LIMIT_WINDOW_MS = 8  # the peak guard's look-ahead and release
 BELL_PEAK_MARGIN_DB = 3.0  # bells peak at least this far under the ceiling
 FULL_SCALE_MARGIN = 1.001  # the guard's own rounding; anything past it is a mix gone wrong
@@ -154,7 +154,7 @@ class Mixer:
         self.bell_events = timeline.bells
         self._bell_starts = [e.start for e in self.bell_events]
         self._bell_longest = max((len(bells[e.bell]) for e in self.bell_events), default=0)
-        self._duck_regions = self._merge_speech()
+        self._duck_regions = self._passages()
         self._duck_region_starts = [r[0] for r in self._duck_regions]
         self.levels = levels or self._levels()
         self.voice_gain, self.bed_gain, self.bell_gain = self.levels.voice, self.levels.bed, self.levels.bell
@@ -285,20 +285,23 @@ class Mixer:
             found = self._phrase_gains[clip.key] = self.voice_gain * phrase_gain(clip)
         return found
 
-    def _merge_speech(self) -> list[tuple[int, int]]:
-        """The passages the bed stays down under: phrases with pauses shorter than the hold between
-        them, from a little before the first word to the last. A session that starts or ends with
+    def _passages(self) -> list[tuple[int, int]]:
+        """The passages the bed stays down under, (start, end): phrases with pauses shorter than the
+        hold between them, from the first word to the last. A session that starts or ends with
         a pause shorter than the hold keeps the bed down there too (its fades do the rest)."""
         hold = round(self.rate * self.options.duck_hold_ms / 1000)
-        regions: list[list[int]] = []
-        for event in sorted(self.speech, key=lambda e: e.start):
-            if regions and event.start - regions[-1][1] < hold:
-                regions[-1][1] = max(regions[-1][1], event.end)
-            else:
-                regions.append([event.start, event.end])
-        if regions and regions[0][0] < hold:
+        speech = self.speech
+        if not speech:
+            return []
+        regions = [[min(e.start for e in speech), 0]]
+        for end, start in self.timeline.pauses:
+            if start - end >= hold:
+                regions[-1][1] = end
+                regions.append([start, 0])
+        regions[-1][1] = max(e.end for e in speech)
+        if regions[0][0] < hold:
             regions[0][0] = 0
-        if regions and self.total - regions[-1][1] < hold:
+        if self.total - regions[-1][1] < hold:
             regions[-1][1] = self.total
         return [(a, b) for a, b in regions]
 

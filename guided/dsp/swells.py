@@ -9,6 +9,7 @@ of samples, block by block, so a whole session is measured without holding it in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,7 +40,8 @@ def swells(levels: np.ndarray, window_s: float = WINDOW_S, rise_db: float = RISE
            within_s: float = WITHIN_S) -> list[float]:
     """The times (seconds, where each begins) of the swells in `levels` (as `window_levels` gives
     them): a window from which the level rises by `rise_db` or more within `within_s`. A rise that
-    goes on over several windows is one swell; silent windows are neither its foot nor its top."""
+    goes on over several windows is one swell, dated by the last window below it; silent windows
+    are neither its foot nor its top."""
     levels = np.asarray(levels, dtype=np.float64)
     reach = max(1, round(within_s / window_s))
     heard = levels >= SILENT_DB
@@ -52,5 +54,33 @@ def swells(levels: np.ndarray, window_s: float = WINDOW_S, rise_db: float = RISE
         if ahead.size and ahead.max() - levels[i] >= rise_db:
             if i - last > reach:
                 found.append(i * window_s)
+            else:
+                found[-1] = i * window_s  # the last window the rise is still ahead of: where it begins
             last = i
     return found
+
+
+@dataclass(frozen=True)
+class Stillness:
+    """The swells of a session's bed, in seconds from its start."""
+
+    seconds: float
+    swells: tuple[float, ...]  # where each begins, the fades at both ends left out
+    in_short_pauses: tuple[float, ...]  # those rising in a pause shorter than the hold
+
+    @property
+    def per_minute(self) -> float:
+        return len(self.swells) / (self.seconds / 60) if self.seconds else 0.0
+
+
+def stillness(levels: np.ndarray, pauses: Iterable[tuple[float, float]], hold_s: float, edge_s: float,
+              window_s: float = WINDOW_S) -> Stillness:
+    """The swells in `levels` (one a `window_s`, as `window_levels` gives them) more than `edge_s`
+    from either end, and those that rise in one of `pauses` ((start, end) in seconds) shorter than
+    `hold_s`."""
+    seconds = len(levels) * window_s
+    found = tuple(t for t in swells(levels, window_s) if edge_s <= t and t + WITHIN_S <= seconds - edge_s)
+    short = [(a, b) for a, b in pauses if b - a < hold_s]
+    # A swell is dated by its last window below the rise, which comes within WITHIN_S of it.
+    inside = tuple(t for t in found if any(t < b and t + WITHIN_S > a for a, b in short))
+    return Stillness(seconds, found, inside)
