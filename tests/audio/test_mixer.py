@@ -76,9 +76,9 @@ def test_the_bed_fades_in_and_out(tmp_path, fake_engine):
 
 
 def test_the_bed_dips_about_10_db_under_speech_with_smooth_edges(tmp_path, fake_engine):
-    mixer = build(tmp_path, fake_engine, "[pause 10s]\nOne two three four five six seven eight.\n[pause 10s]\n")
+    mixer = build(tmp_path, fake_engine, "[pause 10s]\nOne two three four five six seven eight.\n[pause 20s]\n")
     speech = mixer.timeline.speech[0]
-    positions = np.arange(speech.start - 2 * RATE, speech.end + 8 * RATE)
+    positions = np.arange(speech.start - 2 * RATE, speech.end + 10 * RATE)
     env = mixer.bed_envelope(positions)
     inside = env[(positions >= speech.start) & (positions < speech.end)]
     before = env[0]
