@@ -1,7 +1,8 @@
 """How still the bed stays under the voice: swells a minute for each built-in session.
 
-Each session is prepared as `guided export ID --voice-volume -60dB --bell-volume -60dB` would make
-it (the same blocks export and play read), so that only the bed is heard, and its level measured
+Each session is prepared as `guided export ID --voice-volume -60dB --bell-volume -60dB --loudness -30`
+would make it (the same blocks export and play read), so that only the bed is heard (quieter than
+usual: brought to its loudness alone, a loud bed would meet the peak guard), and its level measured
 over 400 ms windows; a swell is a rise of 6 dB or more within 2 s (guided.dsp.swells). The bed's
 fades at both ends are left out. A bed with waves of its own (the ocean) swells without any duck,
 so the same session is also mixed with `--duck 0dB` and the difference of the two levels measured:
@@ -27,7 +28,7 @@ from guided.dsp.swells import WINDOW_S, stillness, window_levels
 
 def measure(session_id: str, **choices) -> dict | None:
     """The bed's swells in one session, as the module's docstring says (None: it has no bed)."""
-    heard = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, **choices)
+    heard = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, loudness=-30.0, **choices)
     if heard.background is None:
         return None
     rate = heard.timeline.rate
@@ -36,7 +37,7 @@ def measure(session_id: str, **choices) -> dict | None:
     edge = FADE_MS / 1000 + WINDOW_S
     levels = window_levels(heard.blocks(), heard.rate)
     # The same bed never ducked: the difference is the duck alone, without the bed's own waves.
-    still = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, **(choices | {"duck": 0}))
+    still = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, loudness=-30.0, **(choices | {"duck": 0}))
     dips = levels - window_levels(still.blocks(), still.rate)
     return {
         "id": session_id,
