@@ -7,8 +7,8 @@ over 400 ms windows; a swell is a rise of 6 dB or more within 2 s (guided.dsp.sw
 fades at both ends are left out. A bed with waves of its own (the ocean) swells without any duck,
 so the same session is also mixed with `--duck 0dB` and the difference of the two levels measured:
 the swells of the duck alone. Also counted: the pauses between phrases, by length, and the swells
-heard that rise inside a pause shorter than the duck's hold (which should be none). Sessions
-without a bed are listed as such.
+heard that rise inside a pause shorter than the duck's hold (which should be none). A session
+without a bed of its own is measured with rain under it, marked "(rain)".
 
     python benchmarks/bed_swells.py [ID ...] [--minutes N] [--duck 10dB] [--duck-hold 7s] [--engine pyttsx3]
 
@@ -26,11 +26,12 @@ from guided.audio.mixer import FADE_MS
 from guided.dsp.swells import WINDOW_S, stillness, window_levels
 
 
-def measure(session_id: str, **choices) -> dict | None:
-    """The bed's swells in one session, as the module's docstring says (None: it has no bed)."""
+def measure(session_id: str, **choices) -> dict:
+    """The bed's swells in one session, as the module's docstring says (rain under one without a bed)."""
     heard = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, loudness=-30.0, **choices)
     if heard.background is None:
-        return None
+        choices = choices | {"background": "rain"}
+        heard = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, loudness=-30.0, **choices)
     rate = heard.timeline.rate
     pauses = [(a / rate, b / rate) for a, b in heard.timeline.pauses]
     hold = heard.options.duck_hold_ms / 1000
@@ -40,7 +41,7 @@ def measure(session_id: str, **choices) -> dict | None:
     still = guided.prepare(session_id, voice_volume=-60.0, bell_volume=-60.0, loudness=-30.0, **(choices | {"duck": 0}))
     dips = levels - window_levels(still.blocks(), still.rate)
     return {
-        "id": session_id,
+        "id": session_id + (" (rain)" if choices.get("background") == "rain" else ""),
         "heard": stillness(levels, pauses, hold, edge),
         "duck": stillness(dips, pauses, hold, edge),
         "pauses": len(pauses),
@@ -67,11 +68,8 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for session_id in ids:
         row = measure(session_id, **choices)
-        if row is None:
-            print(f"| {session_id} | no bed |  |  |  |  |  |  |", flush=True)
-            continue
         heard, duck = row["heard"], row["duck"]
-        print(f"| {session_id} | {heard.seconds / 60:.1f} | {len(heard.swells)} | {heard.per_minute:.2f} | "
+        print(f"| {row['id']} | {heard.seconds / 60:.1f} | {len(heard.swells)} | {heard.per_minute:.2f} | "
               f"{len(duck.swells)} | {duck.per_minute:.2f} | {len(heard.in_short_pauses)} / {len(duck.in_short_pauses)} | "
               f"{row['pauses']} ({row['pauses_3_to_6s']}, {row['pauses_over_hold']}) |", flush=True)
         if args.verbose:
