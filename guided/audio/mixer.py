@@ -30,9 +30,12 @@ CEILING_DB = -1.5  # sample peak ceiling; keeps true peak at or below -1 dBTP
 # How the parts sit against the voice before the whole mix is brought to the chosen loudness.
 BED_BELOW_VOICE_LU = 14.0
 BELL_BELOW_VOICE_LU = 4.0
-DUCK_ATTACK_MS = 350
-DUCK_RELEASE_MS = 900
-DUCK_MERGE_MS = 1800  # phrases closer than this keep the bed down between them: no pumping
+# The bed ducks by passage, not by phrase: it stays down through the pauses between sentences
+# (most of the library's are 3-6 s, and a bed swelling in each one pumps) and rises only into a
+# silence of the options' `duck_hold_ms` or more, the sittings and breathing where it is a gift.
+DUCK_LEAD_MS = 1500  # going down, this long before the next phrase: the voice never enters on a swell
+DUCK_DELAY_MS = 600  # the last word's tail heard on a still bed before it starts to rise
+DUCK_RISE_MS = 8000  # slow: a 10 dB dip comes back 4 dB within 2 s at most, a tide not a swell
 LIMIT_WINDOW_MS = 8  # the peak guard's look-ahead and release
 BELL_PEAK_MARGIN_DB = 3.0  # bells peak at least this far under the ceiling
 FULL_SCALE_MARGIN = 1.001  # the guard's own rounding; anything past it is a mix gone wrong
@@ -151,7 +154,7 @@ class Mixer:
         self.bell_events = timeline.bells
         self._bell_starts = [e.start for e in self.bell_events]
         self._bell_longest = max((len(bells[e.bell]) for e in self.bell_events), default=0)
-        self._duck_regions = self._merge_speech()
+        self._duck_regions = self._passages()
         self._duck_region_starts = [r[0] for r in self._duck_regions]
         self.levels = levels or self._levels()
         self.voice_gain, self.bed_gain, self.bell_gain = self.levels.voice, self.levels.bed, self.levels.bell
@@ -282,15 +285,31 @@ class Mixer:
             found = self._phrase_gains[clip.key] = self.voice_gain * phrase_gain(clip)
         return found
 
-    def _merge_speech(self) -> list[tuple[int, int]]:
-        merge = round(self.rate * DUCK_MERGE_MS / 1000)
-        regions: list[list[int]] = []
-        for event in self.speech:
-            if regions and event.start - regions[-1][1] <= merge:
-                regions[-1][1] = max(regions[-1][1], event.end)
-            else:
-                regions.append([event.start, event.end])
+    def _passages(self) -> list[tuple[int, int]]:
+        """The passages the bed stays down under, (start, end): phrases with pauses shorter than the
+        hold between them, from the first word to the last. A session that starts or ends with
+        a pause shorter than the hold keeps the bed down there too (its fades do the rest)."""
+        hold = round(self.rate * self.options.duck_hold_ms / 1000)
+        speech = self.speech
+        if not speech:
+            return []
+        regions = [[min(e.start for e in speech), 0]]
+        for end, start in self.timeline.pauses:
+            if start - end >= hold:
+                regions[-1][1] = end
+                regions.append([start, 0])
+        regions[-1][1] = max(e.end for e in speech)
+        if regions[0][0] < hold:
+            regions[0][0] = 0
+        if self.total - regions[-1][1] < hold:
+            regions[-1][1] = self.total
         return [(a, b) for a, b in regions]
+
+    @property
+    def duck_reach(self) -> int:
+        """How far ahead (samples) the bed's level at a moment depends on where phrases are: the
+        hold, which decides whether a pause is long enough to rise into, and the lead before a phrase."""
+        return round(self.rate * (self.options.duck_hold_ms + DUCK_LEAD_MS) / 1000)
 
     # --- envelopes ----------------------------------------------------------------------------
     def bed_envelope(self, positions: np.ndarray) -> np.ndarray:
@@ -310,19 +329,20 @@ class Mixer:
         tail = span(self.total - fade, np.inf)
         envelope[tail] *= _ramp((self.total - positions[tail]) / fade)
 
-        attack = self.rate * DUCK_ATTACK_MS / 1000
-        release = self.rate * DUCK_RELEASE_MS / 1000
+        lead = self.rate * DUCK_LEAD_MS / 1000
+        delay = self.rate * DUCK_DELAY_MS / 1000
+        rise = self.rate * DUCK_RISE_MS / 1000
         duck = np.zeros(positions.size)
-        index = bisect.bisect_right(self._duck_region_starts, high + attack) - 1
+        index = bisect.bisect_right(self._duck_region_starts, high + lead) - 1
         while index >= 0:
             start, end = self._duck_regions[index]
-            if end + release < low:
+            if end + delay + rise < low:
                 break
             duck[span(start, end + 1)] = 1.0
-            rise = span(start - attack, start)
-            np.maximum(duck[rise], _ramp((positions[rise] - (start - attack)) / attack), out=duck[rise])
-            fall = span(end + 1, end + release)
-            np.maximum(duck[fall], _ramp(((end + release) - positions[fall]) / release), out=duck[fall])
+            going = span(start - lead, start)
+            np.maximum(duck[going], _ramp((positions[going] - (start - lead)) / lead), out=duck[going])
+            rising = span(end + 1, end + delay + rise)
+            np.maximum(duck[rising], _ramp(((end + delay + rise) - positions[rising]) / rise), out=duck[rising])
             index -= 1
         if self.options.duck_db:
             envelope *= np.power(loudness.db_to_gain(self.options.duck_db), duck)

@@ -185,7 +185,7 @@ def prepare(
 
     `source` is a library id ("heart-breathing"), a script file's path, the text of a script, or a
     parsed `Script`. `choices` are the sound options (engine, voice, rate, background, loudness,
-    voice_volume, background_volume, bell_volume, minutes, sample_rate, mono), resolved with the
+    voice_volume, background_volume, bell_volume, duck, duck_hold, minutes, sample_rate, mono), resolved with the
     environment and config.toml (see `guided.options.resolve`); or pass `options` ready made.
     `progress(done, total)` hears each phrase as it is rendered. Ids are found in `catalog` (by
     default the built-in library, your own scripts and GUIDED_LIBRARY; `guided.library(folder)`'s
