@@ -108,6 +108,15 @@ def user_path(key: str, names: tuple[str, ...], kind: str) -> Path:
     raise NotFoundError(_unknown_message(key, names, kind))
 
 
+def refuse_unusable(name: str, names: tuple[str, ...], kind: str) -> None:
+    """Refuse at once, in one line, a sound that names nothing usable: no such built-in or file, a
+    folder, a pipe or a device, a file of nothing but zero bytes. For a session to say so before any
+    work; a file that turns out damaged is said when it is decoded."""
+    key = str(name).strip()
+    if key.lower() not in names:
+        refuse_blank(user_path(key, names, kind))
+
+
 def _unknown_message(name: str, names: tuple[str, ...], kind: str) -> str:
     close = difflib.get_close_matches(name.strip().lower(), names, n=1, cutoff=0.5)
     if close:
