@@ -21,6 +21,7 @@ from ..options import SessionOptions
 from ..timing.timeline import Timeline
 from ..tts.cache import ClipCache
 from .clips import ClipSamples
+from .stored import StoredSound
 
 BLOCK = 32768  # frames per block: about 0.75 s at 44.1 kHz
 
@@ -121,6 +122,16 @@ def phrase_gain(clip) -> float:
     return loudness.db_to_gain(PHRASE_LUFS - own) if np.isfinite(own) else 1.0
 
 
+def _step_powers(sound, rate: int) -> np.ndarray:
+    """A bell's step powers: measured when a user's file was made into one, else now (or found
+    kept beside a cached built-in)."""
+    return sound.step_powers() if isinstance(sound, StoredSound) else loudness.step_powers(sound, rate)
+
+
+def _peak(sound) -> float:
+    return sound.peak if isinstance(sound, StoredSound) else float(np.abs(sound).max(initial=0.0))
+
+
 @dataclass(frozen=True)
 class Levels:
     """The session's gains: worked out once, kept when the timeline is placed again."""
@@ -135,7 +146,8 @@ class Mixer:
     def __init__(self, timeline: Timeline, options: SessionOptions, cache: ClipCache, bells: dict, bed=None,
                  levels: Levels | None = None, clips: ClipSamples | None = None) -> None:
         """The mix of `timeline` as `options` choose it (rate, channels, loudness, volumes, ducking).
-        `bells` maps each bell name in the timeline to its (frames, channels) samples; `bed` is a
+        `bells` maps each bell name in the timeline to its (frames, channels) samples (an array, or
+        a user's file as a `StoredSound`, read a block at a time); `bed` is a
         `beds.Bed` (or None), already at the session's rate and channels. `levels` (default: worked
         out from this timeline) and `clips` are shared by a mixer of the same session placed again."""
         if options.sample_rate != timeline.rate:
@@ -195,13 +207,13 @@ class Mixer:
         bell_gains: dict[str, float] = {}
         bell_caps: dict[str, float] = {}
         for name, samples in self.bells.items():
-            powers = loudness.step_powers(samples, rate)
+            powers = _step_powers(samples, rate)
             own = loudness.integrated(powers)
             gain = loudness.db_to_gain(s.loudness - BELL_BELOW_VOICE_LU - own) if np.isfinite(own) else 0.0
             bell_gains[name] = gain * loudness.db_to_gain(s.bell_db)
             # A struck bell's first moment is far above its loudness: cap it below the ceiling so
             # the peak guard never has to flatten the strike (which would also lose loudness).
-            peak = float(np.abs(samples).max(initial=0.0))
+            peak = _peak(samples)
             bell_caps[name] = loudness.db_to_gain(CEILING_DB - BELL_PEAK_MARGIN_DB) / peak if peak > 0 else 0.0
             part = np.zeros(steps)
             for event in self.bell_events:
@@ -212,8 +224,7 @@ class Mixer:
         bed = np.zeros(steps)
         bed_gain = 0.0
         if self.bed is not None:
-            # The loop itself, not a copy: a cached bed's powers are kept beside it, found by identity.
-            loop_powers = loudness.step_powers(self.bed.samples, rate)
+            loop_powers = self.bed.step_powers()
             own = loudness.integrated(loop_powers)
             bed_gain = loudness.db_to_gain(s.loudness - BED_BELOW_VOICE_LU - own)
             centres = np.arange(steps) * step + step // 2
