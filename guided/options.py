@@ -3,7 +3,8 @@ batch exporter and the server all go through `resolve`, and get one `SessionOpti
 
 Each choice comes from the first of: an argument given by the caller, the environment
 (`GUIDED_ENGINE`, `GUIDED_VOICE`, `GUIDED_RATE`, `GUIDED_BACKGROUND`, `GUIDED_LOUDNESS`,
-`GUIDED_VOICE_VOLUME`, `GUIDED_BACKGROUND_VOLUME`, `GUIDED_BELL_VOLUME`), `config.toml` in the
+`GUIDED_VOICE_VOLUME`, `GUIDED_BACKGROUND_VOLUME`, `GUIDED_BELL_VOLUME`, `GUIDED_DUCK`,
+`GUIDED_DUCK_HOLD`), `config.toml` in the
 config folder, and the built-in defaults. Values are checked the same way wherever they come from,
 and written as on the command line: `rate = 120` and `rate = "120"` are the same, and so are
 `voice_volume = 90` and `voice_volume = "90%"`.
@@ -14,6 +15,8 @@ and written as on the command line: `rate = 120` and `rate = "120"` are the same
     background = "rain"         # a bed, a sound file, or "none"
     loudness = -18              # LUFS, -40 to -14
     voice_volume = "90%"        # or "-1dB"; likewise background_volume and bell_volume
+    duck = "10dB"               # how far the bed dips under a spoken passage; "0dB" for not at all
+    duck_hold = "7s"            # pauses shorter than this keep the bed down; it rises into longer ones
 
 A config file that is not valid TOML, or that holds an unknown key or a value of the wrong kind,
 is a `ConfigError` naming the file, the line and column, and what is wrong; a missing file means
@@ -49,6 +52,11 @@ CONFIG_MOST_BYTES = 64 * 1024  # a config file holds a dozen settings; anything 
 NO_BACKGROUND = ("none", "off", "no", "silence")
 SAMPLE_RATES = (22050, 24000, 32000, 44100, 48000)
 ENV_PREFIX = "GUIDED_"
+DUCK_MOST_DB = 40.0
+# Most of the library's pauses between sentences are 3-6 s, its sittings and breathing 8 s and more:
+# a hold of 7 s keeps the bed still through the first and lets it rise into the second.
+DEFAULT_DUCK_HOLD_MS = 7000
+DUCK_HOLD_RANGE_MS = (0, 60_000)
 
 
 @dataclass(frozen=True)
@@ -64,7 +72,8 @@ class SessionOptions:
     voice_db: float = 0.0
     background_db: float = 0.0
     bell_db: float = 0.0
-    duck_db: float = -10.0
+    duck_db: float = -10.0  # the bed's dip under a spoken passage
+    duck_hold_ms: int = DEFAULT_DUCK_HOLD_MS  # pauses shorter than this keep the bed down
     background: str | None = None  # None: the script's own; "none": no bed
     minutes: float | None = None
 
@@ -86,6 +95,8 @@ FIELDS = {
     "voice_volume": "voice_db",
     "background_volume": "background_db",
     "bell_volume": "bell_db",
+    "duck": "duck_db",
+    "duck_hold": "duck_hold_ms",
 }
 KEYS = tuple(FIELDS)
 
@@ -119,6 +130,8 @@ def resolve(
     voice_volume: float | str | None = None,
     background_volume: float | str | None = None,
     bell_volume: float | str | None = None,
+    duck: float | str | None = None,
+    duck_hold: float | str | None = None,
     minutes: float | None = None,
     sample_rate: int = 44100,
     mono: bool = False,
@@ -126,9 +139,11 @@ def resolve(
 ) -> SessionOptions:
     """The options for a session: each argument given wins, then the environment, then config.toml
     (`saved`, as `read_config` gives it; read when not given), then the defaults. Volumes may be given as `"80%"`, `"-3dB"` or a
-    number of decibels."""
+    number of decibels; `duck` as `"10dB"` (how far the bed dips under speech), `duck_hold` as `"7s"`
+    (pauses shorter than this keep the bed down) or a number of seconds."""
     given = {"engine": engine, "voice": voice, "rate": rate, "background": background, "loudness": loudness,
-             "voice_volume": voice_volume, "background_volume": background_volume, "bell_volume": bell_volume}
+             "voice_volume": voice_volume, "background_volume": background_volume, "bell_volume": bell_volume,
+             "duck": duck, "duck_hold": duck_hold}
     chosen: dict[str, object] = {}
     for key, value in given.items():
         if value is None:
@@ -295,7 +310,41 @@ def check_value(key: str, value: object) -> object:
         if isinstance(db, str):
             raise ValueError(f"'{key}': {db}")
         return db
+    if key == "duck":
+        return parse_duck(value)
+    if key == "duck_hold":
+        return parse_duck_hold(value)
     raise ValueError(f"unknown setting {key!r}; expected one of {', '.join(KEYS)}")
+
+
+def parse_duck(value: object) -> float:
+    """How far the bed dips under speech, `10dB` or `-10dB` alike (a dip has one direction), or a
+    number of decibels → the gain in dB (0 or below); ValueError with a one-line reason otherwise."""
+    text = value.strip().lower().removesuffix("db").strip() if isinstance(value, str) else value
+    if isinstance(text, str) and text in ("off", "none", "no"):
+        return 0.0
+    number = _number(text)
+    if number is None or abs(number) > DUCK_MOST_DB:
+        raise ValueError(f"'duck' must be how far the bed dips under speech, from 0dB to {DUCK_MOST_DB:g}dB "
+                         f"(such as 10dB), not {shown(value)}")
+    return -abs(float(number))
+
+
+def parse_duck_hold(value: object) -> int:
+    """The shortest pause the bed rises into, `7s`, `6500ms` or a number of seconds → milliseconds;
+    ValueError with a one-line reason otherwise."""
+    text = value.strip().lower() if isinstance(value, str) else value
+    scale = 1000
+    if isinstance(text, str) and text.endswith("ms"):
+        text, scale = text[:-2], 1
+    elif isinstance(text, str) and text.endswith("s"):
+        text = text[:-1]
+    number = _number(text)
+    low, high = DUCK_HOLD_RANGE_MS
+    if number is None or not low <= number * scale <= high:
+        raise ValueError(f"'duck_hold' must be a pause from {low // 1000}s to {high // 1000}s (such as 7s), "
+                         f"not {shown(value)}")
+    return round(number * scale)
 
 
 def _number(value: object, whole: bool = False) -> float | None:

@@ -17,7 +17,7 @@ from .helpers import ebur128, run
 def options(**given):
     kwargs = {"engine": None, "voice": None, "rate_wpm": None, "sample_rate": "44100", "mono": False,
               "loudness": None, "voice_volume": None, "background_volume": None, "bell_volume": None,
-              "background": None, "minutes": None, **given}
+              "background": None, "minutes": None, "duck": None, "duck_hold": None, **given}
     return session_options(kwargs)
 
 
@@ -80,6 +80,11 @@ def test_saved_defaults_apply_when_an_option_is_not_given_and_the_command_line_w
         ("bell_volume = 900\n", "at most 400%"),
         ('bell_volume = "-100dB"\n', "from -60dB to 60dB"),
         ("bell_volume = [1]\n", "'bell_volume'"),
+        ('duck = "deep"\n', "'duck' must be how far the bed dips under speech, from 0dB to 40dB"),
+        ('duck = "50dB"\n', "from 0dB to 40dB (such as 10dB), not '50dB'"),
+        ('duck_hold = "long"\n', "'duck_hold' must be a pause from 0s to 60s (such as 7s), not 'long'"),
+        ("duck_hold = 90\n", "not 90"),
+        ("duck_hold = -1\n", "'duck_hold' must be"),
         (b"rate = 1\n\xff\xfe", "config.toml:2: expected UTF-8"),
         ("x = " + "[" * 5000 + "]" * 5000 + "\n", "nests values too deeply"),
         ("# " + "a" * 100_000 + "\n", "larger than a config file can be"),
@@ -95,6 +100,17 @@ def test_a_bad_config_file_is_one_line_naming_file_line_and_problem(guided_home,
     message = str(caught.value)
     assert message.startswith(str(path)) and says in message and "\n" not in message, message
     assert len(message) < 400  # what the file holds is quoted, never echoed whole
+
+
+def test_the_bed_s_duck_is_read_as_a_dip_and_a_hold_wherever_it_is_written(guided_home, monkeypatch):
+    assert (options().duck_db, options().duck_hold_ms) == (-10.0, 7000)  # the defaults
+    write(guided_home, 'duck = "6dB"\nduck_hold = "9s"\n')
+    assert (options().duck_db, options().duck_hold_ms) == (-6.0, 9000)
+    monkeypatch.setenv("GUIDED_DUCK_HOLD", "4500ms")
+    assert options().duck_hold_ms == 4500, "the environment wins over the file"
+    given = options(duck="-12dB", duck_hold="5")
+    assert (given.duck_db, given.duck_hold_ms) == (-12.0, 5000), "and the command line over both"
+    assert options(duck="off").duck_db == 0.0 and options(duck="0dB").duck_db == 0.0
 
 
 def test_a_folder_in_place_of_the_config_file_is_said(guided_home):

@@ -4,7 +4,7 @@ The built-in beds (``rain``, ``ocean``, ``pink-noise``, ``brown-noise``, ``warm-
 seamless loops made by :mod:`guided.bed_synthesis`; here they are normalised to an RMS of 0.1
 (-20 dBFS), peak < 0.9, and kept as .npy in a cache folder when given one. Synthesis is
 deterministic: the same name, rate and seed give the same samples. A user's file (decoded by
-:mod:`guided.audio.user_files`) is looped with an equal-power crossfade of its tail into its head. A
+:mod:`guided.audio.user_sounds`) is looped with an equal-power crossfade of its tail into its head. A
 :class:`Bed` reads any stretch of the endless loop, for the mixer.
 
 Arrays are shaped ``(frames, channels)``; mono is the mean of the two stereo channels.
@@ -17,19 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dsp.loudness import kept_step_powers
+from ..dsp.loudness import kept_step_powers, step_powers
 from ..dsp.samples import rms
 from ..errors import SoundError
 from ..files import write_npy
-from . import user_files
 from .bed_synthesis import BEDS, BedSpec
 from .sounds import BED_NAMES
-from .user_files import RATE, builtin_name, check_channels, check_rate, to_channels, user_path
+from .stored import StoredSound
+from .user_files import BED_PEAK_LIMIT, BED_RMS, RATE, builtin_name, check_channels, check_rate, to_channels, user_path
+from .user_sounds import user_bed_loop
 
-BED_RMS = 0.1  # -20 dBFS
-BED_PEAK_LIMIT = 0.9
-FILE_BED_MAX_SECONDS = 180.0
-FILE_BED_CROSSFADE = 2.0  # s
 _CHECK_FRAMES = 48000  # frames of a cached loop checked at a time
 _BED_VERSION = 1  # bump whenever bed synthesis changes, so stale cache files are not used
 
@@ -77,18 +74,26 @@ def synth_bed_loop(name: str, rate: int = RATE, seed: int = 0) -> np.ndarray:
 
 
 class Bed:
-    """An endless background: a loop read at any absolute position."""
+    """An endless background: a loop read at any absolute position. The loop is an array (a
+    built-in bed) or a :class:`StoredSound` (a user's file, read from disk a stretch at a time)."""
 
-    def __init__(self, name: str, loop: np.ndarray, rate: int = RATE) -> None:
-        loop = np.ascontiguousarray(loop, dtype=np.float32)
+    def __init__(self, name: str, loop, rate: int = RATE) -> None:
+        if not isinstance(loop, StoredSound):
+            loop = np.ascontiguousarray(loop, dtype=np.float32)
+            loop.flags.writeable = False
         if loop.ndim != 2 or loop.shape[0] == 0:
             raise SoundError(f"background '{name}' has no audio to loop")
-        loop.flags.writeable = False
         self.name = name
         self.rate = rate
         self.samples = loop
         self.frames = int(loop.shape[0])
         self.channels = int(loop.shape[1])
+
+    def step_powers(self) -> np.ndarray:
+        """The loop's K-weighted power per 100 ms step, for the mix's loudness."""
+        if isinstance(self.samples, StoredSound):
+            return self.samples.step_powers()  # measured when the loop was made
+        return step_powers(self.samples, self.rate)  # a cached loop's are kept beside it, found by identity
 
     def read(self, start: int, n: int) -> np.ndarray:
         """(n, channels) float32: positions start .. start+n-1 of the loop repeated forever."""
@@ -139,7 +144,9 @@ def load_bed(
     """A background bed: a built-in name (cached in ``cache_dir`` if given) or a sound file.
 
     A file is decoded (its first 180 s at most), made loopable with a 2 s equal-power crossfade
-    of its tail into its head, and normalised to an RMS of 0.1.
+    of its tail into its head, and normalised to an RMS of 0.1, a few seconds at a time, into
+    ``cache_dir`` (kept by the file's content) or an unnamed temporary file: the loop is read from
+    there as the mix needs it, never held whole (see :mod:`guided.audio.user_sounds`).
     """
     rate = check_rate(rate)
     channels = check_channels(channels)
@@ -161,24 +168,4 @@ def load_bed(
             kept_step_powers(bed.samples, rate, cache)  # the mixer's loudness reads them at once
         return bed
     path = user_path(key, BED_NAMES, "background")
-    x = user_files.load(path, rate, max_seconds=FILE_BED_MAX_SECONDS)
-    x = x[: int(FILE_BED_MAX_SECONDS * rate)]
-    x = _make_loop(x, int(round(FILE_BED_CROSSFADE * rate)), key)
-    try:
-        loop = _normalise_bed(x)
-    except SoundError:
-        raise SoundError(f"'{key}' is silent; choose a sound file with audible sound") from None
-    return Bed(path.name, to_channels(loop, channels), rate)
-
-
-def _make_loop(x: np.ndarray, fade: int, label: str) -> np.ndarray:
-    """Loop x seamlessly: its last ``fade`` frames cross-fade (equal power) into its first."""
-    n = len(x)
-    if n < 4:
-        raise SoundError(f"'{label}' is too short to loop; use a recording of a few seconds")
-    fade = max(1, min(fade, n // 3))
-    u = (np.arange(fade) + 0.5) / fade
-    fade_in, fade_out = np.sin(0.5 * np.pi * u), np.cos(0.5 * np.pi * u)
-    loop = x[: n - fade].copy()
-    loop[:fade] = x[:fade] * fade_in[:, None] + x[n - fade :] * fade_out[:, None]
-    return loop
+    return Bed(path.name, user_bed_loop(path, key, rate, channels, cache_dir), rate)

@@ -10,7 +10,7 @@ give the same samples every time, so a session renders identically on every run.
 The product ships them pre-rendered as ``audio/NAME.flac`` (see ``audio/generate.py``);
 :func:`load_bell` decodes those (and keeps the result as .npy in a cache folder when given one)
 and falls back to synthesis when they are missing. A user's file is decoded by
-:mod:`guided.audio.user_files`, then peak-normalised and faded like a built-in.
+:mod:`guided.audio.user_sounds`, a few seconds at a time, then peak-normalised and faded like a built-in.
 
 Arrays are shaped ``(frames, channels)``; mono is the mean of the two stereo channels.
 """
@@ -30,15 +30,12 @@ from ..dsp.samples import raised_cosine, resample
 from ..errors import MissingDependencyError, SoundError
 from ..files import write_npy
 from ..paths import bundled
-from . import user_files
 from .sounds import BELL_NAMES, described
-from .user_files import RATE, builtin_name, check_channels, check_rate, to_channels, user_path
+from .user_files import BELL_PEAK, RATE, builtin_name, check_channels, check_rate, to_channels, user_path
+from .user_sounds import user_bell
 
-BELL_PEAK = 0.5  # -6 dBFS
 RING_FLOOR_DB = -70.0  # a bell ends once its ring has decayed below this, relative to its peak
 BELL_END_FADE = 0.05  # s, the fade to exactly zero at the end of a synthesised bell
-FILE_BELL_FADE_IN = 0.005  # s
-FILE_BELL_FADE_OUT = 0.05  # s
 BUNDLED_RATE = 44100  # the rate of the bundled audio/NAME.flac files
 
 
@@ -234,8 +231,8 @@ def _bundled_bell(name: str, rate: int) -> np.ndarray:
 
 def _decode_bundled(path: Path, rate: int) -> np.ndarray:
     """A bundled bell (stereo 24-bit FLAC at 44.1 kHz, as audio/generate.py writes them) as (n, 2)
-    float64 at `rate`: the samples `user_files.load` gives, from one ffmpeg run. pydub runs ffprobe
-    first to learn what a file holds, which is known here: one process fewer on a cold start."""
+    float64 at `rate`, from one ffmpeg run: pydub would run ffprobe first to learn what a file
+    holds, which is known here: one process fewer on a cold start."""
     import subprocess
 
     ffmpeg = shutil.which("ffmpeg")
@@ -286,12 +283,14 @@ def _finite_peak(x: np.ndarray) -> float:
     return peak
 
 
-def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir: Path | None = None) -> np.ndarray:
+def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir: Path | None = None):
     """A bell as (n, channels) float32: a built-in name, or the path of any sound file.
 
-    Built-in names decode the bundled ``audio/NAME.flac`` (synthesising it if missing). A file is
-    decoded, resampled to ``rate``, peak-normalised to -6 dBFS and given a 5 ms fade-in and a
-    short fade-out.
+    Built-in names decode the bundled ``audio/NAME.flac`` (synthesising it if missing) into an
+    array. A file becomes a :class:`guided.audio.stored.StoredSound` (read a slice at a time, like
+    an array): its first two minutes at most, resampled to ``rate``, peak-normalised to -6 dBFS,
+    with a 5 ms fade-in and a short fade-out (see :mod:`guided.audio.user_sounds`); kept in
+    ``cache_dir`` by the file's content when given one.
     """
     rate = check_rate(rate)
     channels = check_channels(channels)
@@ -303,17 +302,4 @@ def load_bell(name_or_path: str, rate: int = RATE, channels: int = 2, cache_dir:
             kept_step_powers(bell, rate, _cached_bell_path(key.lower(), rate, cache_dir))
             return bell
         return to_channels(_bundled_bell(key.lower(), rate).copy(), channels)
-    path = user_path(key, BELL_NAMES, "bell")
-    x = user_files.load(path, rate)
-    x = x - x.mean(axis=0)
-    fade_in = min(int(round(FILE_BELL_FADE_IN * rate)), len(x) // 2)
-    fade_out = min(int(round(FILE_BELL_FADE_OUT * rate)), len(x) // 2)
-    x[:fade_in] *= raised_cosine(fade_in)[:, None]
-    x[len(x) - fade_out :] *= raised_cosine(fade_out)[::-1, None]
-    try:
-        bell = _finish_bell(x)
-    except SoundError:
-        raise SoundError(
-            f"'{key}' is silent; choose a sound file with an audible bell in it"
-        ) from None
-    return to_channels(bell, channels)
+    return user_bell(user_path(key, BELL_NAMES, "bell"), key, rate, channels, cache_dir)

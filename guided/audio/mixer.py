@@ -21,6 +21,7 @@ from ..options import SessionOptions
 from ..timing.timeline import Timeline
 from ..tts.cache import ClipCache
 from .clips import ClipSamples
+from .stored import StoredSound
 
 BLOCK = 32768  # frames per block: about 0.75 s at 44.1 kHz
 
@@ -30,9 +31,12 @@ CEILING_DB = -1.5  # sample peak ceiling; keeps true peak at or below -1 dBTP
 # How the parts sit against the voice before the whole mix is brought to the chosen loudness.
 BED_BELOW_VOICE_LU = 14.0
 BELL_BELOW_VOICE_LU = 4.0
-DUCK_ATTACK_MS = 350
-DUCK_RELEASE_MS = 900
-DUCK_MERGE_MS = 1800  # phrases closer than this keep the bed down between them: no pumping
+# The bed ducks by passage, not by phrase: it stays down through the pauses between sentences
+# (most of the library's are 3-6 s, and a bed swelling in each one pumps) and rises only into a
+# silence of the options' `duck_hold_ms` or more, the sittings and breathing where it is a gift.
+DUCK_LEAD_MS = 1500  # going down, this long before the next phrase: the voice never enters on a swell
+DUCK_DELAY_MS = 600  # the last word's tail heard on a still bed before it starts to rise
+DUCK_RISE_MS = 8000  # slow: a 10 dB dip comes back 4 dB within 2 s at most, a tide not a swell
 LIMIT_WINDOW_MS = 8  # the peak guard's look-ahead and release
 BELL_PEAK_MARGIN_DB = 3.0  # bells peak at least this far under the ceiling
 FULL_SCALE_MARGIN = 1.001  # the guard's own rounding; anything past it is a mix gone wrong
@@ -118,6 +122,16 @@ def phrase_gain(clip) -> float:
     return loudness.db_to_gain(PHRASE_LUFS - own) if np.isfinite(own) else 1.0
 
 
+def _step_powers(sound, rate: int) -> np.ndarray:
+    """A bell's step powers: measured when a user's file was made into one, else now (or found
+    kept beside a cached built-in)."""
+    return sound.step_powers() if isinstance(sound, StoredSound) else loudness.step_powers(sound, rate)
+
+
+def _peak(sound) -> float:
+    return sound.peak if isinstance(sound, StoredSound) else float(np.abs(sound).max(initial=0.0))
+
+
 @dataclass(frozen=True)
 class Levels:
     """The session's gains: worked out once, kept when the timeline is placed again."""
@@ -132,7 +146,8 @@ class Mixer:
     def __init__(self, timeline: Timeline, options: SessionOptions, cache: ClipCache, bells: dict, bed=None,
                  levels: Levels | None = None, clips: ClipSamples | None = None) -> None:
         """The mix of `timeline` as `options` choose it (rate, channels, loudness, volumes, ducking).
-        `bells` maps each bell name in the timeline to its (frames, channels) samples; `bed` is a
+        `bells` maps each bell name in the timeline to its (frames, channels) samples (an array, or
+        a user's file as a `StoredSound`, read a block at a time); `bed` is a
         `beds.Bed` (or None), already at the session's rate and channels. `levels` (default: worked
         out from this timeline) and `clips` are shared by a mixer of the same session placed again."""
         if options.sample_rate != timeline.rate:
@@ -151,7 +166,7 @@ class Mixer:
         self.bell_events = timeline.bells
         self._bell_starts = [e.start for e in self.bell_events]
         self._bell_longest = max((len(bells[e.bell]) for e in self.bell_events), default=0)
-        self._duck_regions = self._merge_speech()
+        self._duck_regions = self._passages()
         self._duck_region_starts = [r[0] for r in self._duck_regions]
         self.levels = levels or self._levels()
         self.voice_gain, self.bed_gain, self.bell_gain = self.levels.voice, self.levels.bed, self.levels.bell
@@ -192,13 +207,13 @@ class Mixer:
         bell_gains: dict[str, float] = {}
         bell_caps: dict[str, float] = {}
         for name, samples in self.bells.items():
-            powers = loudness.step_powers(samples, rate)
+            powers = _step_powers(samples, rate)
             own = loudness.integrated(powers)
             gain = loudness.db_to_gain(s.loudness - BELL_BELOW_VOICE_LU - own) if np.isfinite(own) else 0.0
             bell_gains[name] = gain * loudness.db_to_gain(s.bell_db)
             # A struck bell's first moment is far above its loudness: cap it below the ceiling so
             # the peak guard never has to flatten the strike (which would also lose loudness).
-            peak = float(np.abs(samples).max(initial=0.0))
+            peak = _peak(samples)
             bell_caps[name] = loudness.db_to_gain(CEILING_DB - BELL_PEAK_MARGIN_DB) / peak if peak > 0 else 0.0
             part = np.zeros(steps)
             for event in self.bell_events:
@@ -209,8 +224,7 @@ class Mixer:
         bed = np.zeros(steps)
         bed_gain = 0.0
         if self.bed is not None:
-            # The loop itself, not a copy: a cached bed's powers are kept beside it, found by identity.
-            loop_powers = loudness.step_powers(self.bed.samples, rate)
+            loop_powers = self.bed.step_powers()
             own = loudness.integrated(loop_powers)
             bed_gain = loudness.db_to_gain(s.loudness - BED_BELOW_VOICE_LU - own)
             centres = np.arange(steps) * step + step // 2
@@ -282,15 +296,31 @@ class Mixer:
             found = self._phrase_gains[clip.key] = self.voice_gain * phrase_gain(clip)
         return found
 
-    def _merge_speech(self) -> list[tuple[int, int]]:
-        merge = round(self.rate * DUCK_MERGE_MS / 1000)
-        regions: list[list[int]] = []
-        for event in self.speech:
-            if regions and event.start - regions[-1][1] <= merge:
-                regions[-1][1] = max(regions[-1][1], event.end)
-            else:
-                regions.append([event.start, event.end])
+    def _passages(self) -> list[tuple[int, int]]:
+        """The passages the bed stays down under, (start, end): phrases with pauses shorter than the
+        hold between them, from the first word to the last. A session that starts or ends with
+        a pause shorter than the hold keeps the bed down there too (its fades do the rest)."""
+        hold = round(self.rate * self.options.duck_hold_ms / 1000)
+        speech = self.speech
+        if not speech:
+            return []
+        regions = [[min(e.start for e in speech), 0]]
+        for end, start in self.timeline.pauses:
+            if start - end >= hold:
+                regions[-1][1] = end
+                regions.append([start, 0])
+        regions[-1][1] = max(e.end for e in speech)
+        if regions[0][0] < hold:
+            regions[0][0] = 0
+        if self.total - regions[-1][1] < hold:
+            regions[-1][1] = self.total
         return [(a, b) for a, b in regions]
+
+    @property
+    def duck_reach(self) -> int:
+        """How far ahead (samples) the bed's level at a moment depends on where phrases are: the
+        hold, which decides whether a pause is long enough to rise into, and the lead before a phrase."""
+        return round(self.rate * (self.options.duck_hold_ms + DUCK_LEAD_MS) / 1000)
 
     # --- envelopes ----------------------------------------------------------------------------
     def bed_envelope(self, positions: np.ndarray) -> np.ndarray:
@@ -310,19 +340,20 @@ class Mixer:
         tail = span(self.total - fade, np.inf)
         envelope[tail] *= _ramp((self.total - positions[tail]) / fade)
 
-        attack = self.rate * DUCK_ATTACK_MS / 1000
-        release = self.rate * DUCK_RELEASE_MS / 1000
+        lead = self.rate * DUCK_LEAD_MS / 1000
+        delay = self.rate * DUCK_DELAY_MS / 1000
+        rise = self.rate * DUCK_RISE_MS / 1000
         duck = np.zeros(positions.size)
-        index = bisect.bisect_right(self._duck_region_starts, high + attack) - 1
+        index = bisect.bisect_right(self._duck_region_starts, high + lead) - 1
         while index >= 0:
             start, end = self._duck_regions[index]
-            if end + release < low:
+            if end + delay + rise < low:
                 break
             duck[span(start, end + 1)] = 1.0
-            rise = span(start - attack, start)
-            np.maximum(duck[rise], _ramp((positions[rise] - (start - attack)) / attack), out=duck[rise])
-            fall = span(end + 1, end + release)
-            np.maximum(duck[fall], _ramp(((end + release) - positions[fall]) / release), out=duck[fall])
+            going = span(start - lead, start)
+            np.maximum(duck[going], _ramp((positions[going] - (start - lead)) / lead), out=duck[going])
+            rising = span(end + 1, end + delay + rise)
+            np.maximum(duck[rising], _ramp(((end + delay + rise) - positions[rising]) / rise), out=duck[rising])
             index -= 1
         if self.options.duck_db:
             envelope *= np.power(loudness.db_to_gain(self.options.duck_db), duck)

@@ -1,9 +1,10 @@
 """A user's own sound files, and the checks every bell and bed goes through.
 
-Any file ffmpeg can decode works as a bell or a bed: pydub runs ffmpeg, and its failures (a missing
-ffmpeg, a damaged or empty file, a folder) become one friendly line each. Also here: which file or
-built-in a name refers to (with a "did you mean" for a near miss), and the sample rates and channel
-counts bells and beds accept.
+Any file ffmpeg can decode works as a bell or a bed (:mod:`guided.audio.user_sounds` makes them,
+a few seconds at a time); here: how long each may be heard, a file's length from its header (for
+listings, which decode nothing), the quick refusals, and one short line for whatever ffmpeg says
+about a file it cannot decode. Also which file or built-in a name refers to (with a "did you mean"
+for a near miss), and the sample rates and channel counts bells and beds accept.
 
 Arrays are shaped ``(frames, channels)``; mono is the mean of the two stereo channels.
 """
@@ -12,27 +13,26 @@ from __future__ import annotations
 
 import difflib
 import os
-import shutil
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import MissingDependencyError, NotFoundError, SoundError
+from ..errors import NotFoundError, SoundError
 
 if TYPE_CHECKING:  # numpy loads when a sound is decoded, not when a name is looked up (listings)
     import numpy as np
 
 RATE = 44100  # the rate bells and beds are made at unless a session asks for another
 MIN_RATE, MAX_RATE = 8000, 384000
-
-
-def load(path: Path, rate: int, max_seconds: float | None = None) -> np.ndarray:
-    """A sound file as (n, 2) float64 at ``rate``: decoded (its first ``max_seconds`` at most),
-    then resampled."""
-    from ..dsp.samples import resample
-
-    x, source = decode(path, max_seconds=max_seconds)
-    return resample(x, source, rate)
+# A bell rings out under what follows it: two minutes is longer than any struck bell or bowl, and a
+# file longer than that (a recording of a whole session) is heard for two minutes, faded out over
+# the last ten seconds of them. A bed loops its file's first three minutes.
+FILE_BELL_MAX_SECONDS = 120.0
+FILE_BELL_CUT_FADE = 10.0
+FILE_BED_MAX_SECONDS = 180.0
+# The levels every bell and bed is brought to, built in or a user's.
+BELL_PEAK = 0.5  # -6 dBFS
+BED_RMS = 0.1  # -20 dBFS
+BED_PEAK_LIMIT = 0.9
 
 
 def probe_seconds(path: Path) -> float | None:
@@ -48,51 +48,10 @@ def probe_seconds(path: Path) -> float | None:
     return float(seconds) if isinstance(seconds, (int, float)) and seconds > 0 else None
 
 
-def decode(path: Path, max_seconds: float | None = None) -> tuple[np.ndarray, int]:
-    """Decode any file ffmpeg can read: ((n, 2) float64 in [-1, 1], sample rate)."""
-    import numpy as np
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # pydub warns when ffmpeg is absent
-            warnings.simplefilter("ignore", DeprecationWarning)  # ... and about audioop
-            from pydub import AudioSegment
-    except ImportError as exc:
-        raise MissingDependencyError(
-            f"decoding sound files needs pydub ({exc}); install it with: pip install pydub"
-        ) from None
-    _refuse_blank(path)
-    try:
-        # -nostdin: ffmpeg would otherwise read keys from our stdin, eating what the user types.
-        seg = AudioSegment.from_file(str(path), duration=max_seconds, parameters=["-nostdin"])
-        frame_count = int(seg.frame_count())
-        channels, width, src_rate = seg.channels, seg.sample_width, int(seg.frame_rate)
-        raw = np.array(seg.get_array_of_samples())
-    except Exception as exc:  # pydub/ffmpeg fail in many ways on bad files: never let them out
-        if _ffmpeg_missing() and not isinstance(exc, (IndexError, KeyError)):
-            raise MissingDependencyError(
-                f"decoding '{path}' needs ffmpeg, which is not installed; install ffmpeg "
-                "(e.g. sudo apt install ffmpeg) or use a built-in sound"
-            ) from None
-        raise SoundError(
-            f"cannot decode '{path}' as audio: {_decode_reason(exc, path)}; "
-            "use a WAV, FLAC, MP3 or OGG file"
-        ) from None
-    if frame_count == 0 or raw.size == 0 or src_rate <= 0:
-        raise SoundError(f"'{path}' holds no audio; use a sound file with something in it")
-    x = raw[: (raw.size // channels) * channels].reshape(-1, channels)
-    x = x.astype(np.float64) / float(1 << (8 * width - 1))
-    if channels == 1:
-        x = np.repeat(x, 2, axis=1)
-    elif channels > 2:
-        x = x[:, :2]  # front left and right
-    return x, src_rate
-
-
 BLANK_PROBE = 64 * 1024
 
 
-def _refuse_blank(path: Path) -> None:
+def refuse_blank(path: Path) -> None:
     """A regular file that starts with nothing but zero bytes is no sound file any format knows;
     ffmpeg would probe the whole of it before saying so (a sparse 2 GB file took it a minute)."""
     try:
@@ -107,22 +66,17 @@ def _refuse_blank(path: Path) -> None:
                          "use a WAV, FLAC, MP3 or OGG file")
 
 
-def _ffmpeg_missing() -> bool:
-    return shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None
-
-
-def _decode_reason(exc: Exception, path: Path) -> str:
-    """One short line explaining why ffmpeg/pydub could not decode a file."""
-    text = str(exc).strip()
-    if type(exc).__name__ == "CouldntDecodeError" and "Output from ffmpeg" in text:
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        text = lines[-1] if lines else "ffmpeg could not read it"
-        for prefix in (str(path) + ": ", path.name + ": "):
-            if text.startswith(prefix):
-                text = text[len(prefix) :]
-    elif isinstance(exc, (IndexError, KeyError)):
+def decode_reason(said: str, path: Path) -> str:
+    """One short line from what ffmpeg said when it could not decode a file: its last line, without
+    the file's name in front."""
+    lines = [ln.strip() for ln in said.splitlines() if ln.strip()]
+    text = lines[-1] if lines else "ffmpeg could not read it"
+    if "matches no streams" in text or "does not contain any stream" in text:
         text = "no audio stream found"
-    text = " ".join(text.split()) or type(exc).__name__
+    for prefix in (str(path) + ": ", path.name + ": "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    text = " ".join(text.split())
     return text if len(text) <= 160 else text[:157] + "..."
 
 
@@ -152,6 +106,15 @@ def user_path(key: str, names: tuple[str, ...], kind: str) -> Path:
     if looks_like_path:
         raise NotFoundError(f"sound file '{key}' not found; check the path")
     raise NotFoundError(_unknown_message(key, names, kind))
+
+
+def refuse_unusable(name: str, names: tuple[str, ...], kind: str) -> None:
+    """Refuse at once, in one line, a sound that names nothing usable: no such built-in or file, a
+    folder, a pipe or a device, a file of nothing but zero bytes. For a session to say so before any
+    work; a file that turns out damaged is said when it is decoded."""
+    key = str(name).strip()
+    if key.lower() not in names:
+        refuse_blank(user_path(key, names, kind))
 
 
 def _unknown_message(name: str, names: tuple[str, ...], kind: str) -> str:

@@ -15,17 +15,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..audio.mixer import FADE_MS, Mixer
+from ..audio.mixer import BLOCK, FADE_MS, Mixer
 from ..timing.fitting import place_rest
 from ..timing.timeline import Arrangement, EstimatedClip, Timeline
 
-# What lies this soon after the part already mixed stays where it is: the bed's dip under a phrase
-# starts before it, and phrases this close share one dip (mixer.DUCK_ATTACK_MS, DUCK_MERGE_MS).
+# What lies this soon after the part already mixed stays where it is, at the least. The bed's level
+# at a moment depends on the phrases up to its duck's reach ahead (whether the pause it is in is long
+# enough to rise into, and the dip before the next phrase), so the freeze takes in that reach past
+# the block being mixed too: the bed then never changes its mind about a stretch already heard.
 FREEZE_MS = 2500
 # A stretch is mixed once every phrase starting before its end + this is rendered. A fitted session
-# waits further ahead, so that the pause before a late phrase can still take up its true length.
+# waits further ahead, by the freeze, so that the pause before a late phrase can still take up its
+# true length.
 READY_MARGIN_MS = 500
-FITTED_READY_MARGIN_MS = FREEZE_MS + 500
 
 
 class LiveSpeech:
@@ -116,15 +118,15 @@ class LiveSpeech:
                 silence_end = group[0].end
         return None
 
-    def place_again(self, position: int) -> Timeline:
+    def place_again(self, position: int, freeze: int) -> Timeline:
         """The timeline with every phrase rendered so far at its true length; what starts before
-        `position` + FREEZE_MS (and before the first phrase still estimated) stays where it was."""
+        `position` + `freeze` samples (and before the first phrase still estimated) stays where it was."""
         with self._lock:
             known = dict(self._clips)
         old = self.arrangement
         items = [replace(i, clip=known[i.text]) if i.kind == "speech" and isinstance(i.clip, EstimatedClip)
                  and i.text in known else i for i in old.items]
-        limit = position + round(FREEZE_MS * old.rate / 1000)
+        limit = position + freeze
         keep = 0
         floor = 0
         for item, group in zip(old.items, old.placement.groups, strict=True):
@@ -152,8 +154,11 @@ class LiveMixer:
         self._seen = -1
         self._mixed = 0  # the furthest place mixing went on from: nothing before it moves again
         self._waiting_from: int | None = speech.waiting_point()
-        margin = READY_MARGIN_MS if speech.target is None else FITTED_READY_MARGIN_MS
-        self._margin = round(margin * mixer.rate / 1000)
+        # The player asks for a block at a time, FEED_BLOCK frames; BLOCK bounds any caller's.
+        self._freeze = max(round(FREEZE_MS * mixer.rate / 1000), mixer.duck_reach + BLOCK)
+        self._margin = round(READY_MARGIN_MS * mixer.rate / 1000)
+        if speech.target is not None:
+            self._margin += self._freeze
 
     @property
     def timeline(self) -> Timeline:
@@ -171,7 +176,7 @@ class LiveMixer:
         version = self.speech.version
         if version != self._seen and self._waiting_from is not None:
             self._seen = version
-            self._mixer = self._mixer.retimed(self.speech.place_again(self._mixed))
+            self._mixer = self._mixer.retimed(self.speech.place_again(self._mixed, self._freeze))
             self._waiting_from = self.speech.waiting_point()
 
     def ready(self, position: int, frames: int) -> bool:
@@ -183,7 +188,7 @@ class LiveMixer:
         if self.speech.target is None:
             # Unfitted, the end moves with the true lengths, and the bed fades out before it.
             rate = self.rate
-            limit = min(limit, self.total - round((FADE_MS + FREEZE_MS) * rate / 1000))
+            limit = min(limit, self.total - round(FADE_MS * rate / 1000) - self._freeze)
         return position + frames <= limit
 
     def render(self, position: int, frames: int):

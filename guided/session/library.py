@@ -52,13 +52,14 @@ def bell_length(name: str | None, rate: int) -> int:
     if name.lower() in RING_SECONDS:  # a built-in bell rings exactly this long at any rate
         return round(RING_SECONDS[name.lower()] * rate)
     from ..audio.sounds import BELL_NAMES
-    from ..audio.user_files import probe_seconds, user_path
+    from ..audio.user_files import FILE_BELL_MAX_SECONDS, probe_seconds, user_path
 
     try:  # a file of the user's: its length from its header, never decoded for a listing
         seconds = probe_seconds(user_path(name, BELL_NAMES, "bell"))
     except GuidedError:
         seconds = None
-    return round((seconds if seconds is not None else ESTIMATED_BELL_SECONDS) * rate)
+    seconds = min(seconds, FILE_BELL_MAX_SECONDS) if seconds is not None else ESTIMATED_BELL_SECONDS
+    return round(seconds * rate)  # the longest a bell rings: a longer file is faded out there
 
 
 def session_lengths(scripts: list[Script], options: SessionOptions | None = None) -> list[SessionLength]:

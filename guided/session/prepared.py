@@ -185,7 +185,7 @@ def prepare(
 
     `source` is a library id ("heart-breathing"), a script file's path, the text of a script, or a
     parsed `Script`. `choices` are the sound options (engine, voice, rate, background, loudness,
-    voice_volume, background_volume, bell_volume, minutes, sample_rate, mono), resolved with the
+    voice_volume, background_volume, bell_volume, duck, duck_hold, minutes, sample_rate, mono), resolved with the
     environment and config.toml (see `guided.options.resolve`); or pass `options` ready made.
     `progress(done, total)` hears each phrase as it is rendered. Ids are found in `catalog` (by
     default the built-in library, your own scripts and GUIDED_LIBRARY; `guided.library(folder)`'s
@@ -208,11 +208,17 @@ def prepare(
     cache = ClipCache(where.clips)
     from ..audio.beds import load_bed
     from ..audio.bells import load_bell
-    from ..audio.sounds import DEFAULT_BELL
+    from ..audio.sounds import BED_NAMES, BELL_NAMES, DEFAULT_BELL
+    from ..audio.user_files import refuse_unusable
 
     seconds = options.minutes * 60 if options.minutes is not None else None
     wanted = {c.name for c in script.cues if isinstance(c, Bell)}
     wanted |= {c.bell or DEFAULT_INTERVAL_BELL for c in script.cues if isinstance(c, Sit) and c.bell_every_ms}
+    # A sound that names nothing usable (a pipe, a folder, a missing file) is refused before any work.
+    for name in sorted(wanted, key=str):
+        refuse_unusable(name or DEFAULT_BELL, BELL_NAMES, "bell")
+    if background is not None:
+        refuse_unusable(background, BED_NAMES, "background")
 
     def bell_at_rate(name: str | None):
         return load_bell(name or DEFAULT_BELL, rate, channels, cache_dir=where.sounds)

@@ -69,6 +69,18 @@ class Timeline:
     def bells(self) -> tuple[Event, ...]:
         return tuple(e for e in self.events if e.kind == "bell")
 
+    @property
+    def pauses(self) -> tuple[tuple[int, int], ...]:
+        """Where the voice is silent between two phrases: (the end of one, the start of the next),
+        whatever fills the silence (pauses, breathing, sittings, bells)."""
+        found = []
+        end = None
+        for event in sorted(self.speech, key=lambda e: e.start):
+            if end is not None and event.start > end:
+                found.append((end, event.start))
+            end = event.end if end is None else max(end, event.end)
+        return tuple(found)
+
     def section_at(self, position: int) -> int:
         found = 0
         for index, chapter in enumerate(self.sections):

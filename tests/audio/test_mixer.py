@@ -1,5 +1,5 @@
-"""The mixer: blocks that do not depend on where they are cut, a bed that fades and ducks under the
-voice, bells that ring out, loudness worked out ahead, and nothing that clips."""
+"""The mixer: blocks that do not depend on where they are cut, a bed that fades, ducks under a spoken
+passage and rises only into long silences, bells that ring out, loudness worked out ahead, and nothing that clips."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from guided.audio.beds import load_bed
 from guided.audio.bells import load_bell
-from guided.audio.mixer import DUCK_ATTACK_MS, DUCK_RELEASE_MS, Mixer
+from guided.audio.mixer import DUCK_DELAY_MS, DUCK_LEAD_MS, DUCK_RISE_MS, Mixer
 from guided.dsp import loudness
 from guided.dsp.peaks import guarded_step_powers
 from guided.options import SessionOptions
@@ -76,19 +76,74 @@ def test_the_bed_fades_in_and_out(tmp_path, fake_engine):
 
 
 def test_the_bed_dips_about_10_db_under_speech_with_smooth_edges(tmp_path, fake_engine):
-    mixer = build(tmp_path, fake_engine, "[pause 10s]\nOne two three four five six seven eight.\n[pause 10s]\n")
+    mixer = build(tmp_path, fake_engine, "[pause 10s]\nOne two three four five six seven eight.\n[pause 20s]\n")
     speech = mixer.timeline.speech[0]
-    positions = np.arange(speech.start - RATE, speech.end + 2 * RATE)
+    positions = np.arange(speech.start - 2 * RATE, speech.end + 10 * RATE)
     env = mixer.bed_envelope(positions)
     inside = env[(positions >= speech.start) & (positions < speech.end)]
     before = env[0]
     assert 20 * np.log10(inside.max() / before) == pytest.approx(-10.0, abs=0.01)
     steps = np.abs(np.diff(env))
     assert steps.max() < 1e-4  # no step anywhere: a smooth ramp
-    attack = (positions >= speech.start - DUCK_ATTACK_MS * RATE / 1000) & (positions < speech.start)
-    assert env[attack][0] > env[attack][-1]  # already going down before the first word
-    release_end = speech.end + DUCK_RELEASE_MS * RATE / 1000
-    assert env[positions >= release_end][0] == pytest.approx(before, rel=1e-3)
+    lead = (positions >= speech.start - DUCK_LEAD_MS * RATE / 1000) & (positions < speech.start)
+    assert env[lead][0] > env[lead][-1]  # already going down before the first word
+    risen = speech.end + (DUCK_DELAY_MS + DUCK_RISE_MS) * RATE / 1000
+    assert env[positions >= risen][0] == pytest.approx(before, rel=1e-3)
+
+
+def duck_db(mixer, start, end, step=441):
+    """The bed's dip in dB (0: not ducked) from `start` to `end`, fades left out."""
+    positions = np.arange(start, end, step)
+    return positions, 20 * np.log10(np.maximum(mixer.bed_envelope(positions), 1e-9))
+
+
+def test_the_bed_stays_down_through_the_pauses_of_a_spoken_passage(tmp_path, fake_engine):
+    passage = "[pause 12s]\nOne two three.\n[pause 3s]\nFour five six.\n[pause 6s]\nSeven eight.\n[pause 12s]\n"
+    mixer = build(tmp_path, fake_engine, passage)
+    first, last = mixer.timeline.speech[0], mixer.timeline.speech[-1]
+    _, db = duck_db(mixer, first.start, last.end)
+    assert db.max() == pytest.approx(-10.0, abs=0.01)  # still, all the way through both pauses
+
+
+def test_the_bed_rises_slowly_into_a_silence_as_long_as_the_hold_and_is_down_before_the_next_word(tmp_path,
+                                                                                                  fake_engine):
+    mixer = build(tmp_path, fake_engine, "[pause 12s]\nOne two three.\n[pause 20s]\nFour five six.\n[pause 12s]\n")
+    first, second = mixer.timeline.speech[:2]
+    positions, db = duck_db(mixer, first.end, second.start)
+    assert db.max() == pytest.approx(0.0, abs=0.01)  # the bed at its own level in the silence
+    seconds = (positions - first.end) / RATE
+    assert db[seconds < DUCK_DELAY_MS / 1000].max() == pytest.approx(-10.0, abs=0.01)  # the last word heard out
+    two_seconds = 200  # steps of 441 frames
+    assert (db[two_seconds:] - db[:-two_seconds]).max() < 6.0  # a slow rise: no swell of 6 dB within 2 s
+    before = positions >= second.start - DUCK_LEAD_MS * RATE / 1000
+    assert db[before][0] > -0.5 and db[-1] < -9.5  # down by the first word, from a little before it
+
+
+@pytest.mark.parametrize(("hold_ms", "rises"), [(7000, False), (4000, True)])
+def test_the_hold_decides_which_pauses_the_bed_rises_into(tmp_path, fake_engine, hold_ms, rises):
+    mixer = build(tmp_path, fake_engine, "[pause 12s]\nOne two three.\n[pause 5s]\nFour five six.\n[pause 12s]\n",
+                  duck_hold_ms=hold_ms)
+    first, second = mixer.timeline.speech[:2]
+    _, db = duck_db(mixer, first.end, second.start)
+    assert bool(db.max() > -7.0) is rises, db.max()
+
+
+def test_a_session_that_begins_and_ends_within_the_hold_keeps_its_bed_down_there(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, "[pause 3s]\nOne two three.\n[pause 1s]\n")
+    speech = mixer.timeline.speech[0]
+    assert speech.start < 7 * RATE and mixer.total - speech.end < 7 * RATE  # within the default hold
+    positions, db = duck_db(mixer, 0, mixer.total)
+    levels = mixer.bed_envelope(positions)
+    peak = levels.argmax()
+    assert 20 * np.log10(levels.max()) <= -10.0 + 1e-6  # never above its dip
+    assert np.all(np.diff(levels[: peak + 1]) >= 0) and np.all(np.diff(levels[peak:]) <= 0)  # only its fades
+
+
+def test_no_duck_leaves_the_bed_still_under_the_voice(tmp_path, fake_engine):
+    mixer = build(tmp_path, fake_engine, "[pause 10s]\nOne two three four.\n[pause 10s]\n", duck_db=0.0)
+    speech = mixer.timeline.speech[0]
+    _, db = duck_db(mixer, speech.start - RATE, speech.end + RATE)
+    assert db.min() == pytest.approx(0.0, abs=1e-9)
 
 
 def test_speech_stays_well_above_the_bed(tmp_path, fake_engine):

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 import guided
+from guided.audio.mixer import DUCK_DELAY_MS, DUCK_RISE_MS
 from guided.errors import MissingDependencyError, OutputError
 from guided.practice import log as practice_log
 from guided.practice import pictures
@@ -77,7 +78,8 @@ def test_the_bed_curve_dips_under_the_voice_and_rises_in_the_silences(session, t
     rate = session.timeline.rate
     sit = next(e for e in session.timeline.events if e.kind == "sit")
     phrase = session.timeline.speech[-1]
-    in_sit = db[(times > sit.start / rate + 3) & (times < sit.end / rate - 3)]
+    risen = (DUCK_DELAY_MS + DUCK_RISE_MS) / 1000  # the bed rises slowly into a long silence
+    in_sit = db[(times > sit.start / rate + risen) & (times < sit.end / rate - 3)]
     in_phrase = db[(times > phrase.start / rate + 0.5) & (times < phrase.end / rate - 0.5)]
     assert in_sit.min() == pytest.approx(0.0, abs=0.01)  # the bed at its own level
     assert in_phrase.max() == pytest.approx(session.options.duck_db, abs=0.01)  # ducked under speech
