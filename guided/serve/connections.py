@@ -8,9 +8,10 @@ hundreds of such sockets and leave a real listener with 503. Each connection her
 - a deadline for its request's headers (HEADERS_SECONDS from the moment it opened or finished
   its last response), after which a connection with no request under way is closed;
 - a place in a bounded room: at most PER_CLIENT connections from one address and TOTAL in all.
-  A new connection beyond either cap closes the oldest connection that has no request under way
-  (idle, or still sending headers), of that address first; a request being answered is never cut.
-  So a flood of idle sockets makes room for the next real request instead of refusing it.
+  A new connection beyond either cap closes the oldest connections that have had a second to ask
+  and have no request under way (idle, or still sending headers), of that address first; a request
+  being answered is never cut, nor a connection just opened. So a flood of idle sockets makes room
+  for the next real request instead of refusing it, and a burst of real clients is let in.
 - a quick end: when the server stops, a response under way is cut at once (see shutdown);
 - TCP_NODELAY: the listening socket is bound by guided (server.bind), with protocol 0, so asyncio
   does not set it; without it a kept-alive connection waits ~40 ms on each reply (Nagle's
@@ -26,6 +27,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 HEADERS_SECONDS = 10.0
 PER_CLIENT = 32
 TOTAL = 256  # below uvicorn's own limit_concurrency, which answers 503 rather than making room
+SETTLE_SECONDS = 1.0  # a connection younger than this is never closed to make room
 
 
 class GuardedProtocol(H11Protocol):
@@ -83,18 +85,21 @@ class GuardedProtocol(H11Protocol):
             self.transport.close()
 
     def _make_room(self) -> None:
+        now = self.loop.time()
         everyone = [c for c in self.connections if isinstance(c, GuardedProtocol) and not c.transport.is_closing()]
         mine = [c for c in everyone if c.client_address == self.client_address]
         for group, cap in ((mine, PER_CLIENT), (everyone, TOTAL)):
             while len(group) > cap:
-                # This connection is idle too: when every other one is answering, it is the one closed.
-                oldest = min((c for c in group if not c.busy), key=lambda c: c.opened)
+                # Only a connection that has had time to ask and has not: one just opened is sending
+                # its request (a burst of real clients is let in; uvicorn's own limit is behind).
+                idle = [c for c in group if c is not self and not c.busy and now - c.opened >= SETTLE_SECONDS]
+                if not idle:
+                    break
+                oldest = min(idle, key=lambda c: c.opened)
                 oldest.transport.close()
                 group.remove(oldest)
                 if oldest in everyone:
                     everyone.remove(oldest)
-                if oldest is self:
-                    return
 
     @property
     def client_address(self) -> str | None:
