@@ -81,7 +81,7 @@ def piper_voice(wpm: int = 150):
     from guided.tts.piper_engine import PiperEngine
 
     engine = PiperEngine(rate_wpm=wpm)
-    return lambda text: to_rate(*engine.render(text))
+    return lambda text: to_rate(*engine.render_at(text, engine.length_scale))  # one steady pace, as a person
 
 
 SHORT_ANSWERS = [

@@ -130,7 +130,7 @@ def make_answers(folder: Path, sentences: list[str], snr_db: float) -> dict[str,
             groups[f"{voice_name}|{condition}"] = []
     for index, text in enumerate(sentences):
         spoken = {"espeak-ng": espeak(text, folder)}
-        samples, rate = piper.render(text)
+        samples, rate = piper.render_at(text, piper.length_scale)  # one steady pace, as a person
         spoken["piper"] = to_rate(samples, rate)
         for voice_name, voice in spoken.items():
             for condition, snr in (("clean", None), ("noise", snr_db)):

@@ -53,7 +53,8 @@ def speak(text: str, rms: float = SPEECH_RMS) -> np.ndarray:
     """`text` spoken by Piper, as float64 samples at RATE with the voiced part at `rms` of full scale."""
     from scipy.signal import resample_poly
 
-    samples, rate = _voice().render(text)
+    voice = _voice()
+    samples, rate = voice.render_at(text, voice.length_scale)  # one steady pace, as a person speaks
     g = gcd(rate, RATE)
     audio = resample_poly(samples.astype(np.float64) / 32768, RATE // g, rate // g)
     voiced = audio[np.abs(audio) > 0.01]

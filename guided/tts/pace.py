@@ -114,19 +114,32 @@ CALIBRATION_LETTERS_PER_WORD = (sum(letters(t) for t in CALIBRATION_TEXT) / word
                                 / CALIBRATION_QUICKER)
 
 
+def word_time(text: str) -> float:
+    """The part of a phrase's letter-times that is its words (letters, words, syllables), without
+    the pauses at its marks and the phrase's own."""
+    words = text.split()
+    return (len(re.findall(r"\w", text)) + WORD_LETTERS * len(words)
+            + SYLLABLE_LETTERS * sum(map(syllables, words)))
+
+
+CALIBRATION_WORD_TIME = sum(word_time(t) for t in CALIBRATION_TEXT) / words_in(CALIBRATION_TEXT)
+
+
 def text_factor(text: str) -> float:
-    """How much longer than the calibration text's words this phrase's words take to say (letters,
-    and pauses at its commas and sentence ends, a word): 1 for words like the calibration's.
+    """How much longer than the calibration text's words this phrase's words take to say, a word
+    (their letters, words and syllables; not the pauses at its marks): 1 for words like those of
+    the library, where a letter-time lasts CALIBRATION_QUICKER longer than on the calibration text.
 
     A voice speaks letters at a steady speed, so a phrase of long words ("photosynthesis turns
     light into sugar") takes a quarter longer a word than one of short words. A phrase is spoken at
     `--rate` times this factor, as the voice's model gives it, so that every phrase, whatever its
-    words, lasts its words at `--rate` words a minute."""
+    words, lasts its words at `--rate` words a minute. Its pauses are left as they are: a short
+    phrase with a comma ("Next question, please.") is not hurried to make up for its pause."""
     words = len(text.split())
     if words == 0:
         return 1.0
     low, high = TEXT_FACTOR_LIMITS
-    return min(max(letters(text) / (words * CALIBRATION_LETTERS_PER_WORD), low), high)
+    return min(max(word_time(text) / words / CALIBRATION_WORD_TIME * CALIBRATION_QUICKER, low), high)
 
 
 def seconds_per_word(render: Callable[[str], tuple[object, int]], texts: Sequence[str] = CALIBRATION_TEXT) -> float:

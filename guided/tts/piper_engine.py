@@ -284,6 +284,11 @@ class PiperEngine:
             self._refinement.observe(text, len(samples) / rate, self.expected_seconds(text))
         return samples, rate
 
+    def render_at(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
+        """The phrase at this length scale, whatever its words: a person who keeps one pace (the tests'
+        and benchmarks' speaker), where `render` gives each phrase its own."""
+        return self._render_at(text, length_scale)
+
     def _render_at(self, text: str, length_scale: float) -> tuple[np.ndarray, int]:
         """Sentence by sentence, joined by a short breath of silence, as int16 without clipping."""
         import numpy as np
