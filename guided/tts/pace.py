@@ -77,6 +77,7 @@ PHRASE_LETTERS = 3.9
 # How far a phrase's setting may move from the session's to keep its words a minute: a phrase of
 # very long or very short words is not sped up or slowed down past these.
 TEXT_FACTOR_LIMITS = (0.7, 1.45)
+SETTING_RULE = 2  # how a phrase's setting is worked out from these: part of every clip's cache key
 
 
 def words_in(texts: Sequence[str]) -> int:
@@ -114,32 +115,19 @@ CALIBRATION_LETTERS_PER_WORD = (sum(letters(t) for t in CALIBRATION_TEXT) / word
                                 / CALIBRATION_QUICKER)
 
 
-def word_time(text: str) -> float:
-    """The part of a phrase's letter-times that is its words (letters, words, syllables), without
-    the pauses at its marks and the phrase's own."""
-    words = text.split()
-    return (len(re.findall(r"\w", text)) + WORD_LETTERS * len(words)
-            + SYLLABLE_LETTERS * sum(map(syllables, words)))
-
-
-CALIBRATION_WORD_TIME = sum(word_time(t) for t in CALIBRATION_TEXT) / words_in(CALIBRATION_TEXT)
-
-
 def text_factor(text: str) -> float:
-    """How much longer than the calibration text's words this phrase's words take to say, a word
-    (their letters, words and syllables; not the pauses at its marks): 1 for words like those of
-    the library, where a letter-time lasts CALIBRATION_QUICKER longer than on the calibration text.
+    """How much longer than the calibration text's words this phrase's words take to say (their
+    letter-times: letters, words, syllables and pauses, a word): 1 for words like the library's.
 
     A voice speaks letters at a steady speed, so a phrase of long words ("photosynthesis turns
     light into sugar") takes a quarter longer a word than one of short words. A phrase is spoken at
     `--rate` times this factor, as the voice's model gives it, so that every phrase, whatever its
-    words, lasts its words at `--rate` words a minute. Its pauses are left as they are: a short
-    phrase with a comma ("Next question, please.") is not hurried to make up for its pause."""
+    words, lasts its words at `--rate` words a minute."""
     words = len(text.split())
     if words == 0:
         return 1.0
     low, high = TEXT_FACTOR_LIMITS
-    return min(max(word_time(text) / words / CALIBRATION_WORD_TIME * CALIBRATION_QUICKER, low), high)
+    return min(max(letters(text) / (words * CALIBRATION_LETTERS_PER_WORD), low), high)
 
 
 def seconds_per_word(render: Callable[[str], tuple[object, int]], texts: Sequence[str] = CALIBRATION_TEXT) -> float:
@@ -307,7 +295,7 @@ def tag(model: PaceModel) -> str:
 
     # The rule that turns a phrase into its setting is part of it: change a weight, and no clip
     # rendered under the old rule is served.
-    rule = (MODEL_VERSION, WORD_LETTERS, SYLLABLE_LETTERS, tuple(sorted(PAUSE_LETTERS.items())), PHRASE_LETTERS,
+    rule = (MODEL_VERSION, SETTING_RULE, WORD_LETTERS, SYLLABLE_LETTERS, tuple(sorted(PAUSE_LETTERS.items())), PHRASE_LETTERS,
             CALIBRATION_QUICKER, TEXT_FACTOR_LIMITS)
     shape = (tuple(round(c, 9) for c in model.coefficients),
              tuple((name, tuple((round(x, 6), round(y, 6)) for x, y in knots)) for name, knots in model.corrections),

@@ -228,13 +228,10 @@ class Pyttsx3Engine:
         text_factor), within the factor's limits of the session's own setting."""
         from . import pace
 
-        factor = pace.text_factor(text)
-        if not self._by_espeak or factor == 1.0:
-            return self._settings_for(self.rate_wpm * factor)
-        # As long as the session's own setting makes it, shortened (or lengthened) by the factor:
-        # searched for, as espeak-ng's gap comes once a word and its rate once a letter.
-        wanted = self._phrase_seconds(text, self.speed, self.word_gap) / factor
-        found = _search(lambda speed, gap: self._phrase_seconds(text, speed, gap), wanted)
+        words = len(text.split())
+        if not self._by_espeak or words == 0:
+            return self._settings_for(self.rate_wpm * pace.text_factor(text))
+        found = _search(lambda speed, gap: self._phrase_seconds(text, speed, gap), words * 60.0 / self.rate_wpm)
         low, high = pace.TEXT_FACTOR_LIMITS
         own = 60.0 / self._spw(*found)  # the setting's pace on the calibration text's words
         if own < self.rate_wpm * low:
