@@ -276,14 +276,17 @@ class Refinement:
 
 
 def phrase_seconds(model: PaceModel, features: Sequence[float], text: str,
-                   settings: dict[str, float] | None = None, per_word: Sequence[int] = ()) -> float:
+                   settings: dict[str, float] | None = None, per_word: Sequence[int] = (),
+                   letter_times: float | None = None) -> float:
     """How long `text` takes at the setting `features`, by the voice's model: its seconds a word on
     the calibration text, times the phrase's letter-times in calibration words; except the terms of
     the features numbered in `per_word` (espeak-ng's gap between words), which come once a word."""
     by_letters = sum(c * f for i, (c, f) in enumerate(zip(model.coefficients, features, strict=True))
                      if i not in per_word)
     by_words = sum(model.coefficients[i] * features[i] for i in per_word)
-    return model.correction(settings) * (by_letters * letters(text) / CALIBRATION_LETTERS_PER_WORD
+    if letter_times is None:
+        letter_times = letters(text)  # given by a caller that tries many settings for one phrase
+    return model.correction(settings) * (by_letters * letter_times / CALIBRATION_LETTERS_PER_WORD
                                          + by_words * len(text.split()))
 
 

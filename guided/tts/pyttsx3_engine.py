@@ -154,6 +154,7 @@ class Pyttsx3Engine:
             if not voice and self._by_espeak:
                 espeak_facts.remember_default_voice(self.voice)
         self._pace = None  # the voice's pace (tts/pace.py), as known when first asked
+        self._settings_by_text: dict[str, tuple[int, int]] = {}
         self.speed, self.word_gap = self._settings_for(rate_wpm)
         self._refinement = None  # corrects an estimated pace from the phrases rendered
         if not self.pace.settled:
@@ -217,21 +218,31 @@ class Pyttsx3Engine:
             return int(round(min(max(a / room if room > 0 else float("inf"), 1.0), ESPEAK_FASTEST))), 0
         return _search(self._spw, wanted)
 
-    def _phrase_seconds(self, text: str, speed: int, gap: int) -> float:
+    def _phrase_seconds(self, text: str, speed: int, gap: int, letter_times: float | None = None) -> float:
         from . import pace
 
         return pace.phrase_seconds(self.pace.model, self._features(speed, gap), text, {"rate": speed, "gap": gap},
-                                   per_word=(2,) if self._by_espeak else ())
+                                   per_word=(2,) if self._by_espeak else (), letter_times=letter_times)
 
     def settings_for_text(self, text: str) -> tuple[int, int]:
         """The rate and word gap that say `text` in its words at rate_wpm words a minute (tts/pace.py,
         text_factor), within the factor's limits of the session's own setting."""
+        found = self._settings_by_text.get(text)
+        if found is None:
+            found = self._settings_by_text[text] = self._settings_found(text)
+            if len(self._settings_by_text) > 4096:  # a long session's phrases, not a process's every phrase
+                self._settings_by_text.pop(next(iter(self._settings_by_text)))
+        return found
+
+    def _settings_found(self, text: str) -> tuple[int, int]:
         from . import pace
 
         words = len(text.split())
         if not self._by_espeak or words == 0:
             return self._settings_for(self.rate_wpm * pace.text_factor(text))
-        found = _search(lambda speed, gap: self._phrase_seconds(text, speed, gap), words * 60.0 / self.rate_wpm)
+        letter_times = pace.letters(text)  # the same for every setting tried
+        found = _search(lambda speed, gap: self._phrase_seconds(text, speed, gap, letter_times),
+                        words * 60.0 / self.rate_wpm)
         low, high = pace.TEXT_FACTOR_LIMITS
         own = 60.0 / self._spw(*found)  # the setting's pace on the calibration text's words
         if own < self.rate_wpm * low:
@@ -246,6 +257,7 @@ class Pyttsx3Engine:
 
         pace.remember_measured(self._base, self._measure)
         self._pace = None
+        self._settings_by_text.clear()
         self.speed, self.word_gap = self._settings_for(self.rate_wpm)
         self._refinement = None
 
