@@ -22,7 +22,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -351,52 +350,16 @@ class Exports:
             job.future.set_exception(GuidedError(STOPPING) if stopped else error)
 
     def _adopt(self, item: Item, planned: jobs.Planned) -> Path | None:
-        """Copy `item`'s files from a folder `guided export --all` filled, when they are up to date
-        there for the server's options; the folder they came from, or None. A file exported there
-        without captions is taken too, and its captions written from the session (its speech is in
-        the cache, so nothing is rendered again)."""
-        from ..batch.folders import filled_folders
-        from ..batch.index import BatchItem, locked, write_index
-        from ..batch.selection import content_hash
+        """Copy `item`'s files from a folder `guided export --all` filled (batch/folders.py), when
+        they are up to date there for the server's options; the folder they came from, or None."""
+        from ..batch.folders import copy_exported
         from ..export.captions import caption_file
-        from ..export.encoding import commit, temp_in
 
-        without_captions = None
-        for folder in filled_folders():
-            if folder.resolve() == self.folder.resolve():
-                continue
-            row = read_index(folder / INDEX).get(item.id)
-            if row is None or row.get("file") != item.file or not (folder / item.file).is_file():
-                continue
-            if up_to_date(row, item.hash, folder, item.file, item.captions):
-                captions = (folder / item.captions).read_text(encoding="utf-8")
-            else:
-                if without_captions is None:
-                    without_captions = content_hash(planned.entry.path, self.options, planned.script, self.fmt, None,
-                                                    None, None, self._engine)
-                if row.get("hash") != without_captions:
-                    continue
-                session = self.session(item.key)
-                if session is None:
-                    continue
-                captions = caption_file(session.timeline, CAPTIONS)
-            audio_temp = temp_in(self.folder, item.file)
-            captions_temp = temp_in(self.folder, item.captions)
-            try:
-                with open(folder / item.file, "rb") as source, open(audio_temp, "wb") as copy:
-                    shutil.copyfileobj(source, copy, 1 << 20)
-                captions_temp.write_text(captions, encoding="utf-8")
-                with locked(self.folder):
-                    commit([(audio_temp, self.folder / item.file), (captions_temp, self.folder / item.captions)])
-                    seconds = float(row.get("seconds", 0.0))
-                    write_index(self.folder / INDEX, [BatchItem(item.id, item.title, item.file, seconds, item.hash,
-                                                                "exported", captions=item.captions)],
-                                read_index(self.folder / INDEX))
-            finally:
-                audio_temp.unlink(missing_ok=True)
-                captions_temp.unlink(missing_ok=True)
-            return folder
-        return None
+        def captions() -> str | None:  # written from the session, for a file exported without them
+            session = self.session(item.key)
+            return None if session is None else caption_file(session.timeline, CAPTIONS)
+
+        return copy_exported(planned, self.folder, self.options, self.fmt, self._engine, captions)
 
     # --- planning ----------------------------------------------------------------------------
 
