@@ -17,7 +17,11 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="needs make
 
 
 def would_run(target: str) -> str:
-    return subprocess.run(["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    # The suite itself runs under `make test`: a nested make would add "Entering directory" lines and
+    # inherit the outer make's flags, so it is asked as a make of its own.
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    return subprocess.run(["make", "-n", "-B", "--no-print-directory", target], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True).stdout
 
 
 def extras(commands: str) -> set[str]:
