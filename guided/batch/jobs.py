@@ -24,6 +24,7 @@ from ..export import encoding
 from ..options import SessionOptions
 from ..scripts.catalog import ScriptFile
 from ..scripts.language import Script
+from ..tts.workers import cores, make_shared_slots, share_slots
 from .index import INDEX, BatchItem, index_text, locked, playlist_text, read_index, write_files, write_index
 from .progress import BatchProgress, Progress
 from .selection import Selection, content_hash, file_name, load, select, up_to_date
@@ -86,11 +87,14 @@ class _Cancelled(Exception):
 _worker: dict = {}
 
 
-def _init_worker(queue, cancel) -> None:
+def _init_worker(queue, cancel, slots) -> None:
     # Ctrl-C at a terminal (or `timeout`'s SIGTERM) reaches every process in the group: only the parent acts on it, and tells
     # the workers through `cancel`, so each one stops between two blocks and removes its own files.
     errors.ignore_stops_in_worker()
     _worker.update(queue=queue, cancel=cancel)
+    # The batch's sessions share one slot per core for their speech (tts/workers.py): each job may render
+    # its phrases on every core, and two jobs together never on more.
+    share_slots(slots)
 
 
 def _run_job(job: _Job) -> dict:
@@ -274,7 +278,7 @@ def _refuse_overwriting(planned: list[Planned], out: Path, selection: Selection,
 
 
 def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs: int | None, progress) -> None:
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(jobs_to_run)))
+    workers = max(1, min(jobs or cores(), len(jobs_to_run)))
     # The longest first: the last one to start is short, so no worker idles long at the end.
     ordered = sorted(jobs_to_run, key=lambda j: -estimates[j.number])
     # Fresh interpreters, not forks: a fork copies the parent's speech engine and the locks its threads
@@ -289,7 +293,9 @@ def _run(jobs_to_run: list[_Job], items: list, estimates: dict[int, float], jobs
             progress(state.now(len(jobs_to_run), stopped))
 
     submitted: list = []
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(queue, cancel))
+    slots = make_shared_slots(context)
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
+                               initargs=(queue, cancel, slots))
     try:
         submitted.extend(pool.submit(_run_job, job) for job in ordered)
         pending = set(submitted)

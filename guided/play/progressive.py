@@ -1,7 +1,7 @@
 """Progressive play: a session that starts while its speech still renders.
 
-`LiveSpeech` renders the session's phrases in a background thread, in the order they are heard,
-ahead of the playhead. Until a phrase is rendered it is placed with an estimated length (its
+`LiveSpeech` renders the session's phrases in background threads (as many at once as the engine
+can use), in the order they are heard, ahead of the playhead. Until a phrase is rendered it is placed with an estimated length (its
 words at the voice's calibrated pace); as true lengths arrive, the part not yet mixed is placed
 again, and a session fitted to a length has its remaining stretchable pauses fitted again, so it
 still ends when asked. `LiveMixer` is what the player reads: the session's mixer, swapped for the
@@ -31,78 +31,96 @@ READY_MARGIN_MS = 500
 
 
 class LiveSpeech:
-    """The phrases of one session rendered in order in a background thread, and the session's
-    steps placed again as their true lengths arrive."""
+    """The phrases of one session rendered in order, `workers` at a time, in background threads, and
+    the session's steps placed again as their true lengths arrive."""
 
     def __init__(self, arrangement: Arrangement, render: Callable[[str], object], texts: list[str],
-                 target: int | None) -> None:
+                 target: int | None, workers: int = 1) -> None:
         """`render(text)` gives a phrase's clip (through the cache); `texts` are the phrases in the
-        order they are heard; `target` the fitted length in samples (None: not fitted)."""
+        order they are heard; `target` the fitted length in samples (None: not fitted); `workers`
+        how many phrases render at once (the next ones to be heard)."""
         self.arrangement = arrangement
         self.target = target
         self.error: BaseException | None = None
         self._render = render
         self._order = list(texts)
+        self._workers = max(1, workers)
         self._clips: dict[str, object] = {
             i.text: i.clip for i in arrangement.items if i.kind == "speech" and not isinstance(i.clip, EstimatedClip)
         }
+        self._taken: set[str] = set()  # rendering now, in one of the threads
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self.version = 0  # counts phrases rendered here: a change means the rest can be placed again
         self._stop = False
-        self._thread = self._start()
+        self._threads = self._start()
 
-    def _start(self) -> threading.Thread:
-        thread = threading.Thread(target=self._run, name="guided-speech", daemon=True)
-        thread.start()
-        return thread
+    def _start(self) -> list[threading.Thread]:
+        threads = [threading.Thread(target=self._run, name=f"guided-speech-{n}", daemon=True)
+                   for n in range(min(self._workers, max(1, len(self._left()))))]
+        for thread in threads:
+            thread.start()
+        return threads
 
     # rendering ----------------------------------------------------------------------------------
-    def _next(self) -> str | None:
+    def _left(self) -> list[str]:
+        return [t for t in self._order if t not in self._clips]
+
+    def _take(self) -> str | None:
+        """The first phrase to be heard that is neither rendered nor being rendered, now taken."""
         with self._lock:
-            return next((t for t in self._order if t not in self._clips), None)
+            text = next((t for t in self._order if t not in self._clips and t not in self._taken), None)
+            if text is not None:
+                self._taken.add(text)
+            return text
 
     def _run(self) -> None:
         try:
-            while not self._stop:
-                text = self._next()
+            while not self._stop and self.error is None:
+                text = self._take()
                 if text is None:
                     break
-                clip = self._render(text)
+                try:
+                    clip = self._render(text)
+                finally:
+                    with self._lock:
+                        self._taken.discard(text)
                 with self._arrived:
                     self._clips[text] = clip
                     self.version += 1
                     self._arrived.notify_all()
         except BaseException as exc:  # surfaced by the mixer, in the player's thread
             with self._arrived:
-                self.error = exc
+                self.error = self.error or exc
                 self._arrived.notify_all()
 
     @property
     def done(self) -> bool:
-        return self._next() is None
+        with self._lock:
+            return not self._left()
 
     def wait(self) -> None:
         """Until every phrase is rendered (rendering again if it was stopped); a rendering error is
         raised here."""
         self.resume()
         with self._arrived:
-            while self.error is None and any(t not in self._clips for t in self._order):
+            while self.error is None and self._left():
                 self._arrived.wait(0.5)
         if self.error is not None:
             raise self.error
 
     def resume(self) -> None:
         """Go on rendering after `stop` (nothing when every phrase is rendered)."""
-        if not self._thread.is_alive() and not self.done:
+        if not any(t.is_alive() for t in self._threads) and not self.done:
             self._stop = False
-            self._thread = self._start()
+            self._threads = self._start()
 
     def stop(self) -> None:
-        """Render nothing more, once the phrase in hand is done (waited for: a speech engine torn
+        """Render nothing more, once the phrases in hand are done (waited for: a speech engine torn
         down by the interpreter's exit in the middle of a phrase can abort the process)."""
         self._stop = True
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
 
     # placing ------------------------------------------------------------------------------------
     def waiting_point(self) -> int | None:

@@ -26,6 +26,7 @@ from ..timing.lengths import Lengths
 from ..timing.timeline import DEFAULT_INTERVAL_BELL, Timeline, assemble
 from ..tts import make_engine
 from ..tts.cache import ClipCache
+from ..tts.workers import render_all, workers_for
 
 # A pydub AudioSegment holds every sample in memory: past this, export or blocks() are the way.
 AUDIOSEGMENT_MAX_SECONDS = 30 * 60
@@ -260,10 +261,9 @@ def prepare(
             if not _still_to_render(arrangement):
                 arrangement = None  # every phrase cached: the exact placement, as `assemble` makes it
         else:
-            timeline = assemble(script, speak, bell_frames, rate=rate, seconds=seconds, progress=progress,
-                                estimate=estimate)
-            for text in also_speak:
-                speak(text)
+            clips = _render_ahead(script, engine, speak, also_speak, progress)
+            timeline = assemble(script, lambda text: clips.get(text) or speak(text), bell_frames, rate=rate,
+                                seconds=seconds, estimate=estimate)
         bed = bed_future.result()
         used = {e.bell for e in timeline.bells}
         mixer = Mixer(timeline, options, cache, {name: bell_samples(name) for name in used}, bed)
@@ -276,7 +276,8 @@ def prepare(
     # block needs (a phrase it needs is waited for in silence by the player), and on two cores a
     # speech thread started earlier takes from them the CPU that the first sound waits for.
     target = round(seconds * rate) if seconds is not None else None
-    live = LiveSpeech(arrangement, speak, [*spoken_texts(arrangement.script), *also_speak], target)
+    live = LiveSpeech(arrangement, speak, [*spoken_texts(arrangement.script), *also_speak], target,
+                      workers=workers_for(engine))
     settled_session: list[Session] = []
 
     def settled() -> Session:
@@ -296,6 +297,17 @@ def prepare(
 
     return Session(entry, script, timeline, LiveMixer(live, mixer), options, background, cache, engine.identity(),
                    speech=live, settle=settled)
+
+
+def _render_ahead(script: Script, engine, speak, also_speak: Sequence[str], progress) -> dict:
+    """Every phrase the session says, and `also_speak`, rendered (or found cached) on as many
+    workers as the engine can use, begun in the order they are heard; by the text `assemble` asks
+    for. A line that says the session's length waits for it, so `assemble` renders it itself."""
+    from ..scripts.spoken_words import MINUTES
+    from ..timing.timeline import spoken_texts
+
+    texts = [text for text in spoken_texts(script) if MINUTES not in text]
+    return render_all(speak, [*texts, *also_speak], workers_for(engine), done=progress)
 
 
 def _estimated_arrangement(script, engine, cache, bell_frames, lengths: Lengths, rate: int, seconds):

@@ -167,11 +167,31 @@ def voice_fingerprint(model: Path) -> str:
     return fingerprint
 
 
+def single_threaded_voice(voice: PiperVoiceFile):
+    """The voice with a model session that runs each phrase on the calling thread alone: no pool of
+    onnxruntime threads spinning beside it, so phrases rendered side by side each take one core."""
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    config = PiperConfig.from_dict(json.loads(voice.config.read_text("utf-8")))
+    session = onnxruntime.InferenceSession(str(voice.model), sess_options=options, providers=["CPUExecutionProvider"])
+    return PiperVoice(config=config, session=session)
+
+
 class PiperEngine:
     """Piper, loaded lazily: finding the voice is cheap and done at once (a missing voice is said
-    before any work), the model itself is loaded by the first phrase that is not cached."""
+    before any work), the model itself is loaded by the first phrase that is not cached.
+
+    Its model runs each phrase on one thread, and renders several phrases side by side from as many
+    threads (tts/workers.py): one loaded model serves them all (onnxruntime's sessions may be run
+    from several threads at once), and each synthesis holds one of the process's slots."""
 
     name = "piper"
+    parallel = 1 << 10  # phrases it can render at once: as many as there are cores (workers_for)
 
     def __init__(self, voice: str | None = None, rate_wpm: int = 120) -> None:
         if not piper_available():
@@ -196,10 +216,8 @@ class PiperEngine:
         with self._load_lock:
             if self._voice is None:
                 with libraries_kept_home():  # the import and the model's loading, where onnxruntime starts
-                    from piper import PiperVoice
-
                     try:
-                        self._voice = PiperVoice.load(self.voice_file.model, self.voice_file.config)
+                        self._voice = single_threaded_voice(self.voice_file)
                     except Exception as exc:  # onnxruntime and JSON errors of many kinds: a damaged voice
                         raise TTSError(f"cannot load the Piper voice {self.voice_file.model}: {exc}") from None
         return self._voice
@@ -299,8 +317,11 @@ class PiperEngine:
         # Raw model output (no per-sentence normalising, which would make loudness jump between
         # sentences); the whole session's loudness is set by the mixer, for every engine alike.
         config = SynthesisConfig(length_scale=length_scale, normalize_audio=False)
+        from .workers import slot
+
         try:
-            chunks = [c.audio_float_array for c in voice.synthesize(text, config)]
+            with slot():
+                chunks = [c.audio_float_array for c in voice.synthesize(text, config)]
         except Exception as exc:  # an unpronounceable input must not end the session with a traceback
             raise TTSError(f"Piper could not speak {text[:40]!r}: {exc}") from None
         if not chunks:

@@ -101,7 +101,7 @@ def test_nothing_is_mixed_over_a_phrase_still_rendering(gated):
     assert mixer.render(0, 4096) is not None
     assert mixer.render(first.start, 4096) is None
     gated.allowed.release()
-    session.speech._thread.join(0.01)
+    time.sleep(0.01)
     deadline = time.monotonic() + 10
     while mixer.render(first.start, 4096) is None and time.monotonic() < deadline:
         time.sleep(0.001)
@@ -114,3 +114,59 @@ def test_a_warm_cache_prepares_progressively_into_the_very_same_mix(fake_voice):
     live = session_module.prepare(SCRIPT, minutes=1.0, progressive=True)
     assert live.mixer.timeline == full.timeline
     assert live.mixer.render(0, live.total).tobytes() == full.mixer.render(0, full.total).tobytes()
+
+
+class SideBySideEngine(GatedEngine):
+    """A gated engine that can render two phrases at once (as Piper does, one per core), and notes
+    which phrases it has begun."""
+
+    parallel = 2
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.begun: list[str] = []
+        self.lock = threading.Lock()
+
+    def render(self, text: str):
+        with self.lock:
+            self.begun.append(text)
+        return super().render(text)
+
+
+def test_an_engine_that_renders_side_by_side_gets_the_next_phrases_to_be_heard_at_once(speak_with, monkeypatch):
+    from guided.timing.timeline import spoken_texts
+    from guided.tts import workers
+
+    monkeypatch.setattr(workers, "cores", lambda: 2)
+    engine = speak_with(SideBySideEngine())
+    session = session_module.prepare(SCRIPT, progressive=True)
+    heard = spoken_texts(session.script)
+    deadline = time.monotonic() + 10
+    while len(engine.begun) < 2 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(0.05)
+    assert engine.begun == heard[:2]  # two at once, the first two to be heard, and no more
+    blocks, _waits = play_through(session, engine)
+    assert sorted(engine.begun) == sorted(heard)
+    for position, samples in blocks:  # what was mixed while phrases arrived two at a time stays as it was
+        assert np.array_equal(session.mixer.render(position, len(samples)), samples)
+
+
+def test_stopping_waits_for_every_phrase_in_hand_and_going_on_renders_the_rest(speak_with, monkeypatch):
+    from guided.tts import workers
+
+    monkeypatch.setattr(workers, "cores", lambda: 2)
+    engine = speak_with(SideBySideEngine())
+    session = session_module.prepare(SCRIPT, progressive=True)
+    stopper = threading.Thread(target=session.speech.stop)
+    stopper.start()
+    stopper.join(0.2)
+    assert stopper.is_alive()  # two phrases in hand, neither allowed to finish yet
+    engine.allowed.release()
+    engine.allowed.release()
+    stopper.join(5)
+    assert not stopper.is_alive() and not session.speech.done
+    for _ in range(20):
+        engine.allowed.release()
+    session.speech.wait()
+    assert session.speech.done

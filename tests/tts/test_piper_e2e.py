@@ -47,3 +47,36 @@ def test_an_unknown_piper_voice_is_one_line():
     result = run("export", "heart-breathing", "--engine", "piper", "--voice", "nobody", "-o", "x.wav")
     assert result.returncode == 1
     assert "unknown Piper voice 'nobody'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_session_s_phrases_render_side_by_side_each_on_one_thread(tmp_path, monkeypatch):
+    import contextlib
+    import threading
+
+    from guided.session.prepared import prepare
+    from guided.tts import workers
+    from guided.tts.piper_engine import find_voice, single_threaded_voice
+
+    monkeypatch.setenv("GUIDED_HOME", str(tmp_path))
+    model = single_threaded_voice(find_voice(None)).session.get_session_options()
+    assert model.intra_op_num_threads == 1 and model.inter_op_num_threads == 1
+    held, lock, slot = [0, 0], threading.Lock(), workers.slot
+
+    @contextlib.contextmanager
+    def counted():
+        with slot():
+            with lock:
+                held[0] += 1
+                held[1] = max(held)
+            try:
+                yield
+            finally:
+                with lock:
+                    held[0] -= 1
+
+    monkeypatch.setattr(workers, "slot", counted)
+    lines = "\n".join(f"This is the {word} thing we notice, slowly and gently." for word in
+                      ("first", "second", "third", "fourth", "fifth", "sixth"))
+    session = prepare(f"---\ntitle: Side by side\nkind: talk\n---\n{lines}\n", engine="piper")
+    assert session.cache.rendered == 6
+    assert held[1] == min(2, workers.cores())
