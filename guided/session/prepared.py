@@ -301,13 +301,15 @@ def prepare(
 
 def _render_ahead(script: Script, engine, speak, also_speak: Sequence[str], progress) -> dict:
     """Every phrase the session says, and `also_speak`, rendered (or found cached) on as many
-    workers as the engine can use, begun in the order they are heard; by the text `assemble` asks
-    for. A line that says the session's length waits for it, so `assemble` renders it itself."""
+    workers as the engine can use; by the text `assemble` asks for. A line that says the session's
+    length waits for it, so `assemble` renders it itself. The longest are begun first: nothing is
+    heard before all are done, and a long phrase begun last would keep one worker busy alone."""
     from ..scripts.spoken_words import MINUTES
     from ..timing.timeline import spoken_texts
 
-    texts = [text for text in spoken_texts(script) if MINUTES not in text]
-    return render_all(speak, [*texts, *also_speak], workers_for(engine), done=progress)
+    texts = [text for text in dict.fromkeys([*spoken_texts(script), *also_speak]) if MINUTES not in text]
+    texts.sort(key=lambda text: -len(text))
+    return render_all(speak, texts, workers_for(engine), done=progress)
 
 
 def _estimated_arrangement(script, engine, cache, bell_frames, lengths: Lengths, rate: int, seconds):

@@ -1,5 +1,5 @@
 """Speech: the engines (espeak-ng through pyttsx3, and Piper), the clip cache every rendered phrase
-goes into, and each voice's pace.
+goes into, each voice's pace, and the workers that render phrases side by side.
 
 Here: the `Engine` protocol, the registry of engines and their voices (listed with the default one
 first and the natural Piper voices before the system ones), and the helpers engines share.
@@ -37,7 +37,11 @@ class Engine(Protocol):
     """Renders one phrase at a time to mono 16-bit samples and says at what sample rate.
 
     Making an engine is cheap: nothing heavy (a speech model, a driver) is loaded until a phrase
-    that is not in the cache must really be spoken, so a warm start costs no model load."""
+    that is not in the cache must really be spoken, so a warm start costs no model load.
+
+    An engine whose `render` may be called from several threads at once, each phrase taking one
+    core, says so with a `parallel` attribute: the most phrases it is worth giving it at once
+    (tts/workers.py). Without one, it is given one phrase at a time."""
 
     name: str
 
