@@ -93,6 +93,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4, help="sessions in the batch (0: no batch)")
     parser.add_argument("--tree", type=Path, help="another checkout, exported the same way, for comparison")
     parser.add_argument("--only", choices=("alone", "export", "batch"), action="append")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="other work while measuring: this many processes that each keep a core busy")
     args = parser.parse_args()
     trees = {"this code": HERE, **({"--tree": args.tree.resolve()} if args.tree else {})}
     only = set(args.only or ("alone", "export", "batch"))
@@ -106,6 +108,7 @@ def main() -> None:
     for name in BATCH_SESSIONS[: args.batch]:
         shutil.copyfile(catalog.find(name).path, folder / f"{name}.md")
     python = sys.executable
+    busy = [subprocess.Popen([python, "-c", "while True: pass"]) for _ in range(args.busy)]
     try:
         for run in range(1, args.runs + 1):
             steps = []
@@ -133,9 +136,12 @@ def main() -> None:
                 print(f"run {run}: {label}: {result['wall']:.1f} s wall, {result['cpu']:.1f} s CPU, "
                       f"{result['cpu'] / result['wall']:.2f} cores, {result['peak_mb']:.0f} MB", flush=True)
     finally:
+        for process in busy:
+            process.kill()
         shutil.rmtree(work, ignore_errors=True)
     load = os.getloadavg()
-    print(f"\n{args.session}, {args.format}, median of {args.runs} (load average now {load[0]:.2f}):\n")
+    print(f"\n{args.session}, {args.format}, median of {args.runs}, {args.busy} other busy processes "
+          f"(load average now {load[0]:.2f}):\n")
     print("| what | wall s | CPU s | cores busy | peak |")
     print("|---|---:|---:|---:|---:|")
     for label, results in rows.items():
