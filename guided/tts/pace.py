@@ -130,16 +130,21 @@ def text_factor(text: str) -> float:
     return min(max(letters(text) / (words * CALIBRATION_LETTERS_PER_WORD), low), high)
 
 
-def seconds_per_word(render: Callable[[str], tuple[object, int]], texts: Sequence[str] = CALIBRATION_TEXT) -> float:
-    """Seconds of rendered speech per word over `texts`, each phrase rendered on its own."""
-    seconds = 0.0
-    for text in texts:
+def seconds_per_word(render: Callable[[str], tuple[object, int]], texts: Sequence[str] = CALIBRATION_TEXT,
+                     workers: int = 1) -> float:
+    """Seconds of rendered speech per word over `texts`, each phrase rendered on its own (`workers`
+    at a time, for an engine that renders side by side)."""
+    from .workers import render_all
+
+    def seconds(text: str) -> float:
         for _attempt in range(3):  # an engine may drop a phrase now and then (see tts/cache.py)
             samples, rate = render(text)
             if len(samples) >= MIN_SECONDS_PER_WORD * len(text.split()) * rate:
                 break
-        seconds += len(samples) / rate
-    return seconds / words_in(texts)
+        return len(samples) / rate
+
+    found = render_all(seconds, texts, workers)
+    return sum(found[text] for text in texts) / words_in(texts)
 
 
 Knots = tuple[tuple[float, float], ...]

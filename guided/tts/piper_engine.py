@@ -274,8 +274,10 @@ class PiperEngine:
 
     def _measure(self):
         from . import pace
+        from .workers import workers_for
 
-        samples = [((scale, 1.0), pace.seconds_per_word(lambda text, s=scale: self._render_at(text, s)))
+        samples = [((scale, 1.0), pace.seconds_per_word(lambda text, s=scale: self._render_at(text, s),
+                                                         workers=workers_for(self)))
                    for scale in CALIBRATION_SCALES]
         return pace.fit(samples)
 
