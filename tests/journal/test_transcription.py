@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import stat
+import subprocess
+import sys
 import wave
 from datetime import datetime
 from pathlib import Path
@@ -211,6 +213,22 @@ def test_the_streaming_resampler_gives_the_same_samples_however_the_sound_is_cut
     cut = np.concatenate(pieces)
     assert len(whole) == len(cut) == 3 * 16000
     assert np.allclose(whole, cut, atol=1e-6)
+
+
+def test_the_streaming_resampler_stops_what_would_fold_back_and_needs_no_scipy():
+    # scipy.signal's import alone is 75 MB resident, in every recorded sitting: numpy must do.
+    code = ("import sys, numpy as np\n"
+            "from guided.journal.vad import _To16k\n"
+            "t = np.arange(44100) / 44100\n"
+            "tones = {f: _To16k(44100)(np.round(3000 * np.sin(2 * np.pi * f * t)).astype(np.int16)) for f in (440, 9000)}\n"
+            "level = {f: float(np.sqrt(np.mean(x[1000:] ** 2))) for f, x in tones.items()}\n"
+            "print(level[440], level[9000], any(m.startswith('scipy') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[2]).stdout.split()  # this checkout's guided
+    passed, folded, scipy_imported = float(out[0]), float(out[1]), out[2] == "True"
+    assert abs(passed - 3000 / 32768 / np.sqrt(2)) < 0.001  # speech goes through whole
+    assert folded < passed / 1000  # 9 kHz would sound at 7 kHz at 16 kHz: over 60 dB down
+    assert not scipy_imported
 
 
 def answer_with_noise(noise_rms: float) -> tuple[np.ndarray, int]:
