@@ -144,19 +144,22 @@ def make_answers(folder: Path, sentences: list[str], snr_db: float) -> dict[str,
 
 
 def transcribe_group(paths: list[str], model: str | None) -> dict:
-    from guided.journal.transcription import load, transcribe_file
+    from guided.journal.transcription import transcribe_file
+    from guided.journal.whisper_engine import SharedModel
     from guided.journal.whisper_models import find_model
 
     chosen = find_model(model)
+    shared = SharedModel(chosen)  # as `guided transcribe` has it: loaded once, every core for each answer
     started = time.perf_counter()
-    load(chosen)
+    shared.get()
     loaded = time.perf_counter() - started
     results = []
     for path in paths:
         started, cpu = time.perf_counter(), time.process_time()
-        transcript = transcribe_file(Path(path), chosen)
+        transcript = transcribe_file(Path(path), shared)
         results.append({"path": path, "text": transcript.text, "audio": transcript.audio_ms / 1000,
                         "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu})
+    shared.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"model": chosen.name, "load": loaded, "peak_mb": peak_mb, "results": results}
 

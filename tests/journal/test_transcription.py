@@ -315,10 +315,11 @@ def test_a_recording_becomes_its_words_with_their_times(tmp_path):
 
 def test_a_recording_that_cannot_be_read_is_reported_and_the_worker_goes_on(tmp_path):
     from guided.journal.transcription import Worker
+    from guided.journal.whisper_engine import SharedModel
     from guided.journal.whisper_models import ModelFolder
 
     told, done = [], []
-    worker = Worker(ModelFolder("none", tmp_path, "folder"), on_error=told.append)
+    worker = Worker(SharedModel(ModelFolder("none", tmp_path, "folder")), on_error=told.append)
     for name in ("a.wav", "b.wav"):
         (tmp_path / name).write_bytes(b"not a recording")
         worker.submit(tmp_path / name, lambda transcript, timings: done.append(timings))
@@ -327,6 +328,7 @@ def test_a_recording_that_cannot_be_read_is_reported_and_the_worker_goes_on(tmp_
     assert [m.split(" (")[0] for m in told] == ["could not transcribe a.wav", "could not transcribe b.wav"]
     assert all(m.endswith("'guided transcribe' will try again") for m in told)
     assert not list(tmp_path.glob("*.vtt"))
+    worker.close()
 
 
 def test_guided_transcribe_takes_an_entry_by_path_by_name_or_by_the_start_of_its_name(guided_home):
