@@ -32,6 +32,12 @@ from .whisper_models import ModelFolder, find_model
 
 WHISPER_RATE = 16000
 BEAM_SIZE = 1
+# The longest stretch of a recording written down at once. faster-whisper turns all the sound it is
+# given into features in one go (about 1 MB per second of sound at its peak: 280 MB for a five-minute
+# answer); given a piece at a time, cut where the voice pauses, memory stays flat for any answer.
+# Whisper hears 30 s at a time in any case, and each window is heard afresh here
+# (condition_on_previous_text=False), so a cut in a pause changes nothing it hears.
+PIECE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -82,21 +88,42 @@ def read_audio(path: Path) -> np.ndarray:
         raise UnreadableRecording(f"cannot read the recording {path}: {reason}") from None
 
 
+def pieces(audio: np.ndarray, longest: int, rate: int = WHISPER_RATE) -> list[tuple[int, int]]:
+    """(start, end) of the pieces a recording is written down in, none longer than `longest`
+    samples: each cut at the quietest tenth of a second in the last third of its piece, where a
+    voice that goes on and on still pauses between two words. A short recording is one piece."""
+    found, start, frame = [], 0, max(1, rate // 10)
+    while len(audio) - start > longest:
+        low = start + longest * 2 // 3
+        frames = (start + longest - low) // frame
+        window = audio[low: low + frames * frame].reshape(frames, frame)
+        quietest = int(np.argmin(np.einsum("ij,ij->i", window, window)))  # no squared copy of the window
+        cut = low + quietest * frame + frame // 2
+        found.append((start, cut))
+        start = cut
+    found.append((start, len(audio)))
+    return found
+
+
 def transcribe_audio(audio: np.ndarray, model: SharedModel | ModelFolder, threads: int | None = None) -> Transcript:
     """Words and their times from 16 kHz mono float32 samples, with the `model` of a sitting (or a
     model folder, loaded for this one call). Silence is left out before decoding (faster-whisper's
-    own voice activity filter), so a long pause never turns into invented words."""
+    own voice activity filter), so a long pause never turns into invented words. A long recording
+    is written down PIECE_SECONDS at a time (`pieces`)."""
     if isinstance(model, ModelFolder):
         with SharedModel(model, threads) as shared:
             return transcribe_audio(audio, shared)
     whisper = model.get()
     started = time.monotonic()
-    found, _info = whisper.transcribe(audio, beam_size=BEAM_SIZE, word_timestamps=True, vad_filter=True,
-                                      condition_on_previous_text=False)
     segments = []
-    for s in found:  # a generator: decoding happens here
-        words = tuple(Word(round(w.start * 1000), round(w.end * 1000), w.word.strip()) for w in s.words or ())
-        segments.append(Segment(round(s.start * 1000), round(s.end * 1000), s.text.strip(), words))
+    for begin, end in pieces(audio, PIECE_SECONDS * WHISPER_RATE):
+        found, _info = whisper.transcribe(audio[begin:end], beam_size=BEAM_SIZE, word_timestamps=True,
+                                          vad_filter=True, condition_on_previous_text=False)
+        at = begin * 1000 / WHISPER_RATE  # the piece's times are counted from its own start
+        for s in found:  # a generator: decoding happens here
+            words = tuple(Word(round(at + w.start * 1000), round(at + w.end * 1000), w.word.strip())
+                          for w in s.words or ())
+            segments.append(Segment(round(at + s.start * 1000), round(at + s.end * 1000), s.text.strip(), words))
     took = round((time.monotonic() - started) * 1000)
     return Transcript(tuple(segments), audio_ms=len(audio) * 1000 // WHISPER_RATE, took_ms=took)
 

@@ -17,7 +17,7 @@ import pytest
 
 from guided.errors import GuidedError
 from guided.journal import answers, microphone, sitting, whisper_engine
-from guided.journal.transcription import WHISPER_RATE, transcribe_audio
+from guided.journal.transcription import PIECE_SECONDS, WHISPER_RATE, pieces, transcribe_audio
 from guided.journal.whisper_engine import SharedModel
 from guided.journal.whisper_models import ModelFolder
 from guided.options import resolve
@@ -104,6 +104,37 @@ def test_a_transcript_from_a_model_folder_loads_it_for_that_call_only(tmp_path, 
     transcript = transcribe_audio(np.zeros(3 * WHISPER_RATE, np.float32), ModelFolder("m", tmp_path, "folder"))
     assert transcript.text == "Hello." and len(loader.calls) == 1
     assert alive(loader) == []
+
+
+# --- long recordings, a piece at a time -------------------------------------------------------
+
+
+def test_a_long_recording_is_cut_in_its_pauses_into_pieces_no_longer_than_the_longest():
+    rng = np.random.default_rng(1)
+    audio = (rng.standard_normal(200 * WHISPER_RATE) * 0.1).astype(np.float32)  # a voice that never stops...
+    pauses = [27.3, 51.0, 77.7, 101.2, 128.9, 150.4, 175.5]  # ...but for a quarter second now and then
+    for at in pauses:
+        audio[int(at * WHISPER_RATE): int((at + 0.25) * WHISPER_RATE)] *= 0.001
+    found = pieces(audio, PIECE_SECONDS * WHISPER_RATE)
+    assert found[0][0] == 0 and found[-1][1] == len(audio)
+    assert all(end == start for (_, end), (start, _) in zip(found, found[1:], strict=False))  # nothing lost
+    assert all(end - start <= PIECE_SECONDS * WHISPER_RATE for start, end in found)
+    for _, cut in found[:-1]:  # every cut falls in a pause
+        assert any(at <= cut / WHISPER_RATE <= at + 0.25 for at in pauses), cut / WHISPER_RATE
+    short = np.zeros(PIECE_SECONDS * WHISPER_RATE, np.float32)
+    assert pieces(short, PIECE_SECONDS * WHISPER_RATE) == [(0, len(short))]
+
+
+def test_the_words_of_each_piece_keep_their_times_in_the_whole_recording(tmp_path):
+    whisper = FakeWhisper()
+    shared = SharedModel(ModelFolder("m", tmp_path, "folder"), loader=lambda *args: whisper)
+    audio = np.zeros(70 * WHISPER_RATE, np.float32)  # quiet all through: three pieces, cut near 20 and 40 s
+    transcript = transcribe_audio(audio, shared)
+    assert len(whisper.given) == 3
+    assert max(whisper.given) <= PIECE_SECONDS * WHISPER_RATE and sum(whisper.given) == len(audio)
+    starts = [0, *np.cumsum(whisper.given)[:-1]]
+    assert [w.start_ms for w in transcript.words] == [round(s * 1000 / WHISPER_RATE) + 1000 for s in starts]
+    assert transcript.audio_ms == 70_000
 
 
 # --- a sitting --------------------------------------------------------------------------------
