@@ -27,7 +27,7 @@ from ..files import write_atomic
 from ..paths import libraries_kept_home
 from ..timing.timefmt import timestamp
 from .markdown import answers, with_transcript
-from .whisper_engine import INSTALL_HINT, SharedModel, engine_available
+from .whisper_engine import INSTALL_HINT, SharedModel, engine_available, give_back_memory
 from .whisper_models import ModelFolder, find_model
 
 WHISPER_RATE = 16000
@@ -124,6 +124,7 @@ def transcribe_audio(audio: np.ndarray, model: SharedModel | ModelFolder, thread
             words = tuple(Word(round(at + w.start * 1000), round(at + w.end * 1000), w.word.strip())
                           for w in s.words or ())
             segments.append(Segment(round(at + s.start * 1000), round(at + s.end * 1000), s.text.strip(), words))
+        give_back_memory()  # before the next piece: whatever this one freed
     took = round((time.monotonic() - started) * 1000)
     return Transcript(tuple(segments), audio_ms=len(audio) * 1000 // WHISPER_RATE, took_ms=took)
 

@@ -4,13 +4,24 @@ A loaded model costs about 70 MB resident (tiny.en, int8) and twice that while i
 loads it once, the first time an answer is written down or a command heard, and shares it between
 the two (`SharedModel`); when the sitting ends it is let go, so a process that lives on (the Python
 API, `guided serve`) does not keep it. Nothing here caches a model for the whole process.
+
+Memory freed by the engine is given back to the system (`give_back_memory`, glibc only). Each 30 s
+window Whisper hears makes buffers of several megabytes in CTranslate2's worker threads; once numpy
+has freed a large array, glibc serves such buffers from per-thread heaps, which it keeps: a sitting's
+resident memory crept up window after window. With large buffers always mapped apart
+(`M_MMAP_THRESHOLD` fixed at 4 MB) and the heaps trimmed after each piece of a transcript and each
+command heard, it stays flat. Measured on a 259 s answer transcribed alone: peak 392 MB -> 325 MB,
+for 1.1 s more system time (0.27 s a minute of answer; about 9 % more CPU).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import functools
 import importlib.util
 import os
+import sys
 import threading
 from collections.abc import Callable
 
@@ -34,6 +45,42 @@ def engine_version() -> str | None:
     return installed_version("faster-whisper")
 
 
+# glibc's mallopt parameters (malloc.h).
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_MAPPED_APART = 4 << 20  # the encoder's largest buffers (its attention: 54 MB for tiny.en) and a window's features
+_KEPT_AT_TOP = 32 << 20  # what a heap keeps free at its top between trims: no mapping back and forth in a window
+
+
+@functools.lru_cache(maxsize=1)
+def _glibc():
+    """The C library when it is glibc (Linux), else None: elsewhere the allocator is left alone."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018 - raises AttributeError on musl and others
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+@functools.lru_cache(maxsize=1)
+def _map_large_buffers_apart() -> None:
+    """Fix glibc's thresholds, which otherwise rise to the largest array freed (up to 32 MB), once a
+    process: buffers of 4 MB and more are mapped on their own and go back to the system when freed."""
+    libc = _glibc()
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, _MAPPED_APART)
+        libc.mallopt(_M_TRIM_THRESHOLD, _KEPT_AT_TOP)
+
+
+def give_back_memory() -> None:
+    """Return what the engine freed to the system (glibc keeps freed memory in each thread's heap)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 def load_whisper(model: ModelFolder, threads: int, callers: int = 1):
     """A faster-whisper model of this folder, freshly loaded: `threads` cores for each call and up
     to `callers` calls at once (CTranslate2's workers; they share one copy of the weights)."""
@@ -46,6 +93,7 @@ def load_whisper(model: ModelFolder, threads: int, callers: int = 1):
         # middle of a transcript: imported here, its files land in guided's folder too.
         with contextlib.suppress(ImportError):
             import onnxruntime  # noqa: F401
+    _map_large_buffers_apart()
     for compute_type in (COMPUTE_TYPE, "float32"):
         try:
             # A folder path, and local files only: nothing here may reach the network.
@@ -93,7 +141,9 @@ class SharedModel:
         """Let the model go. A transcript still being written keeps it until that one is done."""
         with self._lock:
             self._closed = True
-            self._model = None
+            loaded, self._model = self._model is not None, None
+        if loaded:  # let go, unless a transcript is still being written with it
+            give_back_memory()
 
     def __enter__(self) -> SharedModel:
         return self
