@@ -32,6 +32,10 @@ from .whisper_models import ModelFolder, find_model
 
 WHISPER_RATE = 16000
 BEAM_SIZE = 1
+# A window whose reading fails faster-whisper's checks (written over and over, or unlikely) is read
+# again at a higher temperature: one sample, not the best of five. Five side by side each keep the
+# encoder's output for their cross-attention: measured, 120 MB more at that moment in a sitting.
+BEST_OF = 1
 # The longest stretch of a recording written down at once. faster-whisper turns all the sound it is
 # given into features in one go (about 1 MB per second of sound at its peak: 280 MB for a five-minute
 # answer); given a piece at a time, cut where the voice pauses, memory stays flat for any answer.
@@ -117,8 +121,8 @@ def transcribe_audio(audio: np.ndarray, model: SharedModel | ModelFolder, thread
     started = time.monotonic()
     segments = []
     for begin, end in pieces(audio, PIECE_SECONDS * WHISPER_RATE):
-        found, _info = whisper.transcribe(audio[begin:end], beam_size=BEAM_SIZE, word_timestamps=True,
-                                          vad_filter=True, condition_on_previous_text=False)
+        found, _info = whisper.transcribe(audio[begin:end], beam_size=BEAM_SIZE, best_of=BEST_OF,
+                                          word_timestamps=True, vad_filter=True, condition_on_previous_text=False)
         at = begin * 1000 / WHISPER_RATE  # the piece's times are counted from its own start
         for s in found:  # a generator: decoding happens here
             words = tuple(Word(round(at + w.start * 1000), round(at + w.end * 1000), w.word.strip())
