@@ -160,8 +160,21 @@ def transcribe_group(paths: list[str], model: str | None) -> dict:
         results.append({"path": path, "text": transcript.text, "audio": transcript.audio_ms / 1000,
                         "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu})
     shared.close()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"model": chosen.name, "load": loaded, "peak_mb": peak_mb, "results": results}
+    return {"model": chosen.name, "load": loaded, "peak_mb": own_peak_mb(), "results": results}
+
+
+def own_peak_mb() -> float:
+    """This process's peak resident memory since it started. Not ru_maxrss: Linux carries it across
+    exec from the process that started this one (here the parent, after Piper spoke every answer:
+    388-391 MB whatever the child did); VmHWM belongs to this program's memory alone."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
