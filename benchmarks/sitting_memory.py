@@ -6,10 +6,10 @@ plugin with answers spoken by Piper (no sound card, no microphone).
 
 Two microphones: two short answers (a sentence each), and a long first answer (the sixteen
 sentences of benchmarks/transcribe.py and one more, three times over in shuffled order: about
-4.5 minutes, short pauses between sentences) then a short one. Each sitting runs twice in the same
-GUIDED_HOME and the second is measured: its speech is already cached, as for anyone's second
-sitting, so the figure is the sitting's own (a first sitting also renders its speech, with Piper
-when it is installed). Peak memory is the sitting process's resident set (ru_maxrss from wait4);
+4.5 minutes, short pauses between sentences) then a short one. Each sitting runs once to cache its
+speech, then --runs times in the same GUIDED_HOME, measured: its speech already cached, as for
+anyone's second sitting, so the figure is the sitting's own (a first sitting also renders its
+speech, with Piper when it is installed). Peak memory is the sitting process's resident set (ru_maxrss from wait4);
 the answers are made by a child process, so nothing of Piper's memory is inherited.
 """
 
