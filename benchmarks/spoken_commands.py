@@ -156,10 +156,11 @@ def main() -> None:
     args = parser.parse_args()
     from guided.journal.commands import Recogniser
     from guided.journal.microphone import COMMAND_HEARD_AFTER_SECONDS, COMMAND_PAUSE_SECONDS
+    from guided.journal.whisper_engine import SharedModel
     from guided.journal.whisper_models import find_model
 
     model = find_model()
-    hear = Recogniser(model, max(1, (os.cpu_count() or 2) - 1))
+    hear = Recogniser(SharedModel(model, max(1, (os.cpu_count() or 2) - 1)))  # as a sitting's, one core
     voices = {"piper": piper_voice(), "espeak-ng": espeak_voice()}
     rows, misses, false_commands, cpu = [], [], [], []
     load = os.getloadavg()[0]

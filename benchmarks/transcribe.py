@@ -144,21 +144,37 @@ def make_answers(folder: Path, sentences: list[str], snr_db: float) -> dict[str,
 
 
 def transcribe_group(paths: list[str], model: str | None) -> dict:
-    from guided.journal.transcription import load, transcribe_file
+    from guided.journal.transcription import transcribe_file
+    from guided.journal.whisper_engine import SharedModel
     from guided.journal.whisper_models import find_model
 
     chosen = find_model(model)
+    shared = SharedModel(chosen)  # as `guided transcribe` has it: loaded once, every core for each answer
     started = time.perf_counter()
-    load(chosen)
+    shared.get()
     loaded = time.perf_counter() - started
     results = []
     for path in paths:
         started, cpu = time.perf_counter(), time.process_time()
-        transcript = transcribe_file(Path(path), chosen)
+        transcript = transcribe_file(Path(path), shared)
         results.append({"path": path, "text": transcript.text, "audio": transcript.audio_ms / 1000,
                         "seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu})
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"model": chosen.name, "load": loaded, "peak_mb": peak_mb, "results": results}
+    shared.close()
+    return {"model": chosen.name, "load": loaded, "peak_mb": own_peak_mb(), "results": results}
+
+
+def own_peak_mb() -> float:
+    """This process's peak resident memory since it started. Not ru_maxrss: Linux carries it across
+    exec from the process that started this one (here the parent, after Piper spoke every answer:
+    388-391 MB whatever the child did); VmHWM belongs to this program's memory alone."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:

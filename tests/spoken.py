@@ -30,7 +30,7 @@ needs_piper = pytest.mark.skipif(not _piper_ready(), reason="needs piper-tts and
 
 def _transcription_ready() -> bool:
     try:
-        from guided.journal.transcription import engine_available
+        from guided.journal.whisper_engine import engine_available
         from guided.journal.whisper_models import installed_models
 
         return engine_available() and bool(installed_models())

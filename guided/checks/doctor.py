@@ -192,8 +192,8 @@ def check_piper() -> Check:
 def check_transcription() -> Check:
     """Optional: faster-whisper, the Whisper model it would use, and the listener it gives the recorder."""
     try:
-        from ..journal.transcription import engine_available, engine_version
         from ..journal.vad import silero_available
+        from ..journal.whisper_engine import engine_available, engine_version
         from ..journal.whisper_models import installed_models
 
         if not engine_available():

@@ -34,11 +34,12 @@ def transcribe(entry, model, as_json, quiet):
     from ..errors import MissingDependencyError
     from ..journal import transcription
     from ..journal.entry import recover
+    from ..journal.whisper_engine import INSTALL_HINT, engine_available
     from ..journal.whisper_models import find_model
     from ..timing.timefmt import clock
 
-    if not transcription.engine_available():
-        raise MissingDependencyError(f"transcription is not installed: {transcription.INSTALL_HINT}")
+    if not engine_available():
+        raise MissingDependencyError(f"transcription is not installed: {INSTALL_HINT}")
     recover()  # recordings cut short by a crash are made whole first
     chosen = find_model(model)
     items = transcription.pending(transcription.journal_entries(entry))

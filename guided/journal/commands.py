@@ -9,7 +9,6 @@ answer that holds "stop", "next" or "wait" among other words is an answer.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable
@@ -104,22 +103,24 @@ class Heard:
 
 
 class Recogniser:
-    """Short utterances written down by a Whisper model (loaded once, shared with the transcripts) and
-    matched against the commands."""
+    """Short utterances written down by the sitting's Whisper model (a whisper_engine.SharedModel,
+    loaded once and shared with the transcripts) and matched against the commands."""
 
-    def __init__(self, model, threads: int | None = None) -> None:
+    def __init__(self, model) -> None:
         self.model = model
-        self.threads = threads
 
     def __call__(self, samples: np.ndarray, rate: int) -> Heard:
-        from .transcription import WHISPER_RATE, load
+        from .transcription import WHISPER_RATE
+        from .whisper_engine import give_back_memory
 
-        whisper = load(self.model, self.threads)
+        whisper = self.model.get()
         audio = _at_16k(np.asarray(samples, dtype=np.float32) / 32768.0, rate, WHISPER_RATE)
         started = time.process_time()
         text, command = decide(_readings(whisper, audio),
                                lambda: _readings(whisper, audio, prompted=False, readings=1)[0][0])
-        return Heard(text, command, time.process_time() - started)
+        took = time.process_time() - started
+        give_back_memory()  # about 10 ms, well inside the pause the sitting waits for anyway
+        return Heard(text, command, took)
 
 
 def _readings(whisper, audio: np.ndarray, *, prompted: bool = True, readings: int = READINGS) -> list[tuple[str, float]]:
@@ -208,20 +209,3 @@ def _at_16k(audio: np.ndarray, rate: int, target: int) -> np.ndarray:
 
 
 Hear = Callable[[np.ndarray, int], Heard]
-
-
-def recogniser_for_sitting(model: str | None, worker=None) -> tuple[Recogniser | None, str | None]:
-    """What hears spoken commands in a recorded sitting: the transcripts' model (shared with their
-    `worker`, loaded once), or None and why there is none (as `worker_for_sitting` says it)."""
-    from ..errors import GuidedError
-    from .transcription import INSTALL_HINT, engine_available
-    from .whisper_models import find_model
-
-    if worker is not None:
-        return Recogniser(worker.model, worker.threads), None
-    if not engine_available():
-        return None, f"transcription is not installed ({INSTALL_HINT})"
-    try:
-        return Recogniser(find_model(model), max(1, (os.cpu_count() or 2) - 1)), None
-    except GuidedError as exc:
-        return None, str(exc)

@@ -301,22 +301,22 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
     never), and with `commands` a recorded sitting hears spoken commands ("skip", "stop", ...)
     with the same Whisper model (journal/commands.py)."""
     from ..session.prepared import prepare
+    from .commands import Recogniser
     from .microphone import Microphone
-    from .transcription import worker_for_sitting
+    from .transcription import Worker, model_for_sitting
 
     ui = ui or SittingUI()
-    worker = recogniser = None
+    worker = recogniser = whisper = None
     missing: dict[str, str] = {}  # what the sitting goes without, and why
-    if plan.mode == "record" and transcribe:
-        worker, why = worker_for_sitting(model, on_error=ui.say)
-        if why:
-            missing["answers are kept as recordings only"] = why
-    if plan.mode == "record" and commands:
-        from .commands import recogniser_for_sitting
-
-        recogniser, why = recogniser_for_sitting(model, worker)
-        if why:
-            missing["spoken commands are off"] = why
+    uses = {"answers are kept as recordings only": transcribe, "spoken commands are off": commands}
+    if plan.mode == "record" and any(uses.values()):
+        # One model for the sitting, loaded when first needed, shared by the transcripts and the
+        # commands (each may be at work while the other is), and let go when the sitting ends.
+        whisper, why = model_for_sitting(model, callers=sum(uses.values()))
+        missing = {without: why for without, used in uses.items() if used and why}
+    if whisper is not None:
+        worker = Worker(whisper, on_error=ui.say) if transcribe else None
+        recogniser = Recogniser(whisper) if commands else None
     if missing:  # one line, however much is missing for the one reason
         ui.say(" and ".join(missing) + ": " + "; ".join(dict.fromkeys(missing.values())))
     # Narration starts at once: phrases not yet cached render behind it, in the order they are heard
@@ -342,6 +342,10 @@ def run(plan: SittingPlan, options: SessionOptions, ui: SittingUI | None = None,
         ended = "stopped" if entry.stopped else "finished"
         return entry
     finally:
+        if worker is not None:
+            worker.close()  # what is left unwritten (an interrupted sitting) waits for `guided transcribe`
+        if whisper is not None:
+            whisper.close()
         if session.speech is not None:
             session.speech.stop()  # the phrase in hand finishes: an engine torn down mid-phrase can abort
         heard = sitting.heard if sitting is not None else 0

@@ -1,17 +1,16 @@
 """Spoken answers as text, on this machine: a recording turned into words with their times by
 faster-whisper (`pip install 'guided[transcribe]'`), kept beside it and in its journal entry.
 
-The model is loaded by its folder's path (guided/speech_models.py), once per process, with
-networking never needed. The word timings go into a WebVTT file next to the WAV; the text goes
-into the entry under the link to the recording. Both are written whole or not at all, private
-(0600) like the rest of the journal, the timings first: a crash at any moment leaves the
-recording and the entry as they were, and the next `guided transcribe` finishes the job.
+The model is loaded by its folder's path (whisper_models.py), once per sitting or `guided
+transcribe`, and let go at its end (whisper_engine.py); networking is never needed. The word
+timings go into a WebVTT file next to the WAV; the text goes into the entry under the link to
+the recording. Both are written whole or not at all, private (0600) like the rest of the
+journal, the timings first: a crash at any moment leaves the recording and the entry as they
+were, and the next `guided transcribe` finishes the job.
 """
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
 import os
 import queue
 import re
@@ -25,27 +24,24 @@ import numpy as np
 
 from ..errors import GuidedError, MissingDependencyError, OutputError, UnreadableRecording
 from ..files import write_atomic
-from ..paths import installed_version, libraries_kept_home
+from ..paths import libraries_kept_home
 from ..timing.timefmt import timestamp
 from .markdown import answers, with_transcript
+from .whisper_engine import INSTALL_HINT, SharedModel, engine_available, give_back_memory
 from .whisper_models import ModelFolder, find_model
 
 WHISPER_RATE = 16000
-COMPUTE_TYPE = "int8"  # explicit: measured 4-7x real time for tiny.en on two cores, ~280 MB
 BEAM_SIZE = 1
-INSTALL_HINT = "pip install 'guided[transcribe]'"
-
-
-def engine_available() -> bool:
-    """Whether faster-whisper is installed, without importing it (that loads CTranslate2)."""
-    try:
-        return importlib.util.find_spec("faster_whisper") is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def engine_version() -> str | None:
-    return installed_version("faster-whisper")
+# A window whose reading fails faster-whisper's checks (written over and over, or unlikely) is read
+# again at a higher temperature: one sample, not the best of five. Five side by side each keep the
+# encoder's output for their cross-attention: measured, 120 MB more at that moment in a sitting.
+BEST_OF = 1
+# The longest stretch of a recording written down at once. faster-whisper turns all the sound it is
+# given into features in one go (about 1 MB per second of sound at its peak: 280 MB for a five-minute
+# answer); given a piece at a time, cut where the voice pauses, memory stays flat for any answer.
+# Whisper hears 30 s at a time in any case, and each window is heard afresh here
+# (condition_on_previous_text=False), so a cut in a pause changes nothing it hears.
+PIECE_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -80,41 +76,6 @@ class Transcript:
 
 # --- the engine -------------------------------------------------------------------------------
 
-_loaded: dict[tuple, object] = {}
-_loading = threading.Lock()
-
-
-def load(model: ModelFolder, threads: int | None = None):
-    """The faster-whisper model of this folder, loaded on first use and kept for the process."""
-    if not engine_available():
-        raise MissingDependencyError(f"transcription is not installed: {INSTALL_HINT}")
-    threads = threads or os.cpu_count() or 1
-    key = (str(model.path), COMPUTE_TYPE, threads)
-    with _loading:
-        if key not in _loaded:
-            with libraries_kept_home():
-                from faster_whisper import WhisperModel
-
-                # faster-whisper imports onnxruntime only when its voice filter first runs, in the
-                # middle of a transcript: imported here, its files land in guided's folder too.
-                with contextlib.suppress(ImportError):
-                    import onnxruntime  # noqa: F401
-            for compute_type in (COMPUTE_TYPE, "float32"):
-                try:
-                    # A folder path, and local files only: nothing here may reach the network.
-                    # Two workers: a spoken command is heard at once, never behind an answer being
-                    # written down in the background.
-                    _loaded[key] = WhisperModel(str(model.path), device="cpu", compute_type=compute_type,
-                                                cpu_threads=threads, num_workers=2, local_files_only=True)
-                    break
-                except ValueError:  # a processor without fast int8: slower, but it works
-                    continue
-                except Exception as exc:  # CTranslate2 raises plain RuntimeErrors for a damaged model
-                    raise GuidedError(f"cannot load the Whisper model in {model.path}: {exc}") from None
-            else:
-                raise GuidedError(f"cannot load the Whisper model in {model.path} on this processor")
-        return _loaded[key]
-
 
 def read_audio(path: Path) -> np.ndarray:
     """A recording as 16 kHz mono float32, as Whisper hears it. faster-whisper's own decoder
@@ -131,22 +92,48 @@ def read_audio(path: Path) -> np.ndarray:
         raise UnreadableRecording(f"cannot read the recording {path}: {reason}") from None
 
 
-def transcribe_audio(audio: np.ndarray, model: ModelFolder, threads: int | None = None) -> Transcript:
-    """Words and their times from 16 kHz mono float32 samples. Silence is left out before decoding
-    (faster-whisper's own voice activity filter), so a long pause never turns into invented words."""
-    whisper = load(model, threads)
+def pieces(audio: np.ndarray, longest: int, rate: int = WHISPER_RATE) -> list[tuple[int, int]]:
+    """(start, end) of the pieces a recording is written down in, none longer than `longest`
+    samples: each cut at the quietest tenth of a second in the last third of its piece, where a
+    voice that goes on and on still pauses between two words. A short recording is one piece."""
+    found, start, frame = [], 0, max(1, rate // 10)
+    while len(audio) - start > longest:
+        low = start + longest * 2 // 3
+        frames = (start + longest - low) // frame
+        window = audio[low: low + frames * frame].reshape(frames, frame)
+        quietest = int(np.argmin(np.einsum("ij,ij->i", window, window)))  # no squared copy of the window
+        cut = low + quietest * frame + frame // 2
+        found.append((start, cut))
+        start = cut
+    found.append((start, len(audio)))
+    return found
+
+
+def transcribe_audio(audio: np.ndarray, model: SharedModel | ModelFolder, threads: int | None = None) -> Transcript:
+    """Words and their times from 16 kHz mono float32 samples, with the `model` of a sitting (or a
+    model folder, loaded for this one call). Silence is left out before decoding (faster-whisper's
+    own voice activity filter), so a long pause never turns into invented words. A long recording
+    is written down PIECE_SECONDS at a time (`pieces`)."""
+    if isinstance(model, ModelFolder):
+        with SharedModel(model, threads) as shared:
+            return transcribe_audio(audio, shared)
+    whisper = model.get()
     started = time.monotonic()
-    found, _info = whisper.transcribe(audio, beam_size=BEAM_SIZE, word_timestamps=True, vad_filter=True,
-                                      condition_on_previous_text=False)
     segments = []
-    for s in found:  # a generator: decoding happens here
-        words = tuple(Word(round(w.start * 1000), round(w.end * 1000), w.word.strip()) for w in s.words or ())
-        segments.append(Segment(round(s.start * 1000), round(s.end * 1000), s.text.strip(), words))
+    for begin, end in pieces(audio, PIECE_SECONDS * WHISPER_RATE):
+        found, _info = whisper.transcribe(audio[begin:end], beam_size=BEAM_SIZE, best_of=BEST_OF,
+                                          word_timestamps=True, vad_filter=True, condition_on_previous_text=False)
+        at = begin * 1000 / WHISPER_RATE  # the piece's times are counted from its own start
+        for s in found:  # a generator: decoding happens here
+            words = tuple(Word(round(at + w.start * 1000), round(at + w.end * 1000), w.word.strip())
+                          for w in s.words or ())
+            segments.append(Segment(round(at + s.start * 1000), round(at + s.end * 1000), s.text.strip(), words))
+        give_back_memory()  # before the next piece: whatever this one freed
     took = round((time.monotonic() - started) * 1000)
     return Transcript(tuple(segments), audio_ms=len(audio) * 1000 // WHISPER_RATE, took_ms=took)
 
 
-def transcribe_file(path: Path, model: ModelFolder, threads: int | None = None) -> Transcript:
+def transcribe_file(path: Path, model: SharedModel | ModelFolder, threads: int | None = None) -> Transcript:
     return transcribe_audio(read_audio(path), model, threads)
 
 
@@ -182,15 +169,13 @@ def write_timings(audio: Path, transcript: Transcript) -> Path:
 
 
 class Worker:
-    """Transcribes recordings one after another in a background thread, so a sitting goes on while
-    its earlier answers are written down. The thread is a daemon: an interrupted sitting never
-    waits for it, and what it did not finish is left for `guided transcribe`."""
+    """Transcribes recordings one after another in a background thread, with the sitting's shared
+    `model`, so a sitting goes on while its earlier answers are written down. The thread is a
+    daemon: an interrupted sitting never waits for it, and what it did not finish is left for
+    `guided transcribe`. `close` ends the thread once the answer in hand is done."""
 
-    def __init__(self, model: ModelFolder, threads: int | None = None,
-                 on_error: Callable[[str], None] = lambda message: None) -> None:
+    def __init__(self, model: SharedModel, on_error: Callable[[str], None] = lambda message: None) -> None:
         self.model = model
-        # One core is left to the narration, which must never stutter.
-        self.threads = threads or max(1, (os.cpu_count() or 2) - 1)
         self.on_error = on_error
         self._jobs: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -210,11 +195,28 @@ class Worker:
     def busy(self) -> bool:
         return self._jobs.unfinished_tasks > 0
 
+    def close(self) -> None:
+        """No more answers: the thread ends after the one in hand (those still waiting are left for
+        `guided transcribe`), so a process that lives on keeps no thread per sitting."""
+        while True:
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            self._jobs.task_done()
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread = None
+
     def _run(self) -> None:
         while True:
-            audio, done = self._jobs.get()
+            job = self._jobs.get()
+            if job is None:
+                self._jobs.task_done()
+                return
+            audio, done = job
             try:
-                transcript = transcribe_file(audio, self.model, self.threads)
+                transcript = transcribe_file(audio, self.model)
                 done(transcript, write_timings(audio, transcript))
             except Exception as exc:  # the recording is safe; `guided transcribe` can try again
                 self.on_error(f"could not transcribe {audio.name} ({exc}); 'guided transcribe' will try again")
@@ -222,16 +224,18 @@ class Worker:
                 self._jobs.task_done()
 
 
-def worker_for_sitting(model: str | None, on_error: Callable[[str], None] = lambda message: None,
-                       ) -> tuple[Worker | None, str | None]:
-    """A worker for a recorded sitting, or None and why there is none (a few words that say how to
-    have one). A --model that names nothing usable is an error: the person asked for it."""
+def model_for_sitting(model: str | None, callers: int = 1) -> tuple[SharedModel | None, str | None]:
+    """The Whisper model a recorded sitting writes down (and hears commands) with, not loaded yet,
+    for `callers` users at once; or None and why there is none (a few words that say how to have
+    one). A --model that names nothing usable is an error: the person asked for it. One core is
+    left to the narration, which must never stutter."""
     if not engine_available():
         return None, f"transcription is not installed ({INSTALL_HINT})"
+    threads = max(1, (os.cpu_count() or 2) - 1)
     if model:
-        return Worker(find_model(model), on_error=on_error), None
+        return SharedModel(find_model(model), threads, callers), None
     try:
-        return Worker(find_model(), on_error=on_error), None
+        return SharedModel(find_model(), threads, callers), None
     except GuidedError as exc:
         return None, str(exc)
 
@@ -288,16 +292,20 @@ def pending(entries: list[Path]) -> list[Pending]:
     return found
 
 
-def fill_in(items: list[Pending], model: ModelFolder, threads: int | None = None,
+def fill_in(items: list[Pending], model: SharedModel | ModelFolder, threads: int | None = None,
             progress: Callable[[Pending, Transcript], None] = lambda item, transcript: None,
             skipped: Callable[[Pending, UnreadableRecording], None] | None = None) -> list[Transcript]:
     """Transcribe each pending recording and put it in its entry at once, one by one: stopped at
     any point, what was done is kept and the rest is found pending next time. A recording that
-    cannot be read is handed to `skipped` and the others go on (without `skipped`, it is raised)."""
+    cannot be read is handed to `skipped` and the others go on (without `skipped`, it is raised).
+    Given a model folder, its model is loaded once for all of them and let go at the end."""
+    if isinstance(model, ModelFolder):
+        with SharedModel(model, threads) as shared:
+            return fill_in(items, shared, progress=progress, skipped=skipped)
     done = []
     for item in items:
         try:
-            transcript = transcribe_file(item.audio, model, threads)
+            transcript = transcribe_file(item.audio, model)
         except UnreadableRecording as exc:
             if skipped is None:
                 raise

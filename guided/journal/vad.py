@@ -59,15 +59,14 @@ class EnergyDetector:
 
 
 class _To16k:
-    """A streaming resampler to 16 kHz: a low-pass whose state carries across calls, then linear
-    interpolation at exact positions (integers, so minutes of audio never drift)."""
+    """A streaming resampler to 16 kHz: a low-pass whose memory carries across calls, then linear
+    interpolation at exact positions (integers, so minutes of audio never drift). numpy alone:
+    scipy.signal's filters would cost every recorded sitting 75 MB of resident memory to import."""
 
     def __init__(self, rate: int) -> None:
-        from scipy.signal import butter
-
         self.rate = rate
-        self.sos = butter(8, 0.45 * SILERO_RATE, fs=rate, output="sos") if rate > SILERO_RATE else None
-        self.zi = np.zeros((self.sos.shape[0], 2)) if self.sos is not None else None
+        self.taps = _low_pass(rate) if rate > SILERO_RATE else None
+        self.history = np.zeros(len(self.taps) - 1) if self.taps is not None else None  # the last inputs
         self.taken = 0  # input samples received so far
         self.made = 0  # output samples made so far
         self.tail = np.zeros(0)  # the last input sample(s) not yet passed by the output
@@ -75,10 +74,10 @@ class _To16k:
 
     def __call__(self, samples: np.ndarray) -> np.ndarray:
         x = np.asarray(samples, dtype=np.float64).reshape(-1) / 32768
-        if self.sos is not None:
-            from scipy.signal import sosfilt
-
-            x, self.zi = sosfilt(self.sos, x, zi=self.zi)
+        if self.taps is not None:
+            given = np.concatenate((self.history, x))
+            x = np.convolve(given, self.taps, mode="valid")  # one output per new input sample
+            self.history = given[len(given) - len(self.history):]
         data = np.concatenate((self.tail, x))
         self.taken += len(x)
         # Output k sits at input position k * rate / 16000; make all that lie within the data.
@@ -91,6 +90,17 @@ class _To16k:
         self.tail = data[keep_from:]
         self.tail_start += keep_from
         return out.astype(np.float32)
+
+
+def _low_pass(rate: int) -> np.ndarray:
+    """A windowed-sinc low-pass for `rate`, passing speech below 0.45 x 16 kHz (7.2 kHz) and
+    stopping what would fold back into it at 16 kHz: about 2.3 ms of taps (101 at 44.1 kHz),
+    a Blackman window (over 70 dB down from 8.5 kHz at 44.1 kHz), and unity gain."""
+    count = int(rate * 0.0023) | 1
+    cutoff = 0.45 * SILERO_RATE / rate  # as a fraction of `rate`
+    n = np.arange(count) - (count - 1) / 2
+    taps = 2 * cutoff * np.sinc(2 * cutoff * n) * np.blackman(count)
+    return taps / taps.sum()
 
 
 class SileroDetector:

@@ -241,9 +241,9 @@ def test_the_doctor_reports_the_transcription_engine_and_its_model():
 
 
 def test_without_faster_whisper_the_doctor_says_how_to_add_transcription(monkeypatch):
-    import guided.journal.transcription
+    import guided.journal.whisper_engine
 
-    monkeypatch.setattr(guided.journal.transcription, "engine_available", lambda: False)
+    monkeypatch.setattr(guided.journal.whisper_engine, "engine_available", lambda: False)
     check = doctor.check_transcription()
     assert check.status == "info" and "optional" in check.detail
     assert check.fix.endswith("pip install 'guided[transcribe]'")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import stat
+import subprocess
+import sys
 import wave
 from datetime import datetime
 from pathlib import Path
@@ -213,6 +215,22 @@ def test_the_streaming_resampler_gives_the_same_samples_however_the_sound_is_cut
     assert np.allclose(whole, cut, atol=1e-6)
 
 
+def test_the_streaming_resampler_stops_what_would_fold_back_and_needs_no_scipy():
+    # scipy.signal's import alone is 75 MB resident, in every recorded sitting: numpy must do.
+    code = ("import sys, numpy as np\n"
+            "from guided.journal.vad import _To16k\n"
+            "t = np.arange(44100) / 44100\n"
+            "tones = {f: _To16k(44100)(np.round(3000 * np.sin(2 * np.pi * f * t)).astype(np.int16)) for f in (440, 9000)}\n"
+            "level = {f: float(np.sqrt(np.mean(x[1000:] ** 2))) for f, x in tones.items()}\n"
+            "print(level[440], level[9000], any(m.startswith('scipy') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).parents[2]).stdout.split()  # this checkout's guided
+    passed, folded, scipy_imported = float(out[0]), float(out[1]), out[2] == "True"
+    assert abs(passed - 3000 / 32768 / np.sqrt(2)) < 0.001  # speech goes through whole
+    assert folded < passed / 1000  # 9 kHz would sound at 7 kHz at 16 kHz: over 60 dB down
+    assert not scipy_imported
+
+
 def answer_with_noise(noise_rms: float) -> tuple[np.ndarray, int]:
     """A spoken answer in steady pink noise, then the noise alone for 20 s; and where the voice ends."""
     voice = speak("Today I feel grateful for my friends and for the long walk we took by the sea.")
@@ -297,10 +315,11 @@ def test_a_recording_becomes_its_words_with_their_times(tmp_path):
 
 def test_a_recording_that_cannot_be_read_is_reported_and_the_worker_goes_on(tmp_path):
     from guided.journal.transcription import Worker
+    from guided.journal.whisper_engine import SharedModel
     from guided.journal.whisper_models import ModelFolder
 
     told, done = [], []
-    worker = Worker(ModelFolder("none", tmp_path, "folder"), on_error=told.append)
+    worker = Worker(SharedModel(ModelFolder("none", tmp_path, "folder")), on_error=told.append)
     for name in ("a.wav", "b.wav"):
         (tmp_path / name).write_bytes(b"not a recording")
         worker.submit(tmp_path / name, lambda transcript, timings: done.append(timings))
@@ -309,6 +328,7 @@ def test_a_recording_that_cannot_be_read_is_reported_and_the_worker_goes_on(tmp_
     assert [m.split(" (")[0] for m in told] == ["could not transcribe a.wav", "could not transcribe b.wav"]
     assert all(m.endswith("'guided transcribe' will try again") for m in told)
     assert not list(tmp_path.glob("*.vtt"))
+    worker.close()
 
 
 def test_guided_transcribe_takes_an_entry_by_path_by_name_or_by_the_start_of_its_name(guided_home):
