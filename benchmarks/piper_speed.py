@@ -63,11 +63,12 @@ def alone(session: str, threads: str) -> None:
     print(json.dumps({"phrases": len(texts), "speech_seconds": frames / voice.config.sample_rate}))
 
 
-def measured(command: list[str], env: dict[str, str]) -> dict:
-    """Wall, CPU (the process and all it waited for) and peak memory of one command."""
+def measured(command: list[str], env: dict[str, str], tree: Path) -> dict:
+    """Wall, CPU (the process and all it waited for) and peak memory of one command, run in `tree`
+    (`python -m` puts the working folder first on the path: that checkout's code is the one run)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=err)
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, cwd=tree)
         _pid, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -115,7 +116,7 @@ def main() -> None:
             if "alone" in only:
                 for threads in ("default", "1"):
                     steps.append((f"Piper alone, {'default threads' if threads == 'default' else 'one thread'}",
-                                  HERE, [python, __file__, "--alone", threads, "--session", args.session]))
+                                  HERE, [python, str(Path(__file__).resolve()), "--alone", threads, "--session", args.session]))
             if "export" in only:
                 for label, tree in trees.items():
                     steps.append((f"guided export, {label}", tree,
@@ -131,7 +132,7 @@ def main() -> None:
                 home = work / "home"
                 shutil.rmtree(home, ignore_errors=True)
                 shutil.rmtree(work / "out", ignore_errors=True)
-                result = measured(command, environment(tree, home))
+                result = measured(command, environment(tree, home), tree)
                 rows.setdefault(label, []).append(result)
                 print(f"run {run}: {label}: {result['wall']:.1f} s wall, {result['cpu']:.1f} s CPU, "
                       f"{result['cpu'] / result['wall']:.2f} cores, {result['peak_mb']:.0f} MB", flush=True)

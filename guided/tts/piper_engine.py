@@ -192,6 +192,9 @@ class PiperEngine:
 
     name = "piper"
     parallel = 1 << 10  # phrases it can render at once: as many as there are cores (workers_for)
+    # The model's working memory for a long phrase, beyond the loaded model (measured: a medium
+    # voice's longest sentences in the library take about 300 MB while they render).
+    memory_per_phrase = 320 << 20
 
     def __init__(self, voice: str | None = None, rate_wpm: int = 120) -> None:
         if not piper_available():

@@ -59,10 +59,34 @@ def slot() -> Iterator[None]:
         held.release()
 
 
+# What the rest of the process and the system keep for themselves before a second phrase is begun.
+MEMORY_HEADROOM = 512 << 20
+
+
+def available_memory() -> int | None:
+    """The memory the system can give without swapping (Linux's MemAvailable), or None where it
+    does not say."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as info:
+            for line in info:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def workers_for(engine) -> int:
     """How many phrases `engine` is given at once: one for an engine that renders on one thread of
-    its own (espeak-ng), one per core for one that can render side by side (Piper)."""
-    return max(1, min(int(getattr(engine, "parallel", 1)), cores()))
+    its own (espeak-ng); for one that can render side by side (Piper), one per core, as many as
+    the memory available holds (each phrase in hand takes `memory_per_phrase`), so a small machine
+    renders one phrase at a time rather than swap."""
+    count = max(1, min(int(getattr(engine, "parallel", 1)), cores()))
+    per_phrase = getattr(engine, "memory_per_phrase", 0)
+    available = available_memory() if count > 1 and per_phrase else None
+    if available is not None:
+        count = max(1, min(count, 1 + (available - MEMORY_HEADROOM) // per_phrase))
+    return count
 
 
 def render_all(render: Callable[[str], object], texts: Iterable[str], workers: int,

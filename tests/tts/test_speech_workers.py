@@ -4,6 +4,8 @@ slots a process, or a batch of processes, shares."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 import threading
 import time
 
@@ -162,3 +164,25 @@ def test_an_engine_that_renders_on_one_thread_of_its_own_gets_one_phrase_at_a_ti
 
     assert workers.workers_for(OneAtATime()) == 1
     assert workers.workers_for(SideBySide()) == workers.cores()
+
+
+def test_a_machine_short_of_memory_renders_one_phrase_at_a_time(monkeypatch):
+    class Hungry:
+        parallel = 64
+        memory_per_phrase = 300 << 20
+
+    monkeypatch.setattr(workers, "cores", lambda: 4)
+    monkeypatch.setattr(workers, "available_memory", lambda: 8 << 30)
+    assert workers.workers_for(Hungry()) == 4
+    monkeypatch.setattr(workers, "available_memory", lambda: workers.MEMORY_HEADROOM + (700 << 20))
+    assert workers.workers_for(Hungry()) == 3  # the first phrase, and two more that fit
+    monkeypatch.setattr(workers, "available_memory", lambda: 300 << 20)
+    assert workers.workers_for(Hungry()) == 1  # never none
+    monkeypatch.setattr(workers, "available_memory", lambda: None)  # a system that does not say
+    assert workers.workers_for(Hungry()) == 4
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux says it in /proc/meminfo")
+def test_the_memory_available_is_some_of_the_machine_s_memory():
+    total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert 0 < workers.available_memory() <= total
