@@ -9,7 +9,7 @@ sentences of benchmarks/transcribe.py and one more, three times over in shuffled
 4.5 minutes, short pauses between sentences) then a short one. Each sitting runs once to cache its
 speech, then --runs times in the same GUIDED_HOME, measured: its speech already cached, as for
 anyone's second sitting, so the figure is the sitting's own (a first sitting also renders its
-speech, with Piper when it is installed). Peak memory is the sitting process's resident set (ru_maxrss from wait4);
+speech, with Piper when it is installed: printed too). Peak memory is the sitting process's resident set (ru_maxrss from wait4);
 the answers are made by a child process, so nothing of Piper's memory is inherited.
 """
 
@@ -85,7 +85,9 @@ def main() -> None:
             home, guided_home = Path(tmp) / kind, Path(tmp) / f"{kind}-guided"
             subprocess.run([sys.executable, __file__, "--make", str(home), kind], check=True)
             seconds = (home / "mic.raw").stat().st_size / 2 / 44100
-            sitting(home, guided_home, Path(tmp) / "log")  # speech rendered and cached
+            first = sitting(home, guided_home, Path(tmp) / "log")  # speech rendered and cached
+            print(f"{kind} answers, first sitting (its speech rendered too): peak {first['peak_rss_mb']:.0f} MB, "
+                  f"CPU {first['cpu_s']:.1f} s", flush=True)
             runs = [sitting(home, guided_home, Path(tmp) / "log") for _ in range(args.runs)]
             peaks = [r["peak_rss_mb"] for r in runs]
             print(f"{kind} answers ({seconds:.0f} s of microphone): peak {statistics.median(peaks):.0f} MB "

@@ -35,14 +35,16 @@ class LiveSpeech:
     the session's steps placed again as their true lengths arrive."""
 
     def __init__(self, arrangement: Arrangement, render: Callable[[str], object], texts: list[str],
-                 target: int | None, workers: int = 1) -> None:
+                 target: int | None, workers: int = 1, finished: Callable[[], None] | None = None) -> None:
         """`render(text)` gives a phrase's clip (through the cache); `texts` are the phrases in the
         order they are heard; `target` the fitted length in samples (None: not fitted); `workers`
-        how many phrases render at once (the next ones to be heard)."""
+        how many phrases render at once (the next ones to be heard); `finished()` is called once,
+        when the last phrase has been rendered (the engine may then let its model go)."""
         self.arrangement = arrangement
         self.target = target
         self.error: BaseException | None = None
         self._render = render
+        self._finished = finished
         self._order = list(texts)
         self._workers = max(1, workers)
         self._clips: dict[str, object] = {
@@ -89,6 +91,9 @@ class LiveSpeech:
                     self._clips[text] = clip
                     self.version += 1
                     self._arrived.notify_all()
+                    last = not self._left()
+                if last and self._finished is not None:
+                    self._finished()
         except BaseException as exc:  # surfaced by the mixer, in the player's thread
             with self._arrived:
                 self.error = self.error or exc

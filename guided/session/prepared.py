@@ -276,8 +276,10 @@ def prepare(
     # block needs (a phrase it needs is waited for in silence by the player), and on two cores a
     # speech thread started earlier takes from them the CPU that the first sound waits for.
     target = round(seconds * rate) if seconds is not None else None
+    # Once every phrase is rendered the engine's model is let go: a sitting or a long play goes on
+    # for many minutes without it (a sitting then loads its Whisper model).
     live = LiveSpeech(arrangement, speak, [*spoken_texts(arrangement.script), *also_speak], target,
-                      workers=workers_for(engine))
+                      workers=workers_for(engine), finished=getattr(engine, "release", None))
     settled_session: list[Session] = []
 
     def settled() -> Session:

@@ -210,6 +210,13 @@ class PiperEngine:
         self._refinement = None  # corrects an estimated pace from the phrases rendered
         self._load_lock = threading.Lock()
 
+    def release(self) -> None:
+        """Let the model go, and its working memory with it (about 0.4 GB after phrases rendered
+        side by side): for a program that goes on after its speech is rendered, such as a sitting
+        that then loads a Whisper model. A phrase asked for later loads it again."""
+        with self._load_lock:
+            self._voice = None
+
     @property
     def loaded(self) -> bool:
         """Whether the speech model is in memory (it is only loaded to speak an uncached phrase)."""

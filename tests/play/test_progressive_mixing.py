@@ -126,6 +126,10 @@ class SideBySideEngine(GatedEngine):
         super().__init__()
         self.begun: list[str] = []
         self.lock = threading.Lock()
+        self.released = 0
+
+    def release(self) -> None:
+        self.released += 1
 
     def render(self, text: str):
         with self.lock:
@@ -146,8 +150,10 @@ def test_an_engine_that_renders_side_by_side_gets_the_next_phrases_to_be_heard_a
         time.sleep(0.001)
     time.sleep(0.05)
     assert engine.begun == heard[:2]  # two at once, the first two to be heard, and no more
+    assert engine.released == 0
     blocks, _waits = play_through(session, engine)
     assert sorted(engine.begun) == sorted(heard)
+    assert engine.released == 1  # its model let go once, when the last phrase was rendered
     for position, samples in blocks:  # what was mixed while phrases arrived two at a time stays as it was
         assert np.array_equal(session.mixer.render(position, len(samples)), samples)
 

@@ -80,3 +80,16 @@ def test_a_session_s_phrases_render_side_by_side_each_on_one_thread(tmp_path, mo
     session = prepare(f"---\ntitle: Side by side\nkind: talk\n---\n{lines}\n", engine="piper")
     assert session.cache.rendered == 6
     assert held[1] == min(2, workers.cores())
+
+
+def test_a_released_voice_lets_its_model_go_and_loads_it_again_when_asked(tmp_path, monkeypatch):
+    from guided.tts.piper_engine import PiperEngine
+
+    monkeypatch.setenv("GUIDED_HOME", str(tmp_path))
+    engine = PiperEngine()
+    first, rate = engine.render("Let yourself settle.")
+    assert engine.loaded
+    engine.release()
+    assert not engine.loaded
+    again, _ = engine.render("Let yourself settle.")
+    assert engine.loaded and abs(len(again) - len(first)) < 0.25 * rate
