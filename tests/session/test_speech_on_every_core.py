@@ -36,12 +36,16 @@ class SlowEngine(FakeEngine):
         self.parallel = parallel
         self.now = self.most = 0
         self.lock = threading.Lock()
+        self.together = threading.Event()
 
     def render(self, text: str):
         with self.lock:
             self.now += 1
             self.most = max(self.most, self.now)
-        time.sleep(0.03)
+            if self.now >= self.parallel:
+                self.together.set()
+        self.together.wait(2.0)  # the first phrases wait a moment for one another
+        time.sleep(0.01)
         with self.lock:
             self.now -= 1
         return super().render(text)
