@@ -37,25 +37,19 @@ BATCH_SESSIONS = ("heart-breathing", "the-urge-to-check", "fear-of-being-left", 
 
 def alone(session: str, threads: str) -> None:
     """Piper alone (run in a child): every phrase of `session`, as guided would say it."""
-    import onnxruntime
-    from piper import PiperVoice, SynthesisConfig
-    from piper.config import PiperConfig
+    from piper import SynthesisConfig
 
     from guided.scripts.catalog import Catalog
     from guided.scripts.pronunciation import spoken_form
     from guided.timing.timeline import spoken_texts
-    from guided.tts.piper_engine import PiperEngine
+    from guided.tts.piper_engine import PiperEngine, loaded_voice
 
     _entry, script = Catalog().load_session(session)
     engine = PiperEngine()
     texts = [spoken_form(text, script.pronounce, "piper") for text in spoken_texts(script) if "{" not in text]
     scales = [engine.scale_for_text(text) for text in texts]
-    options = onnxruntime.SessionOptions()  # onnxruntime's defaults: a thread a core
-    if threads != "default":
-        options.intra_op_num_threads = options.inter_op_num_threads = int(threads)
-    config = PiperConfig.from_dict(json.loads(engine.voice_file.config.read_text("utf-8")))
-    voice = PiperVoice(config=config, session=onnxruntime.InferenceSession(
-        str(engine.voice_file.model), sess_options=options, providers=["CPUExecutionProvider"]))
+    # The model loaded as guided loads it, with onnxruntime's default threads or with `threads`.
+    voice = loaded_voice(engine.voice_file, None if threads == "default" else int(threads))
     frames = 0
     for text, scale in zip(texts, scales, strict=True):
         for chunk in voice.synthesize(text, SynthesisConfig(length_scale=scale, normalize_audio=False)):

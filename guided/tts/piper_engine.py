@@ -167,16 +167,17 @@ def voice_fingerprint(model: Path) -> str:
     return fingerprint
 
 
-def single_threaded_voice(voice: PiperVoiceFile):
-    """The voice with a model session that runs each phrase on the calling thread alone: no pool of
-    onnxruntime threads spinning beside it, so phrases rendered side by side each take one core."""
+def loaded_voice(voice: PiperVoiceFile, threads: int | None = 1):
+    """The voice with a model session of `threads` onnxruntime threads (None: onnxruntime's default,
+    a thread a core). guided uses one: each phrase runs on the calling thread alone, no pool of
+    threads spinning beside it, so phrases rendered side by side each take one core."""
     import onnxruntime
     from piper import PiperVoice
     from piper.config import PiperConfig
 
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
+    if threads is not None:
+        options.intra_op_num_threads = options.inter_op_num_threads = threads
     config = PiperConfig.from_dict(json.loads(voice.config.read_text("utf-8")))
     session = onnxruntime.InferenceSession(str(voice.model), sess_options=options, providers=["CPUExecutionProvider"])
     return PiperVoice(config=config, session=session)
@@ -227,7 +228,7 @@ class PiperEngine:
             if self._voice is None:
                 with libraries_kept_home():  # the import and the model's loading, where onnxruntime starts
                     try:
-                        self._voice = single_threaded_voice(self.voice_file)
+                        self._voice = loaded_voice(self.voice_file)
                     except Exception as exc:  # onnxruntime and JSON errors of many kinds: a damaged voice
                         raise TTSError(f"cannot load the Piper voice {self.voice_file.model}: {exc}") from None
         return self._voice

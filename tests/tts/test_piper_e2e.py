@@ -55,10 +55,10 @@ def test_a_session_s_phrases_render_side_by_side_each_on_one_thread(tmp_path, mo
 
     from guided.session.prepared import prepare
     from guided.tts import workers
-    from guided.tts.piper_engine import find_voice, single_threaded_voice
+    from guided.tts.piper_engine import find_voice, loaded_voice
 
     monkeypatch.setenv("GUIDED_HOME", str(tmp_path))
-    model = single_threaded_voice(find_voice(None)).session.get_session_options()
+    model = loaded_voice(find_voice(None)).session.get_session_options()
     assert model.intra_op_num_threads == 1 and model.inter_op_num_threads == 1
     held, lock, slot = [0, 0], threading.Lock(), workers.slot
 
